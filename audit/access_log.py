@@ -1,0 +1,38 @@
+"""Recording reads of person-level data; if the log cannot be written, nothing is served."""
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, cast
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.http import HttpRequest
+
+from audit.models import AccessLog
+
+if TYPE_CHECKING:
+    from organisation.models import User
+
+
+def record_read(
+    request: HttpRequest,
+    *,
+    action: str,
+    subject: models.Model | None = None,
+    client_ids: Iterable[int] = (),
+    office_id: int | None = None,
+    allowed: bool = True,
+) -> AccessLog:
+    """Log one read. Any failure propagates, so the caller never renders the data."""
+    user = cast("User", request.user)  # read logs are written behind a login policy
+    match = request.resolver_match
+    return AccessLog.objects.create(
+        user=user,
+        roles=",".join(sorted(getattr(user, "roles", ()))),
+        office_id=office_id,
+        action=action,
+        view_name=match.view_name if match else "",
+        subject_type=ContentType.objects.get_for_model(subject) if subject is not None else None,
+        subject_id=subject.pk if subject is not None else None,
+        client_ids=sorted(set(client_ids)),
+        allowed=allowed,
+    )

@@ -1,0 +1,82 @@
+"""The access log: one row for every read of person-level data, never changed."""
+
+from typing import Any, NoReturn
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class AppendOnlyError(RuntimeError):
+    """History and the access log are written once and never changed."""
+
+
+class AppendOnlyQuerySet(models.QuerySet["AccessLog"]):
+    def update(self, **kwargs: Any) -> NoReturn:
+        raise AppendOnlyError("The access log is append-only.")
+
+    def delete(self) -> NoReturn:
+        raise AppendOnlyError("The access log is append-only.")
+
+
+class AccessLog(models.Model):
+    class Action(models.TextChoices):
+        VIEW = "view", _("Viewed")
+        LIST = "list", _("Listed")
+        SEARCH = "search", _("Searched")
+        EXPORT = "export", _("Exported")
+        DOWNLOAD = "download", _("Downloaded")
+        PRINT = "print", _("Printed")
+
+    at = models.DateTimeField(_("when"), default=timezone.now)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("user")
+    )
+    roles = models.CharField(_("roles"), max_length=200)
+    office = models.ForeignKey(
+        "organisation.Office",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("office of the record"),
+    )
+    action = models.CharField(_("action"), max_length=10, choices=Action.choices)
+    view_name = models.CharField(_("page"), max_length=120)
+    subject_type = models.ForeignKey(
+        ContentType, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    subject_id = models.BigIntegerField(null=True, blank=True)
+    # Every client whose data the response showed: the basis of the
+    # "who has looked at my case" report.
+    client_ids = ArrayField(models.BigIntegerField(), default=list, blank=True)
+    allowed = models.BooleanField(_("allowed"))
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("access log entry")
+        verbose_name_plural = _("access log")
+        ordering = ["-at"]
+        indexes = [
+            # "Who has looked at this client": client_ids @> ARRAY[id].
+            GinIndex(fields=["client_ids"], name="accesslog_client_ids_gin"),
+            # Administrators' search by user and period.
+            models.Index(fields=["user", "-at"], name="accesslog_user_at"),
+            models.Index(fields=["-at"], name="accesslog_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.user_id} {self.action} {self.view_name}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise AppendOnlyError("The access log is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise AppendOnlyError("The access log is append-only.")

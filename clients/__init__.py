@@ -1,0 +1,1 @@
+"""Clients (brukere) of the social services and their case records."""

@@ -1,0 +1,1 @@
+"""Managers' dashboards: aggregates only, with small counts suppressed."""

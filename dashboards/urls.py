@@ -1,0 +1,8 @@
+"""URLs of the dashboards."""
+
+from django.urls import path
+
+from dashboards import views
+
+app_name = "dashboards"
+urlpatterns = [path("", views.dashboard_home, name="home")]

@@ -1,0 +1,1 @@
+"""Families (familier), their members over time, and the dynamic family plan."""

@@ -1,0 +1,9 @@
+"""App config for families."""
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class FamiliesConfig(AppConfig):
+    name = "families"
+    verbose_name = _("Families")

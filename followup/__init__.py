@@ -1,0 +1,1 @@
+"""Follow-up of clients: contacts, interventions, programmes and the caseload."""

@@ -1,0 +1,1 @@
+"""HUSK: case management for the social services of NAV offices."""

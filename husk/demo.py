@@ -1,0 +1,67 @@
+"""The demo installation: offices and one user per role, all synthetic."""
+
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from audit.history import acting_as, system_actor
+from organisation.models import Membership, Office, User
+from organisation.roles import Role
+
+DEMO_PASSWORD = "husk-demo"  # noqa: S105 - documented demo password, demo data only
+
+OFFICES = {
+    "heimdal": {"name": "NAV Heimdal", "municipality_number": "5001", "unit_number": "1662"},
+    "sagene": {"name": "NAV Sagene", "municipality_number": "0301", "unit_number": "0312"},
+}
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    username: str
+    first_name: str
+    last_name: str
+    role: Role
+    office: str | None = None
+
+
+DEMO_USERS = [
+    DemoUser("veileder.heimdal", "Ingrid", "Berg", Role.CASEWORKER, "heimdal"),
+    DemoUser("koordinator.heimdal", "Kari", "Nilsen", Role.COORDINATOR, "heimdal"),
+    DemoUser("leder.heimdal", "Per", "Hansen", Role.MANAGER, "heimdal"),
+    DemoUser("veileder.sagene", "Amir", "Haddad", Role.CASEWORKER, "sagene"),
+    DemoUser("koordinator.sagene", "Marte", "Lunde", Role.COORDINATOR, "sagene"),
+    DemoUser("leder.sagene", "Ola", "Strand", Role.MANAGER, "sagene"),
+    DemoUser("forsker", "Sigrid", "Forsberg", Role.RESEARCHER),
+    DemoUser("admin", "Anne", "Admin", Role.ADMINISTRATOR),
+]
+
+
+@transaction.atomic
+def seed_organisation() -> dict[str, Office]:
+    """Create the demo offices, users and roles; running it again changes nothing."""
+    with acting_as(system_actor("seed_demo")):
+        offices = {
+            key: Office.objects.get_or_create(unit_number=data["unit_number"], defaults=data)[0]
+            for key, data in OFFICES.items()
+        }
+        for demo in DEMO_USERS:
+            user, created = User.objects.get_or_create(
+                username=demo.username,
+                defaults={
+                    "first_name": demo.first_name,
+                    "last_name": demo.last_name,
+                    "email": f"{demo.username}@husk.invalid",
+                    "is_staff": demo.role == Role.ADMINISTRATOR,
+                    "is_superuser": demo.role == Role.ADMINISTRATOR,
+                },
+            )
+            if created:
+                user.set_password(DEMO_PASSWORD)
+                user.save(update_fields=["password"])
+            Membership.objects.get_or_create(
+                user=user,
+                role=demo.role,
+                office=offices[demo.office] if demo.office else None,
+            )
+    return offices

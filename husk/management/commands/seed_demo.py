@@ -1,0 +1,19 @@
+"""manage.py seed_demo: load the synthetic demo data (idempotent)."""
+
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from husk.demo import DEMO_PASSWORD, DEMO_USERS, seed_organisation
+
+
+class Command(BaseCommand):
+    help = "Create the demo offices and users (synthetic people only). Safe to run twice."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        seed_organisation()
+        self.stdout.write(self.style.SUCCESS("Demo data is in place."))
+        self.stdout.write(f"Demo logins (password: {DEMO_PASSWORD}):")
+        for demo in DEMO_USERS:
+            where = f" – {demo.office.capitalize()}" if demo.office else ""
+            self.stdout.write(f"  {demo.username:<22} {demo.role.label}{where}")

@@ -1,0 +1,22 @@
+"""pytest plugin (loaded with -p before Django starts): the test suite's environment.
+
+Tests run with production settings except plain-http transport and
+unhashed static files, against a real PostgreSQL: DATABASE_URL if set,
+else the embedded server.
+"""
+
+import os
+from pathlib import Path
+
+from husk.embedded_db import ensure_database_url
+
+os.environ.setdefault("SECRET_KEY", "tests-only-secret-key-not-for-any-deployment-0123456789")
+os.environ.setdefault("DEBUG", "0")
+os.environ.setdefault("HTTPS", "0")
+os.environ.setdefault("STATIC_MANIFEST", "0")
+os.environ.setdefault("ALLOW_SYNTHETIC_IDS", "1")
+os.environ.setdefault("FAST_PASSWORD_HASHING", "1")
+os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
+ensure_database_url()
+# WhiteNoise warns at every start when STATIC_ROOT is missing; tests serve from the finders.
+(Path(__file__).resolve().parents[2] / "var" / "static").mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,32 @@
+"""Root URLs. Every view here declares its access policy (see organisation.access)."""
+
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from husk import views
+from husk.forms import LoginForm
+from organisation.access import ADMINISTRATION, LOGGED_IN, PUBLIC, policy, with_policy
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("health/", views.health, name="health"),
+    path(
+        "login/",
+        policy(PUBLIC)(
+            auth_views.LoginView.as_view(
+                authentication_form=LoginForm, redirect_authenticated_user=True
+            )
+        ),
+        name="login",
+    ),
+    path("logout/", policy(LOGGED_IN)(auth_views.LogoutView.as_view()), name="logout"),
+    path("i18n/setlang/", policy(PUBLIC)(set_language), name="set_language"),
+    path("clients/", include("clients.urls")),
+    path("families/", include("families.urls")),
+    path("dashboard/", include("dashboards.urls")),
+    path("research/", include("research.urls")),
+    path("administration/", include("organisation.urls")),
+    path("django-admin/", with_policy(ADMINISTRATION, admin.site.urls)),
+]

@@ -1,0 +1,40 @@
+"""Project-wide views: the role-based home redirect and the health check."""
+
+from django.db import connections
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+
+from organisation.access import LOGGED_IN, PUBLIC, AuthenticatedHttpRequest, policy
+from organisation.roles import HOME_PRIORITY, Role
+
+HOME_OF_ROLE = {
+    Role.COORDINATOR: "families:home",
+    Role.CASEWORKER: "clients:list",
+    Role.MANAGER: "dashboards:home",
+    Role.RESEARCHER: "research:home",
+    Role.ADMINISTRATOR: "organisation:home",
+}
+
+
+@policy(LOGGED_IN, methods=("GET",))
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Send each user to the home page of their main role."""
+    for role in HOME_PRIORITY:
+        if request.user.has_role(role):
+            return redirect(HOME_OF_ROLE[role])
+    return render(request, "no_role.html")
+
+
+@policy(PUBLIC, methods=("GET",))
+def health(request: HttpRequest) -> HttpResponse:
+    """Answer 200 only if a brand-new database connection works."""
+    connection = connections.create_connection("default")
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception:
+        return JsonResponse({"status": "unavailable"}, status=503)
+    finally:
+        connection.close()
+    return JsonResponse({"status": "ok"})

@@ -1,0 +1,1 @@
+"""Offices, staff users and their roles: who works where, as what."""

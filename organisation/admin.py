@@ -1,0 +1,33 @@
+"""Django admin for offices, users and memberships (administrators only)."""
+
+from typing import Any
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+from django.http import HttpRequest
+from simple_history.admin import SimpleHistoryAdmin
+
+from organisation.models import Membership, Office, User
+
+
+class MembershipInline(admin.TabularInline[Membership, User]):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["office"]
+
+
+@admin.register(User)
+class HuskUserAdmin(UserAdmin):  # type: ignore[type-arg]
+    inlines = [MembershipInline]
+    list_display = ["username", "first_name", "last_name", "is_active", "is_system_actor"]
+    list_filter = ["is_active", "is_system_actor", "membership_set__role"]
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Users are deactivated, never deleted: history and the access log name them.
+        return False
+
+
+@admin.register(Office)
+class OfficeAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "municipality_number", "unit_number"]
+    search_fields = ["name", "unit_number"]

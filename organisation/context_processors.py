@@ -1,0 +1,32 @@
+"""The navigation a user sees: only the places their roles may go."""
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from organisation.roles import PERSON_LEVEL_ROLES, Role
+
+# (URL name, label, roles that see it), in menu order.
+MENU = [
+    ("families:home", _("Families"), frozenset({Role.COORDINATOR})),
+    ("clients:list", _("Clients"), PERSON_LEVEL_ROLES),
+    ("dashboards:home", _("Dashboard"), frozenset({Role.MANAGER, Role.ADMINISTRATOR})),
+    ("research:home", _("Research projects"), frozenset({Role.RESEARCHER})),
+    ("organisation:home", _("Administration"), frozenset({Role.ADMINISTRATOR})),
+]
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"menu": []}
+    current = request.resolver_match.view_name if request.resolver_match else ""
+    return {
+        "menu": [
+            {"url": reverse(name), "label": label, "active": current == name}
+            for name, label, roles in MENU
+            if user.has_role(*roles)
+        ]
+    }

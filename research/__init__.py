@@ -1,0 +1,1 @@
+"""Research projects and anonymised, longitudinal exports."""

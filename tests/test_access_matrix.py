@@ -1,0 +1,127 @@
+"""Role × office × endpoint × method: who gets what, proved for every view."""
+
+import re
+
+import pytest
+from django.test import Client as HttpClient
+from django.urls import reverse
+
+from clients.models import Client
+from organisation.models import User
+
+METHODS = ["get", "post", "put", "patch", "delete"]
+
+USERS = [
+    "caseworker_heimdal",
+    "coordinator_heimdal",
+    "manager_heimdal",
+    "caseworker_sagene",
+    "coordinator_sagene",
+    "manager_sagene",
+    "researcher",
+    "administrator",
+    "outsider",
+]
+
+# Expected GET status of each page per user; None means "redirect to login".
+PAGES: dict[str, dict[str, int]] = {
+    "clients:list": {
+        "caseworker_heimdal": 200,
+        "coordinator_heimdal": 200,
+        "caseworker_sagene": 200,
+        "coordinator_sagene": 200,
+    },
+    "families:home": {
+        "caseworker_heimdal": 200,
+        "coordinator_heimdal": 200,
+        "caseworker_sagene": 200,
+        "coordinator_sagene": 200,
+    },
+    "dashboards:home": {"manager_heimdal": 200, "manager_sagene": 200, "administrator": 200},
+    "research:home": {"researcher": 200},
+    "organisation:home": {"administrator": 200},
+    "admin:index": {"administrator": 200},
+}
+# Refusal on person-level pages is a 404; elsewhere a 403.
+PERSON_LEVEL_PAGES = {"clients:list", "families:home"}
+
+
+@pytest.fixture
+def everyone(request: pytest.FixtureRequest) -> dict[str, User]:
+    return {name: request.getfixturevalue(name) for name in USERS}
+
+
+@pytest.mark.parametrize("page", sorted(PAGES))
+@pytest.mark.parametrize("username", USERS)
+def test_page_access_by_role(
+    everyone: dict[str, User], client: HttpClient, page: str, username: str
+) -> None:
+    client.force_login(everyone[username])
+    expected = PAGES[page].get(username, 404 if page in PERSON_LEVEL_PAGES else 403)
+    assert client.get(reverse(page)).status_code == expected
+
+
+@pytest.mark.parametrize("page", sorted(PAGES))
+def test_anonymous_is_sent_to_login(db: None, client: HttpClient, page: str) -> None:
+    response = client.get(reverse(page))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+def per_request_tokens_removed(html: str) -> str:
+    """The page without its CSP nonce and CSRF token, which differ on every response."""
+    return re.sub(r'(nonce|value)="[^"]*"', "", html)
+
+
+OWN_OFFICE = {"caseworker_heimdal", "coordinator_heimdal"}
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("username", USERS)
+def test_client_page_of_heimdal(
+    everyone: dict[str, User],
+    client: HttpClient,
+    client_heimdal: Client,
+    username: str,
+    method: str,
+) -> None:
+    client.force_login(everyone[username])
+    response = getattr(client, method)(client_heimdal.get_absolute_url())
+    if username in OWN_OFFICE and method == "get":
+        assert response.status_code == 200
+        assert client_heimdal.last_name in response.text
+    else:
+        # Other office, wrong role, or a method the page does not answer: all the same 404.
+        assert response.status_code == 404
+        assert client_heimdal.last_name not in response.text
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_other_office_cannot_tell_existing_from_missing(
+    caseworker_sagene: User, client: HttpClient, client_heimdal: Client, method: str
+) -> None:
+    client.force_login(caseworker_sagene)
+    existing = getattr(client, method)(client_heimdal.get_absolute_url())
+    missing = getattr(client, method)(reverse("clients:detail", args=[client_heimdal.pk + 10_000]))
+    assert existing.status_code == missing.status_code == 404
+    assert per_request_tokens_removed(existing.text) == per_request_tokens_removed(missing.text)
+
+
+def test_client_list_shows_only_own_office(
+    client: HttpClient, caseworker_heimdal: User, client_heimdal: Client, client_sagene: Client
+) -> None:
+    client.force_login(caseworker_heimdal)
+    response = client.get(reverse("clients:list"), {"office": client_sagene.office_id})
+    assert client_heimdal.last_name in response.text
+    assert client_sagene.last_name not in response.text
+
+
+def test_inactive_user_sees_nothing(
+    client: HttpClient, caseworker_heimdal: User, client_heimdal: Client
+) -> None:
+    client.force_login(caseworker_heimdal)
+    caseworker_heimdal.is_active = False
+    caseworker_heimdal.save()
+    response = client.get(client_heimdal.get_absolute_url())
+    assert response.status_code in {302, 404}
+    assert client_heimdal.last_name not in response.text

@@ -1,0 +1,102 @@
+"""Production settings, security headers and the fail-loudly environment helpers."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+from django.test import Client as HttpClient
+from django.urls import reverse
+
+from husk.env import env_bool, env_int, env_list, env_str
+from organisation.models import User
+
+ROOT = Path(__file__).resolve().parent.parent
+PRODUCTION_ENV = {
+    "DJANGO_SETTINGS_MODULE": "husk.settings",
+    "SECRET_KEY": "a-long-random-production-key-9f8e7d6c5b4a3f2e1d0c9b8a7f6e5d4c3b2a1f0e",
+    "ALLOWED_HOSTS": "husk.nav.example",
+    "DATABASE_URL": "postgres://husk@db.example/husk",
+    "PATH": os.environ["PATH"],
+}
+
+
+def test_deploy_check_passes_with_production_settings() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "django", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=PRODUCTION_ENV,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_production_refuses_to_start_without_a_secret_key() -> None:
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != "SECRET_KEY"}
+    result = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"), [("1", True), ("true", True), ("0", False), ("off", False)]
+)
+def test_env_bool_reads_booleans(monkeypatch: pytest.MonkeyPatch, raw: str, expected: bool) -> None:
+    monkeypatch.setenv("HUSK_FLAG", raw)
+    assert env_bool("HUSK_FLAG", not expected) is expected
+
+
+@pytest.mark.parametrize(
+    ("reader", "raw"),
+    [(lambda: env_bool("HUSK_X", False), "kanskje"), (lambda: env_int("HUSK_X", 1), "ti")],
+)
+def test_env_helpers_fail_loudly_on_bad_values(
+    monkeypatch: pytest.MonkeyPatch, reader, raw: str
+) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("HUSK_X", raw)
+    with pytest.raises(ImproperlyConfigured, match="HUSK_X"):
+        reader()
+
+
+def test_env_list_and_required_str(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HUSK_HOSTS", "a.example, b.example ,")
+    assert env_list("HUSK_HOSTS", []) == ["a.example", "b.example"]
+    monkeypatch.delenv("HUSK_MISSING", raising=False)
+    with pytest.raises(ImproperlyConfigured):
+        env_str("HUSK_MISSING")
+
+
+def test_pages_carry_a_nonce_csp_without_unsafe_inline(client: HttpClient, db: None) -> None:
+    response = client.get(reverse("login"))
+    csp = response["Content-Security-Policy"]
+    assert "unsafe-inline" not in csp
+    assert "script-src 'self' 'nonce-" in csp
+    assert "frame-ancestors 'none'" in csp
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Referrer-Policy"] == "same-origin"
+
+
+def test_pages_of_signed_in_users_are_never_cached(
+    client: HttpClient, caseworker_heimdal: User
+) -> None:
+    client.force_login(caseworker_heimdal)
+    response = client.get(reverse("clients:list"))
+    assert "no-store" in response["Cache-Control"]
+
+
+def test_health_opens_a_fresh_connection(client: HttpClient, db: None) -> None:
+    response = client.get(reverse("health"))
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
