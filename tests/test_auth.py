@@ -85,7 +85,7 @@ def test_sessions_end_12_hours_after_login(client: HttpClient, caseworker_heimda
     ],
 )
 def test_each_role_lands_on_its_home(
-    request: pytest.FixtureRequest, client: HttpClient, username: str, home: str
+    db: None, request: pytest.FixtureRequest, client: HttpClient, username: str, home: str
 ) -> None:
     client.force_login(request.getfixturevalue(username))
     assert client.get(reverse("home")).url == reverse(home)

@@ -38,7 +38,10 @@ def chromium_path() -> str | None:
     return None
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: while Playwright's event loop lives in this
+# thread, Django's connection handler sees an async context and would give
+# later, unrelated tests a second connection that outlives the test database.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     path = chromium_path()
     if path is None:
@@ -56,7 +59,7 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture
-def page(browser: Browser, live_server: object, request: pytest.FixtureRequest) -> Iterator[Page]:
+def page(live_server: object, browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
     context = browser.new_context(base_url=str(live_server), locale="nb-NO")
     page = context.new_page()
     page.set_default_timeout(10_000)
