@@ -19,7 +19,7 @@ $$;
 TRIGGER_SQL = """
 DROP TRIGGER IF EXISTS husk_append_only ON {table};
 CREATE TRIGGER husk_append_only BEFORE UPDATE OR DELETE ON {table}
-    FOR EACH ROW EXECUTE FUNCTION husk_refuse_change();
+    FOR EACH STATEMENT EXECUTE FUNCTION husk_refuse_change();
 """
 
 

@@ -1,17 +1,40 @@
 """The client register: a person followed by the social services of an office."""
 
+from typing import Self
+
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Concat
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from audit.history import tracked_history
+from audit.history import TrackedQuerySet, tracked_history
+from clients.records import ClientRecord, ClientRecordQuerySet
+from codelists.models import CodeList, code_field, codes_field
 from organisation.access import OfficeScopedQuerySet
 from organisation.models import Office
 
 
+class Fold(models.Func):
+    """husk_fold(): lower case without accents (Østbø = ostbo, Æsa = aesa).
+
+    A plain SQL function (see migration clients 0003) rather than the unaccent
+    extension, which the embedded PostgreSQL does not ship.
+    """
+
+    function = "husk_fold"
+    output_field = models.TextField()
+
+
 class ClientQuerySet(OfficeScopedQuerySet):
-    pass
+    def matching_name(self, text: str) -> Self:
+        """Every word must occur in the name, ignoring case and accents (ø = o, å = a)."""
+        queryset = self.alias(
+            folded_name=Fold(Concat("first_name", models.Value(" "), "last_name"))
+        )
+        for word in text.split():
+            queryset = queryset.filter(folded_name__contains=Fold(models.Value(word)))
+        return queryset
 
 
 class Client(models.Model):
@@ -21,12 +44,54 @@ class Client(models.Model):
         ACTIVE = "active", _("Active")
         INACTIVE = "inactive", _("Inactive")
 
+    class Gender(models.TextChoices):
+        FEMALE = "F", _("Female")
+        MALE = "M", _("Male")
+        OTHER = "X", _("Other")
+        UNKNOWN = "U", _("Unknown")
+
     office = models.ForeignKey(
         Office, on_delete=models.PROTECT, related_name="clients", verbose_name=_("office")
     )
     first_name = models.CharField(_("first name"), max_length=100)
     last_name = models.CharField(_("last name"), max_length=100)
+    # NULL, not "", when missing: many clients have neither number, and both are unique.
+    national_id = models.CharField(  # noqa: DJ001
+        _("national identity number"),
+        max_length=11,
+        null=True,
+        blank=True,
+        help_text=_("Fødselsnummer or D-nummer, 11 digits."),
+    )
+    duf_number = models.CharField(  # noqa: DJ001
+        _("DUF number"),
+        max_length=12,
+        null=True,
+        blank=True,
+        help_text=_("For asylum seekers without a national identity number: 12 digits."),
+    )
+    # Stored, not derived from the number: from 2032 numbers carry no gender,
+    # and a D-number's date may be corrected later.
     birth_date = models.DateField(_("date of birth"))
+    gender = models.CharField(
+        _("gender"), max_length=1, choices=Gender.choices, default=Gender.UNKNOWN
+    )
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    language = code_field(CodeList.LANGUAGE, _("preferred language"), null=True, blank=True)
+    interpreter_needed = models.BooleanField(_("needs an interpreter"), default=False)
+    country_of_birth = code_field(CodeList.COUNTRY, _("country of birth"), null=True, blank=True)
+    refugee_background = models.BooleanField(_("refugee background"), default=False)
+    arrival_year = models.PositiveSmallIntegerField(
+        _("year of arrival in Norway"), null=True, blank=True
+    )
+    settlement_municipality = code_field(
+        CodeList.MUNICIPALITY, _("settlement municipality"), null=True, blank=True
+    )
+    usual_channel = code_field(
+        CodeList.CONTACT_CHANNEL, _("usual contact channel"), null=True, blank=True
+    )
     caseworker = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -38,6 +103,8 @@ class Client(models.Model):
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE
     )
+    # Optimistic locking: a save from a stale form is refused (see clients.services).
+    version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -51,6 +118,18 @@ class Client(models.Model):
         indexes = [
             # The client list of an office, in name order.
             models.Index(fields=["office", "last_name", "first_name"], name="client_office_name"),
+            # Duplicate detection: same date of birth.
+            models.Index(fields=["birth_date"], name="client_birth_date"),
+            # The caseload: a caseworker's own clients.
+            models.Index(fields=["caseworker", "status"], name="client_caseworker_status"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["national_id"], name="client_national_id_unique"),
+            models.UniqueConstraint(fields=["duf_number"], name="client_duf_number_unique"),
+            models.CheckConstraint(
+                condition=models.Q(arrival_year__isnull=True) | models.Q(arrival_year__gte=1900),
+                name="client_arrival_year_plausible",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -65,3 +144,149 @@ class Client(models.Model):
 
     def accessed_client_ids(self) -> list[int]:
         return [self.pk]
+
+
+class CaseEpisode(ClientRecord):
+    """A case episode (sak / forløp): why the person came, and how it ended."""
+
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="episodes")
+    opened_on = models.DateField(_("opened"))
+    closed_on = models.DateField(_("closed"), null=True, blank=True)
+    reasons = codes_field(CodeList.CONTACT_REASON, _("reasons for contact"))
+    closing_reason = code_field(CodeList.CLOSING_REASON, _("closing reason"), null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    objects = ClientRecordQuerySet.as_manager()
+    history = tracked_history(m2m_fields=[reasons])
+
+    class Meta:
+        verbose_name = _("case episode")
+        verbose_name_plural = _("case episodes")
+        ordering = ["-opened_on", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(closed_on__isnull=True)
+                | models.Q(closed_on__gte=models.F("opened_on")),
+                name="episode_closed_after_opened",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(closed_on__isnull=True, closing_reason__isnull=True)
+                | models.Q(closed_on__isnull=False),
+                name="episode_closing_reason_only_when_closed",
+            ),
+        ]
+        indexes = [models.Index(fields=["client", "-opened_on"], name="episode_client_opened")]
+
+    def __str__(self) -> str:
+        return f"{self.client_id}: {self.opened_on}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_on is None
+
+
+class BenefitPeriod(ClientRecord):
+    """A dated period of one kind of benefit (ytelse)."""
+
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="benefits")
+    kind = code_field(CodeList.BENEFIT_KIND, _("benefit"))
+    start = models.DateField(_("from"))
+    end = models.DateField(_("to"), null=True, blank=True)
+
+    objects = ClientRecordQuerySet.as_manager()
+    history = tracked_history()
+
+    class Meta:
+        verbose_name = _("benefit period")
+        verbose_name_plural = _("benefit periods")
+        ordering = ["-start", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end__isnull=True) | models.Q(end__gte=models.F("start")),
+                name="benefit_end_after_start",
+            ),
+        ]
+        indexes = [
+            # "Who receives which benefit, when": kind and period.
+            models.Index(fields=["kind", "start", "end"], name="benefit_kind_period"),
+            models.Index(fields=["client", "-start"], name="benefit_client_start"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind_id} {self.start}–{self.end or ''}"
+
+
+class Assessment(ClientRecord):
+    """A dated mapping (kartlegging) of the client's life areas."""
+
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="assessments")
+    assessed_on = models.DateField(_("date"))
+    assessed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by")
+    )
+
+    objects = ClientRecordQuerySet.as_manager()
+    history = tracked_history()
+
+    class Meta:
+        verbose_name = _("assessment")
+        verbose_name_plural = _("assessments")
+        ordering = ["-assessed_on", "-pk"]
+        indexes = [models.Index(fields=["client", "-assessed_on"], name="assessment_client_date")]
+
+    def __str__(self) -> str:
+        return f"{self.client_id}: {self.assessed_on}"
+
+
+class AssessmentItem(models.Model):
+    """One life area of an assessment: its status and the need for help."""
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="items")
+    life_area = code_field(CodeList.LIFE_AREA, _("life area"))
+    status = code_field(CodeList.ASSESSMENT_STATUS, _("situation"))
+    need = code_field(CodeList.NEED_LEVEL, _("need for help"))
+
+    objects = TrackedQuerySet.as_manager()
+    history = tracked_history()
+
+    class Meta:
+        verbose_name = _("assessed life area")
+        verbose_name_plural = _("assessed life areas")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assessment", "life_area"], name="assessment_item_one_per_area"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.assessment_id}: {self.life_area_id}"
+
+
+class Transfer(ClientRecord):
+    """A recorded move of a client to another caseworker or office."""
+
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="transfers")
+    at = models.DateTimeField(_("when"), auto_now_add=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by")
+    )
+    from_office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="+")
+    to_office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="+")
+    from_caseworker = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    to_caseworker = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+
+    objects = ClientRecordQuerySet.as_manager()
+    history = tracked_history()
+
+    class Meta:
+        verbose_name = _("transfer")
+        verbose_name_plural = _("transfers")
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.client_id}: {self.from_office_id} → {self.to_office_id}"

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "husk",
     "organisation",
     "audit",
+    "codelists",
     "clients",
     "followup",
     "families",

@@ -1,0 +1,1 @@
+"""Code lists (reasons, life areas, channels, benefit kinds, countries, kommuner …) as data."""

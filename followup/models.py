@@ -1,0 +1,231 @@
+"""Follow-up of clients: contacts, interventions, programmes, reminders and saved filters."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from audit.history import TrackedQuerySet, tracked_history
+from clients.models import Client
+from clients.records import ClientRecord, ClientRecordQuerySet
+from codelists.models import CodeList, code_field, codes_field
+from organisation.models import Office
+
+
+class Contact(ClientRecord):
+    """A follow-up contact (oppfølgingskontakt): the most frequent record in HUSK."""
+
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="contacts")
+    date = models.DateField(_("date"))
+    duration_minutes = models.PositiveSmallIntegerField(_("duration (minutes)"), default=30)
+    channel = code_field(CodeList.CONTACT_CHANNEL, _("channel"))
+    staff = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="+", blank=True, verbose_name=_("staff present")
+    )
+    other_services = codes_field(
+        CodeList.PARTICIPANT_SERVICE, _("other services present"), blank=True
+    )
+    interpreter_used = models.BooleanField(_("interpreter used"), default=False)
+    topics = codes_field(CodeList.LIFE_AREA, _("topics"), blank=True)
+    agreed_actions = models.TextField(_("agreed actions"), blank=True, max_length=4000)
+    note = models.TextField(_("note"), blank=True, max_length=10000)
+    next_contact_on = models.DateField(_("next contact"), null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    version = models.PositiveIntegerField(default=1)
+
+    objects = ClientRecordQuerySet.as_manager()
+    history = tracked_history(m2m_fields=[staff, other_services, topics])
+
+    class Meta:
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+        ordering = ["-date", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(duration_minutes__lte=24 * 60),
+                name="contact_duration_at_most_a_day",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(next_contact_on__isnull=True)
+                | models.Q(next_contact_on__gte=models.F("date")),
+                name="contact_next_after_this",
+            ),
+        ]
+        indexes = [
+            # Client timeline and the caseload's "last contact" / "next due" per client.
+            models.Index(fields=["client", "-date", "-id"], name="contact_client_latest"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.client_id}: {self.date}"
+
+
+class Status(models.TextChoices):
+    """The lifecycle shared by interventions and family-plan actions."""
+
+    PLANNED = "planned", _("Planned")
+    IN_PROGRESS = "in_progress", _("In progress")
+    COMPLETED = "completed", _("Completed")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+# Allowed moves; completed and cancelled are final, so the record is locked.
+TRANSITIONS: dict[str, frozenset[str]] = {
+    Status.PLANNED: frozenset({Status.IN_PROGRESS, Status.CANCELLED, Status.COMPLETED}),
+    Status.IN_PROGRESS: frozenset({Status.COMPLETED, Status.CANCELLED}),
+    Status.COMPLETED: frozenset(),
+    Status.CANCELLED: frozenset(),
+}
+
+
+class Intervention(ClientRecord):
+    """An intervention (tiltak) with a coded type and outcome."""
+
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="interventions")
+    type = code_field(CodeList.INTERVENTION_TYPE, _("type"))
+    provider = models.CharField(_("provider"), max_length=200, blank=True)
+    start = models.DateField(_("start"))
+    end = models.DateField(_("end"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.PLANNED
+    )
+    outcome = code_field(CodeList.INTERVENTION_OUTCOME, _("outcome"), null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    objects = ClientRecordQuerySet.as_manager()
+    history = tracked_history()
+
+    class Meta:
+        verbose_name = _("intervention")
+        verbose_name_plural = _("interventions")
+        ordering = ["-start", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end__isnull=True) | models.Q(end__gte=models.F("start")),
+                name="intervention_end_after_start",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["client", "-start"], name="intervention_client_start"),
+            # Dashboards: interventions by type and outcome.
+            models.Index(fields=["type", "status"], name="intervention_type_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.client_id}: {self.type_id}"
+
+    @property
+    def is_locked(self) -> bool:
+        return self.status in {Status.COMPLETED, Status.CANCELLED}
+
+
+class Programme(models.Model):
+    """A named initiative of an office (e.g. "71 familier") that clients enrol in."""
+
+    office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="programmes")
+    name = models.CharField(_("name"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    start = models.DateField(_("start"))
+    end = models.DateField(_("end"), null=True, blank=True)
+
+    objects = TrackedQuerySet.as_manager()
+    history = tracked_history()
+
+    class Meta:
+        verbose_name = _("programme")
+        verbose_name_plural = _("programmes")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["office", "name"], name="programme_name_per_office"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Enrolment(ClientRecord):
+    """A client's enrolment in a programme, with dates and outcome."""
+
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="enrolments")
+    programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="enrolments")
+    enrolled_on = models.DateField(_("enrolled"))
+    left_on = models.DateField(_("left"), null=True, blank=True)
+    outcome = code_field(CodeList.INTERVENTION_OUTCOME, _("outcome"), null=True, blank=True)
+
+    objects = ClientRecordQuerySet.as_manager()
+    history = tracked_history()
+
+    class Meta:
+        verbose_name = _("enrolment")
+        verbose_name_plural = _("enrolments")
+        ordering = ["-enrolled_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(left_on__isnull=True)
+                | models.Q(left_on__gte=models.F("enrolled_on")),
+                name="enrolment_left_after_enrolled",
+            ),
+        ]
+        indexes = [models.Index(fields=["programme", "enrolled_on"], name="enrolment_programme")]
+
+    def __str__(self) -> str:
+        return f"{self.client_id} in {self.programme_id}"
+
+
+class Reminder(models.Model):
+    """A caseworker's personal reminder (huskelapp), optionally about one client."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="reminders"
+    )
+    client = models.ForeignKey(
+        Client, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    text = models.CharField(_("reminder"), max_length=300)
+    due_on = models.DateField(_("due"))
+    done_at = models.DateTimeField(_("done"), null=True, blank=True)
+
+    objects = TrackedQuerySet.as_manager()
+    history = tracked_history()
+
+    class Meta:
+        verbose_name = _("reminder")
+        verbose_name_plural = _("reminders")
+        ordering = ["due_on", "pk"]
+        indexes = [
+            # A caseworker's open reminders, soonest first.
+            models.Index(
+                fields=["owner", "due_on"],
+                condition=models.Q(done_at__isnull=True),
+                name="reminder_open_by_owner",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class SavedFilter(models.Model):
+    """A caseworker's named caseload filter."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_filters"
+    )
+    name = models.CharField(_("name"), max_length=80)
+    query = models.CharField(max_length=500)
+
+    class Meta:
+        verbose_name = _("saved filter")
+        verbose_name_plural = _("saved filters")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "name"], name="saved_filter_name_per_owner"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
