@@ -1,15 +1,26 @@
-"""Pages of the client register."""
+"""Pages of the client register: list, search, register, edit and the client page."""
 
+from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db.models import Prefetch
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
 from audit.access_log import record_read
 from audit.models import AccessLog
-from clients.models import Client
+from audit.versioning import EditConflictError
+from clients import services
+from clients.forms import ClientForm, SearchForm
+from clients.models import Assessment, AssessmentItem, BenefitPeriod, CaseEpisode, Client
+
+# The client page shows the follow-up records too; followup's models depend on clients',
+# never the other way round.
+from followup.models import Contact, Enrolment, Intervention
 from organisation.access import PERSON_LEVEL, AuthenticatedHttpRequest, policy, read_object
 
 PAGE_SIZE = 50
+TIMELINE_LENGTH = 30
 
 
 @policy(PERSON_LEVEL, methods=("GET",))
@@ -20,7 +31,117 @@ def client_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "clients/client_list.html", {"page": page})
 
 
+@policy(PERSON_LEVEL, methods=("GET", "POST"))
+def client_search(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Search by name or national id. POST only, so no name or number is ever in a URL."""
+    form = SearchForm(request.POST or None)
+    results = None
+    if request.method == "POST" and form.is_valid():
+        results = list(
+            services.client_search(user=request.user, query=form.cleaned_data["query"])[:50]
+        )
+        record_read(request, action=AccessLog.Action.SEARCH, client_ids=[c.pk for c in results])
+    return render(request, "clients/search.html", {"form": form, "results": results})
+
+
+@policy(PERSON_LEVEL, methods=("GET", "POST"))
+def client_register(request: AuthenticatedHttpRequest) -> HttpResponse:
+    form = ClientForm(request.POST or None, user=request.user)
+    duplicates: list[Client] = []
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
+        # The same national id is refused by the form; here: same birth date, similar name.
+        duplicates = services.possible_duplicates(
+            user=request.user,
+            first_name=data["first_name"],
+            last_name=data["last_name"],
+            birth_date=data["birth_date"],
+        )
+        if duplicates:
+            record_read(
+                request, action=AccessLog.Action.SEARCH, client_ids=[d.pk for d in duplicates]
+            )
+        if not duplicates or request.POST.get("confirm_new") == "1":
+            client = services.client_register(data=data)
+            messages.success(request, _("The client is registered."))
+            return redirect(client)
+    return render(
+        request, "clients/client_form.html", {"form": form, "duplicates": duplicates, "new": True}
+    )
+
+
+@policy(PERSON_LEVEL, methods=("GET", "POST"))
+def client_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    client = read_object(request, Client.objects.select_related("office"), pk=pk)
+    form = ClientForm(request.POST or None, instance=client, user=request.user)
+    conflict = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.client_update(
+                client=form.save(commit=False),
+                expected_version=form.cleaned_data["version"],
+                by=request.user,
+            )
+        except EditConflictError as error:
+            conflict = error
+            # Keep what this user typed; the next save applies it over the new version.
+            retry = request.POST.copy()
+            retry["version"] = str(error.current.version)  # type: ignore[attr-defined]
+            form = ClientForm(retry, instance=error.current, user=request.user)
+        else:
+            messages.success(request, _("The changes are saved."))
+            return redirect(client)
+    return render(
+        request,
+        "clients/client_form.html",
+        {"form": form, "client": client, "conflict": conflict, "new": False},
+        status=409 if conflict else 200,
+    )
+
+
 @policy(PERSON_LEVEL, methods=("GET",))
 def client_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    client = read_object(request, Client.objects.select_related("office", "caseworker"), pk=pk)
-    return render(request, "clients/client_detail.html", {"client": client})
+    queryset = Client.objects.select_related(
+        "office",
+        "caseworker",
+        "language",
+        "country_of_birth",
+        "settlement_municipality",
+        "usual_channel",
+    ).prefetch_related(
+        Prefetch(
+            "episodes",
+            queryset=CaseEpisode.objects.select_related("closing_reason").prefetch_related(
+                "reasons"
+            ),
+        ),
+        Prefetch("benefits", queryset=BenefitPeriod.objects.select_related("kind")),
+        Prefetch("interventions", queryset=Intervention.objects.select_related("type", "outcome")),
+        Prefetch("enrolments", queryset=Enrolment.objects.select_related("programme", "outcome")),
+    )
+    client = read_object(request, queryset, pk=pk)
+    contacts = (
+        Contact.objects.filter(client=client)
+        .select_related("channel", "recorded_by")
+        .prefetch_related("topics")[:TIMELINE_LENGTH]
+    )
+    assessments = list(
+        Assessment.objects.filter(client=client)
+        .select_related("assessed_by")
+        .prefetch_related(
+            Prefetch(
+                "items",
+                queryset=AssessmentItem.objects.select_related("life_area", "status", "need"),
+            )
+        )[:2]
+    )
+    return render(
+        request,
+        "clients/client_detail.html",
+        {
+            "client": client,
+            "contacts": contacts,
+            "latest_assessment": assessments[0] if assessments else None,
+            "previous_assessment": assessments[1] if len(assessments) > 1 else None,
+        },
+    )

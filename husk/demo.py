@@ -3,8 +3,11 @@
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.utils import timezone
 
 from audit.history import acting_as, system_actor
+from codelists.loader import load_missing_codes
+from husk.demo_clients import CLIENTS_PER_OFFICE, seed_clients
 from organisation.models import Membership, Office, User
 from organisation.roles import Role
 
@@ -38,9 +41,11 @@ DEMO_USERS = [
 
 
 @transaction.atomic
-def seed_organisation() -> dict[str, Office]:
+def seed_organisation(clients_per_office: int = CLIENTS_PER_OFFICE) -> dict[str, Office]:
     """Create the demo offices, users and roles; running it again changes nothing."""
-    with acting_as(system_actor("seed_demo")):
+    load_missing_codes()
+    actor = system_actor("seed_demo")
+    with acting_as(actor):
         offices = {
             key: Office.objects.get_or_create(unit_number=data["unit_number"], defaults=data)[0]
             for key, data in OFFICES.items()
@@ -64,4 +69,5 @@ def seed_organisation() -> dict[str, Office]:
                 role=demo.role,
                 office=offices[demo.office] if demo.office else None,
             )
+        seed_clients(offices, actor, timezone.localdate(), per_office=clients_per_office)
     return offices

@@ -24,6 +24,7 @@ urlpatterns = [
     path("logout/", policy(LOGGED_IN)(auth_views.LogoutView.as_view()), name="logout"),
     path("i18n/setlang/", policy(PUBLIC)(set_language), name="set_language"),
     path("clients/", include("clients.urls")),
+    path("caseload/", include("followup.urls")),
     path("families/", include("families.urls")),
     path("dashboard/", include("dashboards.urls")),
     path("research/", include("research.urls")),

@@ -9,7 +9,7 @@ from organisation.roles import HOME_PRIORITY, Role
 
 HOME_OF_ROLE = {
     Role.COORDINATOR: "families:home",
-    Role.CASEWORKER: "clients:list",
+    Role.CASEWORKER: "followup:caseload",
     Role.MANAGER: "dashboards:home",
     Role.RESEARCHER: "research:home",
     Role.ADMINISTRATOR: "organisation:home",

@@ -11,7 +11,10 @@ from organisation.roles import PERSON_LEVEL_ROLES, Role
 # (URL name, label, roles that see it), in menu order.
 MENU = [
     ("families:home", _("Families"), frozenset({Role.COORDINATOR})),
+    ("followup:caseload", _("Caseload"), PERSON_LEVEL_ROLES),
+    ("clients:search", _("Search"), PERSON_LEVEL_ROLES),
     ("clients:list", _("Clients"), PERSON_LEVEL_ROLES),
+    ("clients:register", _("New client"), PERSON_LEVEL_ROLES),
     ("dashboards:home", _("Dashboard"), frozenset({Role.MANAGER, Role.ADMINISTRATOR})),
     ("research:home", _("Research projects"), frozenset({Role.RESEARCHER})),
     ("organisation:home", _("Administration"), frozenset({Role.ADMINISTRATOR})),

@@ -3,9 +3,16 @@
 import pytest
 
 from clients.models import Client
+from codelists.loader import load_missing_codes
 from organisation.models import Office, User
 from organisation.roles import Role
 from tests.factories import ClientFactory, OfficeFactory, UserFactory, staff
+
+
+@pytest.fixture
+def codes(db: None) -> None:
+    """The seeded code lists (a transactional test's flush removes them)."""
+    load_missing_codes()
 
 
 @pytest.fixture

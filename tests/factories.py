@@ -8,6 +8,8 @@ from factory.django import DjangoModelFactory
 
 from audit.history import acting_as, system_actor
 from clients.models import Client
+from codelists.models import Code, CodeList
+from followup.models import Contact
 from organisation.models import Membership, Office, User
 from organisation.roles import Role
 
@@ -71,3 +73,17 @@ def staff(username: str, role: Role, office: Office | None = None) -> User:
     user = UserFactory(username=username)
     MembershipFactory(user=user, role=role, office=office)
     return User.objects.get(pk=user.pk)  # fresh instance: no cached memberships
+
+
+def code(code_list: CodeList, value: str) -> Code:
+    return Code.objects.get(list_name=code_list, code=value)
+
+
+class ContactFactory(TrackedFactory):
+    class Meta:
+        model = Contact
+
+    client = factory.SubFactory(ClientFactory)
+    date = factory.LazyFunction(datetime.date.today)
+    channel = factory.LazyFunction(lambda: code(CodeList.CONTACT_CHANNEL, "office_meeting"))
+    recorded_by = factory.SubFactory(UserFactory)

@@ -77,7 +77,7 @@ def test_sessions_end_12_hours_after_login(client: HttpClient, caseworker_heimda
 @pytest.mark.parametrize(
     ("username", "home"),
     [
-        ("caseworker_heimdal", "clients:list"),
+        ("caseworker_heimdal", "followup:caseload"),
         ("coordinator_heimdal", "families:home"),
         ("manager_heimdal", "dashboards:home"),
         ("researcher", "research:home"),

@@ -1,13 +1,16 @@
 """Query budgets: list and detail pages cost a fixed number of queries, whatever the data."""
 
+import pytest
 from django.db import connection
 from django.test import Client as HttpClient
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from audit.history import acting_as, system_actor
 from clients.models import Client
+from codelists.models import CodeList
 from organisation.models import Office, User
-from tests.factories import ClientFactory, OfficeFactory
+from tests.factories import ClientFactory, ContactFactory, OfficeFactory, code
 
 # Every signed-in page: session, user, memberships, and the session save
 # (SAVEPOINT, UPDATE, RELEASE) that renews the idle timeout.
@@ -30,13 +33,18 @@ def test_client_list_budget(client: HttpClient, caseworker_heimdal: User, heimda
     assert few == many == BASE + 3
 
 
+@pytest.mark.usefixtures("codes")
 def test_client_detail_budget(
     client: HttpClient, caseworker_heimdal: User, client_heimdal: Client
 ) -> None:
+    # One record of every kind, so that every prefetch on the page runs.
+    with acting_as(system_actor("tests")):
+        ContactFactory(client=client_heimdal).topics.set([code(CodeList.LIFE_AREA, "housing")])
     client.force_login(caseworker_heimdal)
     count_queries(client, client_heimdal.get_absolute_url())  # warms the content-type cache
-    # + the client (office and caseworker joined), access-log insert
-    assert count_queries(client, client_heimdal.get_absolute_url()) == BASE + 2
+    # + the client with its codes joined, episodes, benefits, interventions,
+    # enrolments, contacts, contact topics, assessments, access-log insert
+    assert count_queries(client, client_heimdal.get_absolute_url()) == BASE + 9
 
 
 def test_dashboard_budget(client: HttpClient, administrator: User) -> None:

@@ -17,7 +17,7 @@ from tests.factories import ClientFactory
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 HOME = {
-    Role.CASEWORKER: ("clients:list", "Brukere"),
+    Role.CASEWORKER: ("followup:caseload", "Arbeidsliste"),
     Role.COORDINATOR: ("families:home", "Familier"),
     Role.MANAGER: ("dashboards:home", "Oversikt"),
     Role.RESEARCHER: ("research:home", "Forskningsprosjekter"),
@@ -44,7 +44,7 @@ def log_in(page: Page, username: str) -> None:
 
 @pytest.fixture
 def demo(transactional_db: None) -> None:
-    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    call_command("seed_demo", clients_per_office=8, stdout=open("/dev/null", "w"))  # noqa: SIM115
 
 
 @pytest.mark.parametrize("demo_user", DEMO_USERS, ids=lambda d: d.username)

@@ -1,0 +1,75 @@
+"""Workflows of the client register: register, update, search, duplicates, transfer."""
+
+import datetime
+from difflib import SequenceMatcher
+from typing import Any
+
+from django.db import transaction
+from django.db.models import QuerySet
+
+from audit.versioning import save_unless_changed
+from clients.folding import fold
+from clients.models import Client, Transfer
+from organisation.models import User
+
+# How alike two folded full names must be to count as a possible duplicate.
+SIMILAR_NAME = 0.75
+
+
+def client_search(*, user: User, query: str) -> QuerySet[Client]:
+    """Clients of the user's offices by national id (11 digits) or by name."""
+    digits = "".join(ch for ch in query if ch.isdigit())
+    clients = Client.objects.visible_to(user).select_related("office", "caseworker")
+    if len(digits) == 11 and len(digits) >= len(query.replace(" ", "")) - 2:
+        return clients.filter(national_id=digits)
+    if len(digits) == 12 and len(digits) >= len(query.replace(" ", "")) - 2:
+        return clients.filter(duf_number=digits)
+    return clients.matching_name(query)
+
+
+def possible_duplicates(
+    *,
+    user: User,
+    first_name: str,
+    last_name: str,
+    birth_date: datetime.date | None,
+    exclude_pk: int | None = None,
+) -> list[Client]:
+    """Clients of the user's offices with the same date of birth and a similar name.
+
+    Case, accents and æøå are folded: "Østby" and "Ostby" match. (The same
+    national id is refused outright by the form.)
+    """
+    visible = Client.objects.visible_to(user).select_related("office")
+    if exclude_pk is not None:
+        visible = visible.exclude(pk=exclude_pk)
+    found: dict[int, Client] = {}
+    if birth_date:
+        wanted = fold(f"{first_name} {last_name}")
+        for candidate in visible.filter(birth_date=birth_date):
+            name = fold(f"{candidate.first_name} {candidate.last_name}")
+            if SequenceMatcher(None, wanted, name).ratio() >= SIMILAR_NAME:
+                found[candidate.pk] = candidate
+    return list(found.values())
+
+
+@transaction.atomic
+def client_register(*, data: dict[str, Any]) -> Client:
+    return Client.objects.create(**data)
+
+
+@transaction.atomic
+def client_update(*, client: Client, expected_version: int | None, by: User) -> Client:
+    """Save a client edited in a form; refused if someone saved it meanwhile."""
+    previous = Client.objects.select_for_update().get(pk=client.pk)
+    saved = save_unless_changed(client, expected_version=expected_version)
+    if (previous.office_id, previous.caseworker_id) != (saved.office_id, saved.caseworker_id):
+        Transfer.objects.create(
+            client=saved,
+            by=by,
+            from_office_id=previous.office_id,
+            to_office_id=saved.office_id,
+            from_caseworker_id=previous.caseworker_id,
+            to_caseworker_id=saved.caseworker_id,
+        )
+    return saved

@@ -1,0 +1,205 @@
+"""Registering, editing and searching clients: validation, duplicates, conflicts, logging."""
+
+import datetime
+import re
+
+import pytest
+from django.test import Client as HttpClient
+from django.urls import reverse
+
+from audit.history import acting_as, system_actor
+from audit.models import AccessLog
+from clients.models import Client, Transfer
+from clients.national_id import synthetic_national_id
+from organisation.models import Office, User
+from tests.factories import ClientFactory
+
+pytestmark = pytest.mark.usefixtures("codes")
+
+BIRTH = datetime.date(1985, 4, 17)
+
+
+def form_data(office: Office, **overrides: object) -> dict[str, object]:
+    data: dict[str, object] = {
+        "first_name": "Sara",
+        "last_name": "Østbø",
+        "national_id": synthetic_national_id(BIRTH, 1, gender="F"),
+        "duf_number": "",
+        "birth_date": "",
+        "gender": "U",
+        "office": office.pk,
+        "caseworker": "",
+        "status": "active",
+        "arrival_year": "",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_registration_takes_birth_date_and_gender_from_the_national_id(
+    client: HttpClient, caseworker_heimdal: User, heimdal: Office
+) -> None:
+    client.force_login(caseworker_heimdal)
+    response = client.post(reverse("clients:register"), form_data(heimdal))
+    created = Client.objects.get()
+    assert response.status_code == 302
+    assert (created.birth_date, created.gender) == (BIRTH, "F")
+    assert created.history.get().history_user == caseworker_heimdal
+
+
+@pytest.mark.parametrize(
+    ("national_id", "message"),
+    [
+        ("12345678901", "kontrollsifrene stemmer ikke"),
+        ("1234", "11 sifre"),
+    ],
+)
+def test_a_bad_national_id_is_refused_in_norwegian_and_nothing_is_saved(
+    client: HttpClient, caseworker_heimdal: User, heimdal: Office, national_id: str, message: str
+) -> None:
+    client.force_login(caseworker_heimdal)
+    response = client.post(reverse("clients:register"), form_data(heimdal, national_id=national_id))
+    assert response.status_code == 200
+    assert message in response.text.lower()
+    assert not Client.objects.exists()
+
+
+def test_synthetic_ids_are_refused_unless_allowed(
+    settings: object, client: HttpClient, caseworker_heimdal: User, heimdal: Office
+) -> None:
+    settings.ALLOW_SYNTHETIC_IDS = False  # type: ignore[attr-defined]
+    client.force_login(caseworker_heimdal)
+    response = client.post(reverse("clients:register"), form_data(heimdal))
+    assert "Syntetiske testnumre godtas ikke" in response.text
+    assert not Client.objects.exists()
+
+
+def test_a_future_birth_date_is_refused(
+    client: HttpClient, caseworker_heimdal: User, heimdal: Office
+) -> None:
+    client.force_login(caseworker_heimdal)
+    tomorrow = datetime.date.today() + datetime.timedelta(days=1)
+    response = client.post(
+        reverse("clients:register"),
+        form_data(heimdal, national_id="", birth_date=tomorrow.isoformat()),
+    )
+    assert "Fødselsdatoen kan ikke være fram i tid" in response.text
+    assert not Client.objects.exists()
+
+
+def test_a_possible_duplicate_is_shown_before_saving(
+    client: HttpClient, caseworker_heimdal: User, heimdal: Office
+) -> None:
+    existing = ClientFactory(office=heimdal, first_name="Sara", last_name="Ostbo", birth_date=BIRTH)
+    client.force_login(caseworker_heimdal)
+    data = form_data(heimdal, national_id="", birth_date=BIRTH.isoformat())
+    response = client.post(reverse("clients:register"), data)
+    assert 'data-testid="duplicates"' in response.text
+    assert existing.get_absolute_url() in response.text
+    assert Client.objects.count() == 1
+    confirmed = client.post(reverse("clients:register"), {**data, "confirm_new": "1"})
+    assert confirmed.status_code == 302
+    assert Client.objects.count() == 2
+
+
+def test_a_national_id_registered_at_another_office_is_named_not_shown(
+    client: HttpClient, caseworker_sagene: User, heimdal: Office, sagene: Office
+) -> None:
+    number = synthetic_national_id(BIRTH, 1, gender="F")
+    ClientFactory(office=heimdal, national_id=number, birth_date=BIRTH, last_name="Skjult")
+    client.force_login(caseworker_sagene)
+    response = client.post(reverse("clients:register"), form_data(sagene, national_id=number))
+    assert "allerede registrert ved NAV Heimdal" in response.text
+    assert "Skjult" not in response.text
+    assert Client.objects.count() == 1
+
+
+def test_search_by_name_ignores_case_and_accents_and_stays_in_own_offices(
+    client: HttpClient, caseworker_heimdal: User, heimdal: Office, sagene: Office
+) -> None:
+    own = ClientFactory(office=heimdal, first_name="Åse", last_name="Østbø")
+    ClientFactory(office=sagene, first_name="Åse", last_name="Østbø-Lie")
+    client.force_login(caseworker_heimdal)
+    response = client.post(reverse("clients:search"), {"query": "ase OSTBO"})
+    assert own.get_absolute_url() in response.text
+    assert "Østbø-Lie" not in response.text
+    entry = AccessLog.objects.get(action=AccessLog.Action.SEARCH)
+    assert entry.client_ids == [own.pk]
+
+
+def test_search_by_national_id_is_exact_and_never_in_the_url(
+    client: HttpClient, caseworker_heimdal: User, heimdal: Office
+) -> None:
+    number = synthetic_national_id(BIRTH, 2, gender="M")
+    found = ClientFactory(office=heimdal, national_id=number, birth_date=BIRTH)
+    client.force_login(caseworker_heimdal)
+    assert client.get(reverse("clients:search"), {"query": number}).status_code == 200
+    assert not AccessLog.objects.filter(
+        action=AccessLog.Action.SEARCH
+    ).exists()  # GET searches nothing
+    response = client.post(reverse("clients:search"), {"query": f"{number[:6]} {number[6:]}"})
+    assert found.get_absolute_url() in response.text
+    assert not re.search(
+        r"\d{11}", response.request["PATH_INFO"] + response.request.get("QUERY_STRING", "")
+    )
+
+
+def test_a_stale_edit_is_refused_with_what_changed(
+    client: HttpClient, caseworker_heimdal: User, coordinator_heimdal: User, heimdal: Office
+) -> None:
+    person = ClientFactory(office=heimdal, first_name="Per", last_name="Hansen", phone="")
+    base = form_data(
+        heimdal,
+        national_id="",
+        birth_date=person.birth_date.isoformat(),
+        first_name="Per",
+        last_name="Hansen",
+        version=person.version,
+    )
+    client.force_login(coordinator_heimdal)
+    assert (
+        client.post(person.get_absolute_url() + "edit/", {**base, "phone": "41000000"}).status_code
+        == 302
+    )
+    client.force_login(caseworker_heimdal)
+    stale = client.post(person.get_absolute_url() + "edit/", {**base, "last_name": "Hansen-Berg"})
+    assert stale.status_code == 409
+    assert 'data-testid="conflict"' in stale.text
+    assert "41000000" in stale.text  # what the other person changed
+    assert 'value="Hansen-Berg"' in stale.text  # what this user typed is kept
+    person.refresh_from_db()
+    assert (person.phone, person.last_name, person.version) == ("41000000", "Hansen", 2)
+    assert person.history.count() == 2
+
+
+def test_changing_the_caseworker_records_a_transfer(
+    client: HttpClient, caseworker_heimdal: User, coordinator_heimdal: User, heimdal: Office
+) -> None:
+    person = ClientFactory(office=heimdal, caseworker=caseworker_heimdal)
+    client.force_login(caseworker_heimdal)
+    data = form_data(
+        heimdal,
+        national_id="",
+        birth_date=person.birth_date.isoformat(),
+        first_name=person.first_name,
+        last_name=person.last_name,
+        caseworker=coordinator_heimdal.pk,
+        version=person.version,
+    )
+    assert client.post(person.get_absolute_url() + "edit/", data).status_code == 302
+    transfer = Transfer.objects.get()
+    assert (transfer.from_caseworker, transfer.to_caseworker, transfer.by) == (
+        caseworker_heimdal,
+        coordinator_heimdal,
+        caseworker_heimdal,
+    )
+
+
+def test_other_office_cannot_edit(
+    client: HttpClient, caseworker_sagene: User, heimdal: Office
+) -> None:
+    with acting_as(system_actor("tests")):
+        person = ClientFactory(office=heimdal)
+    client.force_login(caseworker_sagene)
+    for method in ("get", "post"):
+        assert getattr(client, method)(person.get_absolute_url() + "edit/").status_code == 404
