@@ -1,5 +1,6 @@
 """No lost updates: a save from a stale form is refused, with what changed since it was opened."""
 
+import datetime
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,6 +33,8 @@ def _display(record: Any, field: models.Field[Any, Any]) -> str:
     if field.is_relation:
         related = getattr(record, field.name, None)
         return str(related) if related is not None else str(value)
+    if isinstance(value, datetime.date):
+        return value.strftime("%d.%m.%Y")
     return str(value)
 
 

@@ -43,6 +43,7 @@ class Client(models.Model):
     class Status(models.TextChoices):
         ACTIVE = "active", _("Active")
         INACTIVE = "inactive", _("Inactive")
+        MERGED = "merged", _("Merged into another record")
 
     class Gender(models.TextChoices):
         FEMALE = "F", _("Female")
@@ -102,6 +103,14 @@ class Client(models.Model):
     )
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE
+    )
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("merged into"),
     )
     # Optimistic locking: a save from a stale form is refused (see clients.services).
     version = models.PositiveIntegerField(default=1)
@@ -173,6 +182,11 @@ class CaseEpisode(ClientRecord):
                 condition=models.Q(closed_on__isnull=True, closing_reason__isnull=True)
                 | models.Q(closed_on__isnull=False),
                 name="episode_closing_reason_only_when_closed",
+            ),
+            models.UniqueConstraint(
+                fields=["client"],
+                condition=models.Q(closed_on__isnull=True),
+                name="episode_one_open_per_client",
             ),
         ]
         indexes = [models.Index(fields=["client", "-opened_on"], name="episode_client_opened")]
@@ -290,3 +304,40 @@ class Transfer(ClientRecord):
 
     def __str__(self) -> str:
         return f"{self.client_id}: {self.from_office_id} → {self.to_office_id}"
+
+
+class ClientMerge(models.Model):
+    """Two records of one person made one; records exactly what moved, so it can be undone."""
+
+    kept = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="merges")
+    merged = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="+")
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by")
+    )
+    at = models.DateTimeField(_("when"), auto_now_add=True)
+    # {"followup.Contact": [ids], ...}: the records moved from `merged` to `kept`.
+    moved = models.JSONField(default=dict)
+    # Fields of `kept` that were blank and filled from `merged`, and the merged
+    # record's own identifiers, which it gives up while merged.
+    filled = models.JSONField(default=dict)
+    merged_identifiers = models.JSONField(default=dict)
+    undone_at = models.DateTimeField(_("undone"), null=True, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    objects = TrackedQuerySet.as_manager()
+    history = tracked_history()
+
+    class Meta:
+        verbose_name = _("merge")
+        verbose_name_plural = _("merges")
+        ordering = ["-at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(kept=models.F("merged")), name="merge_two_different_records"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.merged_id} → {self.kept_id}"

@@ -19,7 +19,11 @@ SIMILAR_NAME = 0.75
 def client_search(*, user: User, query: str) -> QuerySet[Client]:
     """Clients of the user's offices by national id (11 digits) or by name."""
     digits = "".join(ch for ch in query if ch.isdigit())
-    clients = Client.objects.visible_to(user).select_related("office", "caseworker")
+    clients = (
+        Client.objects.visible_to(user)
+        .exclude(status=Client.Status.MERGED)
+        .select_related("office", "caseworker")
+    )
     if len(digits) == 11 and len(digits) >= len(query.replace(" ", "")) - 2:
         return clients.filter(national_id=digits)
     if len(digits) == 12 and len(digits) >= len(query.replace(" ", "")) - 2:
@@ -40,7 +44,11 @@ def possible_duplicates(
     Case, accents and æøå are folded: "Østby" and "Ostby" match. (The same
     national id is refused outright by the form.)
     """
-    visible = Client.objects.visible_to(user).select_related("office")
+    visible = (
+        Client.objects.visible_to(user)
+        .exclude(status=Client.Status.MERGED)
+        .select_related("office")
+    )
     if exclude_pk is not None:
         visible = visible.exclude(pk=exclude_pk)
     found: dict[int, Client] = {}

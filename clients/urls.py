@@ -2,7 +2,8 @@
 
 from django.urls import path
 
-from clients import views
+from clients import episode_views, views
+from clients.assessment_views import assessment_detail, assessment_new
 
 app_name = "clients"
 urlpatterns = [
@@ -11,4 +12,15 @@ urlpatterns = [
     path("new/", views.client_register, name="register"),
     path("<int:pk>/", views.client_detail, name="detail"),
     path("<int:pk>/edit/", views.client_edit, name="edit"),
+    path("<int:client_pk>/assessments/new/", assessment_new, name="assessment_new"),
+    path("assessments/<int:pk>/", assessment_detail, name="assessment_detail"),
+    path("<int:pk>/history/", views.client_history, name="history"),
+    path("<int:pk>/merge/", views.client_merge, name="merge"),
+    path("merges/<int:pk>/undo/", views.client_merge_undo, name="merge_undo"),
+]
+urlpatterns += [
+    path("<int:client_pk>/episodes/new/", episode_views.episode_new, name="episode_new"),
+    path("episodes/<int:pk>/edit/", episode_views.episode_edit, name="episode_edit"),
+    path("<int:client_pk>/benefits/new/", episode_views.benefit_new, name="benefit_new"),
+    path("benefits/<int:pk>/end/", episode_views.benefit_end, name="benefit_end"),
 ]

@@ -4,15 +4,23 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from audit.access_log import record_read
 from audit.models import AccessLog
+from audit.timeline import history_entries
 from audit.versioning import EditConflictError
-from clients import services
+from clients import merging, services
 from clients.forms import ClientForm, SearchForm
-from clients.models import Assessment, AssessmentItem, BenefitPeriod, CaseEpisode, Client
+from clients.models import (
+    Assessment,
+    AssessmentItem,
+    BenefitPeriod,
+    CaseEpisode,
+    Client,
+    ClientMerge,
+)
 
 # The client page shows the follow-up records too; followup's models depend on clients',
 # never the other way round.
@@ -25,7 +33,11 @@ TIMELINE_LENGTH = 30
 
 @policy(PERSON_LEVEL, methods=("GET",))
 def client_list(request: AuthenticatedHttpRequest) -> HttpResponse:
-    clients = Client.objects.visible_to(request.user).select_related("office", "caseworker")
+    clients = (
+        Client.objects.visible_to(request.user)
+        .exclude(status=Client.Status.MERGED)
+        .select_related("office", "caseworker")
+    )
     page = Paginator(clients, PAGE_SIZE).get_page(request.GET.get("page"))
     record_read(request, action=AccessLog.Action.LIST, client_ids=[c.pk for c in page])
     return render(request, "clients/client_list.html", {"page": page})
@@ -116,6 +128,7 @@ def client_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             ),
         ),
         Prefetch("benefits", queryset=BenefitPeriod.objects.select_related("kind")),
+        Prefetch("merges", queryset=ClientMerge.objects.select_related("by")),
         Prefetch("interventions", queryset=Intervention.objects.select_related("type", "outcome")),
         Prefetch("enrolments", queryset=Enrolment.objects.select_related("programme", "outcome")),
     )
@@ -145,3 +158,63 @@ def client_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "previous_assessment": assessments[1] if len(assessments) > 1 else None,
         },
     )
+
+
+@policy(PERSON_LEVEL, methods=("GET",))
+def client_history(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Who changed what about this client and their records, and when."""
+    client = read_object(request, Client.objects.select_related("office"), pk=pk)
+    histories = [
+        Client.history.filter(id=client.pk),
+        *(
+            model.history.filter(client_id=client.pk)
+            for model in (CaseEpisode, BenefitPeriod, Assessment, Contact, Intervention, Enrolment)
+        ),
+    ]
+    return render(
+        request,
+        "clients/client_history.html",
+        {"client": client, "entries": history_entries(histories)},
+    )
+
+
+@policy(PERSON_LEVEL, methods=("GET", "POST"))
+def client_merge(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Merge a duplicate record of this person into this one (it can be undone)."""
+    client = read_object(request, Client.objects.select_related("office"), pk=pk)
+    if request.method == "POST":
+        other = read_object(request, Client.objects.all(), pk=request.POST.get("other", 0))
+        try:
+            merging.client_merge(keep=client, merge=other, by=request.user)
+        except merging.MergeError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, _("The records are merged. The merge can be undone."))
+            return redirect(client)
+    candidates = services.possible_duplicates(
+        user=request.user,
+        first_name=client.first_name,
+        last_name=client.last_name,
+        birth_date=client.birth_date,
+        exclude_pk=client.pk,
+    )
+    record_read(request, action=AccessLog.Action.SEARCH, client_ids=[c.pk for c in candidates])
+    return render(
+        request, "clients/client_merge.html", {"client": client, "candidates": candidates}
+    )
+
+
+@policy(PERSON_LEVEL, methods=("POST",))
+def client_merge_undo(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    record = get_object_or_404(
+        ClientMerge.objects.select_related("kept"),
+        pk=pk,
+        kept__in=Client.objects.visible_to(request.user),
+    )
+    try:
+        merging.client_merge_undo(merge_record=record, by=request.user)
+    except merging.MergeError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("The merge is undone."))
+    return redirect(record.kept)

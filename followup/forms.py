@@ -11,10 +11,12 @@ from django.utils.translation import gettext_lazy as _
 from clients.forms import ChoiceQuerysets, DateInput, code_choices
 from clients.models import Client
 from codelists.models import Code, CodeList
-from followup.models import Contact
+from followup.models import Contact, Enrolment, Programme, Reminder
 
 
 class ContactForm(ChoiceQuerysets, forms.ModelForm[Contact]):
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
     class Meta:
         model = Contact
         fields = [
@@ -44,7 +46,13 @@ class ContactForm(ChoiceQuerysets, forms.ModelForm[Contact]):
         self._choice_field("topics").queryset = code_choices(CodeList.LIFE_AREA)
         self._choice_field("other_services").queryset = code_choices(CodeList.PARTICIPANT_SERVICE)
         self.fields["duration_minutes"].widget.attrs.update({"min": 1, "max": 1440, "step": 5})
-        if not self.is_bound:
+        if self.instance.pk:
+            self.fields["version"].initial = self.instance.version
+            # Retired codes already on the contact stay selectable.
+            self._choice_field("channel").queryset = code_choices(
+                CodeList.CONTACT_CHANNEL, self.instance.channel
+            )
+        if not self.is_bound and not self.instance.pk:
             self.initial.setdefault("date", timezone.localdate())
             self.initial.setdefault(
                 "channel",
@@ -77,3 +85,68 @@ class ContactForm(ChoiceQuerysets, forms.ModelForm[Contact]):
         if date and next_on and next_on < date:
             self.add_error("next_contact_on", _("The next contact must be after this one."))
         return data
+
+
+class ReminderForm(forms.ModelForm[Reminder]):
+    class Meta:
+        model = Reminder
+        fields = ["text", "due_on"]
+        widgets = {"due_on": DateInput()}
+
+    def clean_due_on(self) -> datetime.date:
+        due: datetime.date = self.cleaned_data["due_on"]
+        if due < timezone.localdate():
+            raise ValidationError(_("The due date cannot be in the past."))
+        return due
+
+
+class EnrolmentForm(ChoiceQuerysets, forms.ModelForm[Enrolment]):
+    class Meta:
+        model = Enrolment
+        fields = ["programme", "enrolled_on"]
+        widgets = {"enrolled_on": DateInput()}
+
+    def __init__(self, *args: Any, client: Client, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.client = client
+        self._choice_field("programme").queryset = Programme.objects.filter(office=client.office_id)
+        self.initial.setdefault("enrolled_on", timezone.localdate())
+
+    def clean_enrolled_on(self) -> datetime.date:
+        enrolled: datetime.date = self.cleaned_data["enrolled_on"]
+        if enrolled > timezone.localdate():
+            raise ValidationError(_("The enrolment date cannot be in the future."))
+        return enrolled
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        programme = data.get("programme")
+        if (
+            programme
+            and Enrolment.objects.filter(
+                client=self.client, programme=programme, left_on__isnull=True
+            ).exists()
+        ):
+            raise ValidationError(_("The client is already enrolled in this programme."))
+        return data
+
+
+class EnrolmentEndForm(ChoiceQuerysets, forms.ModelForm[Enrolment]):
+    class Meta:
+        model = Enrolment
+        fields = ["left_on", "outcome"]
+        widgets = {"left_on": DateInput()}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["left_on"].required = True
+        self._choice_field("outcome").queryset = code_choices(CodeList.INTERVENTION_OUTCOME)
+        self.initial.setdefault("left_on", timezone.localdate())
+
+    def clean_left_on(self) -> datetime.date:
+        left: datetime.date = self.cleaned_data["left_on"]
+        if left < self.instance.enrolled_on:
+            raise ValidationError(_("The end date is before the enrolment date."))
+        if left > timezone.localdate():
+            raise ValidationError(_("The end date cannot be in the future."))
+        return left

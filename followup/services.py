@@ -5,9 +5,11 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import F, OuterRef, QuerySet, Subquery
+from django.utils import timezone
 
+from audit.versioning import save_unless_changed
 from clients.models import Client
-from followup.models import Contact
+from followup.models import Contact, Enrolment, Programme, Reminder
 from organisation.models import User
 
 
@@ -20,6 +22,23 @@ def contact_log(*, client: Client, by: User, data: dict[str, Any]) -> Contact:
     contact.topics.set(topics)
     contact.other_services.set(other_services)
     contact.staff.add(by)
+    return contact
+
+
+@transaction.atomic
+def contact_update(
+    *, contact: Contact, data: dict[str, Any], expected_version: int | None
+) -> Contact:
+    """Save an edited contact; refused if someone saved it after the form was opened."""
+    topics = data.pop("topics", None)
+    other_services = data.pop("other_services", None)
+    for name, value in data.items():
+        setattr(contact, name, value)
+    save_unless_changed(contact, expected_version=expected_version)
+    if topics is not None:
+        contact.topics.set(topics)
+    if other_services is not None:
+        contact.other_services.set(other_services)
     return contact
 
 
@@ -67,3 +86,28 @@ def caseload(*, user: User, today: datetime.date, filters: dict[str, str]) -> Qu
         F("next_contact").asc(nulls_last=True), "last_name", "first_name", "pk"
     )
     return ordered
+
+
+@transaction.atomic
+def reminder_add(
+    *, owner: User, client: Client | None, text: str, due_on: datetime.date
+) -> Reminder:
+    return Reminder.objects.create(owner=owner, client=client, text=text, due_on=due_on)
+
+
+@transaction.atomic
+def reminder_done(*, reminder: Reminder) -> Reminder:
+    reminder.done_at = timezone.now()
+    reminder.save(update_fields=["done_at"])
+    return reminder
+
+
+@transaction.atomic
+def enrolment_add(*, client: Client, programme: Programme, enrolled_on: datetime.date) -> Enrolment:
+    return Enrolment.objects.create(client=client, programme=programme, enrolled_on=enrolled_on)
+
+
+@transaction.atomic
+def enrolment_end(*, enrolment: Enrolment) -> Enrolment:
+    enrolment.save()
+    return enrolment

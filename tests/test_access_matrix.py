@@ -3,11 +3,14 @@
 import re
 
 import pytest
+from django.apps import apps
 from django.test import Client as HttpClient
 from django.urls import reverse
+from simple_history.models import HistoricalChanges
 
 from clients.models import Client
 from organisation.models import User
+from tests.factories import ContactFactory
 
 METHODS = ["get", "post", "put", "patch", "delete"]
 
@@ -24,7 +27,16 @@ USERS = [
 ]
 
 # Expected GET status of each page per user; None means "redirect to login".
+PERSON_PAGE_ACCESS = {
+    "caseworker_heimdal": 200,
+    "coordinator_heimdal": 200,
+    "caseworker_sagene": 200,
+    "coordinator_sagene": 200,
+}
 PAGES: dict[str, dict[str, int]] = {
+    "followup:caseload": PERSON_PAGE_ACCESS,
+    "clients:search": PERSON_PAGE_ACCESS,
+    "clients:register": PERSON_PAGE_ACCESS,
     "clients:list": {
         "caseworker_heimdal": 200,
         "coordinator_heimdal": 200,
@@ -43,7 +55,13 @@ PAGES: dict[str, dict[str, int]] = {
     "admin:index": {"administrator": 200},
 }
 # Refusal on person-level pages is a 404; elsewhere a 403.
-PERSON_LEVEL_PAGES = {"clients:list", "families:home"}
+PERSON_LEVEL_PAGES = {
+    "clients:list",
+    "families:home",
+    "followup:caseload",
+    "clients:search",
+    "clients:register",
+}
 
 
 @pytest.fixture
@@ -68,32 +86,72 @@ def test_anonymous_is_sent_to_login(db: None, client: HttpClient, page: str) -> 
     assert response["Location"].startswith(reverse("login"))
 
 
+OWN_OFFICE = {"caseworker_heimdal", "coordinator_heimdal"}
+
+
 def per_request_tokens_removed(html: str) -> str:
     """The page without its CSP nonce and CSRF token, which differ on every response."""
     return re.sub(r'(nonce|value)="[^"]*"', "", html)
 
 
-OWN_OFFICE = {"caseworker_heimdal", "coordinator_heimdal"}
+# Every page about one client of Heimdal, and the methods it answers for its own office.
+CLIENT_ENDPOINTS = {
+    "clients:detail": {"get"},
+    "clients:edit": {"get", "post"},
+    "clients:history": {"get"},
+    "followup:contact_new": {"get", "post"},
+    "followup:reminder_new": {"post"},
+}
 
 
+@pytest.mark.usefixtures("codes")
+@pytest.mark.parametrize("endpoint", sorted(CLIENT_ENDPOINTS))
 @pytest.mark.parametrize("method", METHODS)
 @pytest.mark.parametrize("username", USERS)
-def test_client_page_of_heimdal(
+def test_pages_about_a_client_of_heimdal(
+    everyone: dict[str, User],
+    client: HttpClient,
+    client_heimdal: Client,
+    username: str,
+    method: str,
+    endpoint: str,
+) -> None:
+    client.force_login(everyone[username])
+    writes_before = history_rows()
+    response = getattr(client, method)(reverse(endpoint, args=[client_heimdal.pk]))
+    if username in OWN_OFFICE and method in CLIENT_ENDPOINTS[endpoint]:
+        assert response.status_code in {200, 302}
+    else:
+        # Other office, wrong role, or a method the page does not answer: all the same 404,
+        # and nothing written.
+        assert response.status_code == 404
+        assert client_heimdal.last_name not in response.text
+        assert history_rows() == writes_before
+
+
+@pytest.mark.usefixtures("codes")
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("username", sorted(set(USERS) - OWN_OFFICE))
+def test_contact_of_heimdal_is_404_for_everyone_else(
     everyone: dict[str, User],
     client: HttpClient,
     client_heimdal: Client,
     username: str,
     method: str,
 ) -> None:
+    contact = ContactFactory(client=client_heimdal, note="Konfidensielt")
     client.force_login(everyone[username])
-    response = getattr(client, method)(client_heimdal.get_absolute_url())
-    if username in OWN_OFFICE and method == "get":
-        assert response.status_code == 200
-        assert client_heimdal.last_name in response.text
-    else:
-        # Other office, wrong role, or a method the page does not answer: all the same 404.
-        assert response.status_code == 404
-        assert client_heimdal.last_name not in response.text
+    writes_before = history_rows()
+    response = getattr(client, method)(reverse("followup:contact_edit", args=[contact.pk]))
+    assert response.status_code == 404
+    assert "Konfidensielt" not in response.text
+    assert history_rows() == writes_before
+
+
+def history_rows() -> int:
+    return sum(
+        model.objects.count() for model in apps.get_models() if issubclass(model, HistoricalChanges)
+    )
 
 
 @pytest.mark.parametrize("method", METHODS)

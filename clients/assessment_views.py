@@ -1,0 +1,54 @@
+"""Pages of assessments (kartlegging): record a new one, and see one with its changes."""
+
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from clients import assessments
+from clients.assessment_forms import AssessmentForm
+from clients.models import Assessment, Client
+from organisation.access import PERSON_LEVEL, AuthenticatedHttpRequest, policy, read_object
+
+
+@policy(PERSON_LEVEL, methods=("GET", "POST"))
+def assessment_new(request: AuthenticatedHttpRequest, client_pk: int) -> HttpResponse:
+    client = read_object(request, Client.objects.select_related("office"), pk=client_pk)
+    latest = assessments.assessment_latest(client=client)
+    form = AssessmentForm(request.POST or None, client=client, latest=latest)
+    if request.method == "POST" and form.is_valid():
+        assessment = assessments.assessment_record(
+            client=client,
+            by=request.user,
+            assessed_on=form.cleaned_data["assessed_on"],
+            items=form.ratings,
+        )
+        messages.success(request, _("The assessment is saved."))
+        return redirect("clients:assessment_detail", pk=assessment.pk)
+    return render(
+        request,
+        "clients/assessment_form.html",
+        {"form": form, "client": client, "latest": latest},
+    )
+
+
+@policy(PERSON_LEVEL, methods=("GET",))
+def assessment_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    queryset = assessments.with_items(
+        Assessment.objects.select_related("client", "client__office", "assessed_by")
+    )
+    assessment = read_object(request, queryset, pk=pk)
+    previous = assessments.assessment_previous(assessment=assessment)
+    changes = assessments.assessment_changes(
+        assessment.items.all(), previous.items.all() if previous is not None else None
+    )
+    return render(
+        request,
+        "clients/assessment_detail.html",
+        {
+            "assessment": assessment,
+            "client": assessment.client,
+            "previous": previous,
+            "changes": changes,
+        },
+    )

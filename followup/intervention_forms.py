@@ -1,0 +1,109 @@
+"""Forms of interventions: registering one, editing it and moving it to its next status."""
+
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from clients.forms import ChoiceQuerysets, DateInput, code_choices
+from codelists.models import Code, CodeList
+from followup.interventions import FINAL
+from followup.models import TRANSITIONS, Intervention, Status
+
+
+class _InterventionFields(ChoiceQuerysets, forms.ModelForm[Intervention]):
+    class Meta:
+        model = Intervention
+        fields = ["type", "provider", "start", "end"]
+        widgets = {"start": DateInput(), "end": DateInput()}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # A retired type already on the intervention stays valid; new ones need an active code.
+        current = self.instance.type if self.instance.pk else None
+        self._choice_field("type").queryset = code_choices(CodeList.INTERVENTION_TYPE, current)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("start"), data.get("end")
+        if start and end and end < start:
+            self.add_error("end", _("The end cannot be before the start."))
+        return data
+
+
+class InterventionNewForm(_InterventionFields):
+    already_started = forms.BooleanField(
+        label=_("Already started"),
+        required=False,
+        help_text=_(
+            "Tick if the intervention is under way; otherwise it is registered as planned."
+        ),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["end"].label = _("Planned end")
+        if not self.is_bound:
+            self.initial.setdefault("start", timezone.localdate())
+
+
+class InterventionForm(_InterventionFields):
+    """Editing type, provider and dates of an intervention that is not locked."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["version"].initial = self.instance.version
+
+
+class InterventionStatusForm(ChoiceQuerysets, forms.Form):
+    """One next step of an intervention: the target status and, to end it, date and outcome."""
+
+    to = forms.ChoiceField(choices=Status.choices, widget=forms.HiddenInput)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    end = forms.DateField(
+        label=_("End"),
+        required=False,
+        widget=DateInput(),
+        error_messages={"required": _("Give the date the intervention ended.")},
+    )
+    outcome = forms.ModelChoiceField(
+        queryset=Code.objects.none(),
+        label=_("Outcome"),
+        required=False,
+        error_messages={"required": _("Give the outcome of the completed intervention.")},
+    )
+
+    def __init__(self, *args: Any, intervention: Intervention, target: str, **kwargs: Any) -> None:
+        # Several of these forms share one page: the target keeps their ids apart.
+        kwargs.setdefault("auto_id", f"id_{target}_%s")
+        super().__init__(*args, **kwargs)
+        self.intervention = intervention
+        self.target = target
+        self._choice_field("outcome").queryset = code_choices(CodeList.INTERVENTION_OUTCOME)
+        if not self.is_bound:
+            self.initial.update({"to": target, "version": intervention.version})
+            self.initial.setdefault("end", timezone.localdate())
+        # A stale post or a disallowed move is not checked field by field: the service
+        # refuses it as a conflict or with the reason, which say more than missing fields.
+        self.judged = not self.is_bound or self._is_allowed_now()
+        if self.judged:
+            self.fields["end"].required = target in FINAL
+            self.fields["outcome"].required = target == Status.COMPLETED
+
+    def _is_allowed_now(self) -> bool:
+        """Whether the post is for the intervention as saved now, and a move it allows."""
+        allowed = TRANSITIONS.get(self.intervention.status, frozenset())
+        return (
+            self.data.get("version") == str(self.intervention.version)
+            and self.data.get("to") in allowed
+        )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        end = data.get("end")
+        if self.judged and end is not None and end < self.intervention.start:
+            self.add_error("end", _("The end cannot be before the start."))
+        return data
