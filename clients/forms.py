@@ -179,3 +179,16 @@ class SearchForm(forms.Form):
         if len(query.replace(" ", "")) < 2:
             raise ValidationError(_("Type at least two letters or digits."))
         return query
+
+
+class TransferForm(forms.Form):
+    """Move a client to another office (e.g. after moving house), with the reason."""
+
+    to_office = forms.ModelChoiceField(queryset=Office.objects.none(), label=_("To office"))
+    reason = forms.CharField(label=_("Reason"), max_length=300)
+
+    def __init__(self, *args: Any, client: Client, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        to_office = self.fields["to_office"]
+        assert isinstance(to_office, forms.ModelChoiceField)
+        to_office.queryset = Office.objects.exclude(pk=client.office_id)

@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from audit.versioning import save_unless_changed
 from clients.folding import fold
 from clients.models import Client, Transfer
-from organisation.models import User
+from organisation.models import Office, User
 
 # How alike two folded full names must be to count as a possible duplicate.
 SIMILAR_NAME = 0.75
@@ -81,3 +81,23 @@ def client_update(*, client: Client, expected_version: int | None, by: User) -> 
             to_caseworker_id=saved.caseworker_id,
         )
     return saved
+
+
+@transaction.atomic
+def client_transfer(*, client: Client, to_office: Office, by: User, reason: str) -> Transfer:
+    """Move a client to another office; the new office assigns a caseworker."""
+    locked = Client.objects.select_for_update().get(pk=client.pk)
+    transfer = Transfer.objects.create(
+        client=locked,
+        by=by,
+        from_office_id=locked.office_id,
+        to_office=to_office,
+        from_caseworker_id=locked.caseworker_id,
+        to_caseworker=None,
+        reason=reason,
+    )
+    locked.office = to_office
+    locked.caseworker = None
+    locked.version += 1
+    locked.save()
+    return transfer

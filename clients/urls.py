@@ -16,6 +16,7 @@ urlpatterns = [
     path("assessments/<int:pk>/", assessment_detail, name="assessment_detail"),
     path("<int:pk>/history/", views.client_history, name="history"),
     path("<int:pk>/merge/", views.client_merge, name="merge"),
+    path("<int:pk>/transfer/", views.client_transfer, name="transfer"),
     path("merges/<int:pk>/undo/", views.client_merge_undo, name="merge_undo"),
 ]
 urlpatterns += [

@@ -12,7 +12,7 @@ from audit.models import AccessLog
 from audit.timeline import history_entries
 from audit.versioning import EditConflictError
 from clients import merging, services
-from clients.forms import ClientForm, SearchForm
+from clients.forms import ClientForm, SearchForm, TransferForm
 from clients.models import (
     Assessment,
     AssessmentItem,
@@ -182,8 +182,11 @@ def client_history(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 def client_merge(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Merge a duplicate record of this person into this one (it can be undone)."""
     client = read_object(request, Client.objects.select_related("office"), pk=pk)
-    if request.method == "POST":
-        other = read_object(request, Client.objects.all(), pk=request.POST.get("other", 0))
+    other_pk = request.POST.get("other", "")
+    if request.method == "POST" and not other_pk.isdigit():
+        messages.error(request, _("Choose the record to merge into this one."))
+    elif request.method == "POST":
+        other = read_object(request, Client.objects.all(), pk=int(other_pk))
         try:
             merging.client_merge(keep=client, merge=other, by=request.user)
         except merging.MergeError as error:
@@ -218,3 +221,20 @@ def client_merge_undo(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
     else:
         messages.success(request, _("The merge is undone."))
     return redirect(record.kept)
+
+
+@policy(PERSON_LEVEL, methods=("GET", "POST"))
+def client_transfer(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    client = read_object(request, Client.objects.select_related("office"), pk=pk)
+    form = TransferForm(request.POST or None, client=client)
+    if request.method == "POST" and form.is_valid():
+        services.client_transfer(client=client, by=request.user, **form.cleaned_data)
+        messages.success(
+            request,
+            _("%(name)s is transferred to %(office)s.")
+            % {"name": client.full_name, "office": form.cleaned_data["to_office"]},
+        )
+        if client.office_id in request.user.person_level_office_ids:
+            return redirect(client)
+        return redirect("followup:caseload")
+    return render(request, "clients/client_transfer.html", {"client": client, "form": form})

@@ -31,7 +31,8 @@ class OfficeFactory(TrackedFactory):
 
     name = factory.Sequence(lambda n: f"NAV Testkontor {n}")
     municipality_number = "5001"
-    unit_number = factory.Sequence(lambda n: f"{9000 + n:04d}")
+    # Four digits; wraps after 1000 offices (within one test far fewer are made).
+    unit_number = factory.Sequence(lambda n: f"{9000 + n % 1000:04d}")
 
 
 class UserFactory(DjangoModelFactory):  # type: ignore[type-arg]

@@ -99,6 +99,13 @@ CLIENT_ENDPOINTS = {
     "clients:detail": {"get"},
     "clients:edit": {"get", "post"},
     "clients:history": {"get"},
+    "clients:merge": {"get", "post"},
+    "clients:transfer": {"get", "post"},
+    "clients:assessment_new": {"get", "post"},
+    "clients:episode_new": {"get", "post"},
+    "clients:benefit_new": {"get", "post"},
+    "followup:intervention_new": {"get", "post"},
+    "followup:enrolment_new": {"get", "post"},
     "followup:contact_new": {"get", "post"},
     "followup:reminder_new": {"post"},
 }

@@ -203,3 +203,64 @@ def test_other_office_cannot_edit(
     client.force_login(caseworker_sagene)
     for method in ("get", "post"):
         assert getattr(client, method)(person.get_absolute_url() + "edit/").status_code == 404
+
+
+def test_transfer_to_another_office_is_recorded_and_moves_access(
+    client: HttpClient,
+    caseworker_heimdal: User,
+    caseworker_sagene: User,
+    heimdal: Office,
+    sagene: Office,
+) -> None:
+    person = ClientFactory(office=heimdal, caseworker=caseworker_heimdal)
+    client.force_login(caseworker_heimdal)
+    response = client.post(
+        reverse("clients:transfer", args=[person.pk]),
+        {"to_office": sagene.pk, "reason": "Flyttet til Oslo"},
+    )
+    assert response.status_code == 302
+    transfer = Transfer.objects.get()
+    assert (transfer.from_office, transfer.to_office, transfer.by, transfer.reason) == (
+        heimdal,
+        sagene,
+        caseworker_heimdal,
+        "Flyttet til Oslo",
+    )
+    assert client.get(person.get_absolute_url()).status_code == 404  # no longer Heimdal's
+    client.force_login(caseworker_sagene)
+    assert client.get(person.get_absolute_url()).status_code == 200
+    person.refresh_from_db()
+    assert person.caseworker is None
+    assert person.history.latest().history_user == caseworker_heimdal
+
+
+def test_transfer_needs_a_reason(
+    client: HttpClient, caseworker_heimdal: User, heimdal: Office, sagene: Office
+) -> None:
+    person = ClientFactory(office=heimdal)
+    client.force_login(caseworker_heimdal)
+    client.post(
+        reverse("clients:transfer", args=[person.pk]), {"to_office": sagene.pk, "reason": ""}
+    )
+    person.refresh_from_db()
+    assert person.office == heimdal
+    assert not Transfer.objects.exists()
+
+
+def test_search_results_cost_the_same_for_many_hits(
+    client: HttpClient, caseworker_heimdal: User, heimdal: Office
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(caseworker_heimdal)
+    ClientFactory(office=heimdal, last_name="Nordmann")
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.post(reverse("clients:search"), {"query": "nordmann"}).status_code == 200
+        return len(queries)
+
+    few = count()
+    ClientFactory.create_batch(20, office=heimdal, last_name="Nordmann")
+    assert count() == few
