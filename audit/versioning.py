@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import models, transaction
+from django.http import QueryDict
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,16 @@ class EditConflictError(Exception):
         self.current = current
         self.changes = changes
         self.changed_by = changed_by
+
+    def retry_data(self, submitted: QueryDict) -> QueryDict:
+        """What the user typed, now based on the current version.
+
+        Rebinding the form with it shows their input again, and saving it once
+        more applies it knowingly over the other person's change.
+        """
+        retry = submitted.copy()
+        retry["version"] = str(self.current.version)  # type: ignore[attr-defined]
+        return retry
 
 
 def _display(record: Any, field: models.Field[Any, Any]) -> str:

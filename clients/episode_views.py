@@ -64,8 +64,7 @@ def episode_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         except EditConflictError as error:
             conflict = error
             # Keep what this user typed; the next save applies it over the new version.
-            retry = request.POST.copy()
-            retry["version"] = str(error.current.version)  # type: ignore[attr-defined]
+            retry = error.retry_data(request.POST)
             current = error.current
             assert isinstance(current, CaseEpisode)
             form = EpisodeForm(retry, instance=current, client=client)

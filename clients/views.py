@@ -97,8 +97,7 @@ def client_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         except EditConflictError as error:
             conflict = error
             # Keep what this user typed; the next save applies it over the new version.
-            retry = request.POST.copy()
-            retry["version"] = str(error.current.version)  # type: ignore[attr-defined]
+            retry = error.retry_data(request.POST)
             form = ClientForm(retry, instance=error.current, user=request.user)
         else:
             messages.success(request, _("The changes are saved."))

@@ -88,8 +88,7 @@ def contact_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             )
         except EditConflictError as error:
             conflict = error
-            retry = request.POST.copy()
-            retry["version"] = str(error.current.version)  # type: ignore[attr-defined]
+            retry = error.retry_data(request.POST)
             form = ContactForm(retry, instance=error.current, client=contact.client)
         else:
             messages.success(request, _("The changes are saved."))
