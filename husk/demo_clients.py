@@ -265,11 +265,15 @@ def _seed_history(
         # Contacts: more in recent years; the latest one agrees the next.
         end = closed or today
         dates = sorted(_date_between(rng, opened, end) for _ in range(rng.randint(2, 14)))
+        if closed is None:
+            # An active client was seen lately, so the caseload shows a living mix:
+            # a few overdue, meetings today and this week, most agreed for later.
+            dates.append(max(dates[-1], today - datetime.timedelta(days=rng.randint(1, 45))))
         for position, date in enumerate(dates):
             is_last = position == len(dates) - 1
             next_on = None
             if is_last and closed is None:
-                next_on = date + datetime.timedelta(days=rng.choice([7, 14, 21, 30, 45]))
+                next_on = max(date, today + datetime.timedelta(days=rng.randint(-10, 35)))
             contact = Contact(
                 client=client,
                 date=date,
