@@ -1,5 +1,6 @@
 """Role × office × endpoint × method: who gets what, proved for every view."""
 
+import datetime
 import re
 
 import pytest
@@ -8,9 +9,12 @@ from django.test import Client as HttpClient
 from django.urls import reverse
 from simple_history.models import HistoricalChanges
 
-from clients.models import Client
+from audit.history import acting_as
+from clients.models import Assessment, BenefitPeriod, CaseEpisode, Client, ClientMerge
+from codelists.models import CodeList
+from followup.models import Enrolment, Intervention, Programme
 from organisation.models import User
-from tests.factories import ContactFactory
+from tests.factories import ClientFactory, ContactFactory, code
 
 METHODS = ["get", "post", "put", "patch", "delete"]
 
@@ -136,23 +140,93 @@ def test_pages_about_a_client_of_heimdal(
         assert history_rows() == writes_before
 
 
+def heimdal_records(person: Client, author: User) -> dict[str, int]:
+    """One record of every kind for a client of Heimdal, by URL name of its page."""
+    with acting_as(author):
+        contact = ContactFactory(client=person, note="Konfidensielt", recorded_by=author)
+        episode = CaseEpisode.objects.create(client=person, opened_on=datetime.date(2024, 1, 1))
+        benefit = BenefitPeriod.objects.create(
+            client=person,
+            kind=code(CodeList.BENEFIT_KIND, "aap"),
+            start=datetime.date(2024, 1, 1),
+        )
+        assessment = Assessment.objects.create(
+            client=person, assessed_on=datetime.date(2024, 2, 1), assessed_by=author
+        )
+        intervention = Intervention.objects.create(
+            client=person,
+            type=code(CodeList.INTERVENTION_TYPE, "kvp"),
+            start=datetime.date(2024, 3, 1),
+        )
+        programme = Programme.objects.create(
+            office=person.office, name="Mattementor", start=datetime.date(2024, 1, 1)
+        )
+        enrolment = Enrolment.objects.create(
+            client=person, programme=programme, enrolled_on=datetime.date(2024, 4, 1)
+        )
+        other = ClientFactory(office=person.office)
+        merge = ClientMerge.objects.create(kept=person, merged=other, by=author)
+    return {
+        "followup:contact_edit": contact.pk,
+        "clients:episode_edit": episode.pk,
+        "clients:benefit_end": benefit.pk,
+        "clients:assessment_detail": assessment.pk,
+        "followup:intervention_detail": intervention.pk,
+        "followup:intervention_edit": intervention.pk,
+        "followup:intervention_status": intervention.pk,
+        "followup:enrolment_end": enrolment.pk,
+        "clients:merge_undo": merge.pk,
+    }
+
+
+RECORD_ENDPOINTS = sorted(
+    [
+        "followup:contact_edit",
+        "clients:episode_edit",
+        "clients:benefit_end",
+        "clients:assessment_detail",
+        "followup:intervention_detail",
+        "followup:intervention_edit",
+        "followup:intervention_status",
+        "followup:enrolment_end",
+        "clients:merge_undo",
+    ]
+)
+
+
 @pytest.mark.usefixtures("codes")
+@pytest.mark.parametrize("endpoint", RECORD_ENDPOINTS)
 @pytest.mark.parametrize("method", METHODS)
 @pytest.mark.parametrize("username", sorted(set(USERS) - OWN_OFFICE))
-def test_contact_of_heimdal_is_404_for_everyone_else(
+def test_records_of_a_heimdal_client_are_404_for_everyone_else(
     everyone: dict[str, User],
     client: HttpClient,
     client_heimdal: Client,
+    caseworker_heimdal: User,
     username: str,
     method: str,
+    endpoint: str,
 ) -> None:
-    contact = ContactFactory(client=client_heimdal, note="Konfidensielt")
+    records = heimdal_records(client_heimdal, caseworker_heimdal)
     client.force_login(everyone[username])
     writes_before = history_rows()
-    response = getattr(client, method)(reverse("followup:contact_edit", args=[contact.pk]))
+    response = getattr(client, method)(reverse(endpoint, args=[records[endpoint]]))
     assert response.status_code == 404
     assert "Konfidensielt" not in response.text
+    assert client_heimdal.last_name not in response.text
     assert history_rows() == writes_before
+
+
+@pytest.mark.usefixtures("codes")
+@pytest.mark.parametrize("endpoint", RECORD_ENDPOINTS)
+def test_records_of_a_heimdal_client_open_for_its_office(
+    client: HttpClient, client_heimdal: Client, caseworker_heimdal: User, endpoint: str
+) -> None:
+    records = heimdal_records(client_heimdal, caseworker_heimdal)
+    client.force_login(caseworker_heimdal)
+    method = "post" if endpoint in {"followup:intervention_status", "clients:merge_undo"} else "get"
+    response = getattr(client, method)(reverse(endpoint, args=[records[endpoint]]))
+    assert response.status_code in {200, 302, 409}
 
 
 def history_rows() -> int:
