@@ -24,6 +24,7 @@ from clients.models import (
 
 # The client page shows the follow-up records too; followup's models depend on clients',
 # never the other way round.
+from families.models import FamilyMember
 from followup.models import Contact, Enrolment, Intervention
 from organisation.access import PERSON_LEVEL, AuthenticatedHttpRequest, policy, read_object
 
@@ -128,6 +129,10 @@ def client_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         ),
         Prefetch("benefits", queryset=BenefitPeriod.objects.select_related("kind")),
         Prefetch("merges", queryset=ClientMerge.objects.select_related("by")),
+        Prefetch(
+            "family_memberships",
+            queryset=FamilyMember.objects.filter(left_on__isnull=True).select_related("family"),
+        ),
         Prefetch("interventions", queryset=Intervention.objects.select_related("type", "outcome")),
         Prefetch("enrolments", queryset=Enrolment.objects.select_related("programme", "outcome")),
     )

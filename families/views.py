@@ -1,11 +1,142 @@
-"""The family coordinator's pages."""
+"""The family coordinator's pages: their families, a family over time, its members and services."""
 
+import datetime
+
+from django.contrib import messages
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.dateparse import parse_date
+from django.utils.translation import gettext as _
 
-from organisation.access import PERSON_LEVEL, AuthenticatedHttpRequest, policy
+from audit.access_log import record_read
+from audit.models import AccessLog
+from families import services
+from families.forms import FamilyForm, LeaveForm, MemberForm, ServiceForm, SplitForm
+from families.models import Family, FamilyMember, FamilyService
+from organisation.access import PERSON_LEVEL, AuthenticatedHttpRequest, policy, read_object
+
+
+def _families_with_members() -> QuerySet[Family]:
+    return Family.objects.select_related("office", "coordinator", "split_from").prefetch_related(
+        Prefetch(
+            "memberships",
+            queryset=FamilyMember.objects.select_related("client").order_by("joined_on", "pk"),
+        ),
+        Prefetch("services", queryset=FamilyService.objects.select_related("service")),
+        "splits",
+    )
 
 
 @policy(PERSON_LEVEL, methods=("GET",))
 def coordinator_home(request: AuthenticatedHttpRequest) -> HttpResponse:
-    return render(request, "families/home.html", {"offices": request.user.offices})
+    show_office = request.GET.get("view") == "office"
+    families = Family.objects.visible_to(request.user).select_related("coordinator")
+    if not show_office:
+        families = families.filter(coordinator=request.user)
+    families = families.annotate(
+        members_now=Count("memberships", filter=Q(memberships__left_on__isnull=True))
+    ).order_by("name")
+    record_read(request, action=AccessLog.Action.LIST)
+    return render(
+        request,
+        "families/home.html",
+        {"families": families, "show_office": show_office, "offices": request.user.offices},
+    )
+
+
+@policy(PERSON_LEVEL, methods=("GET", "POST"))
+def family_new(request: AuthenticatedHttpRequest) -> HttpResponse:
+    form = FamilyForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        family = services.family_create(**form.cleaned_data)
+        messages.success(request, _("The family is registered. Add its members."))
+        return redirect("families:member_add", pk=family.pk)
+    return render(request, "families/family_form.html", {"form": form})
+
+
+@policy(PERSON_LEVEL, methods=("GET",))
+def family_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    family = read_object(request, _families_with_members(), pk=pk)
+    today = timezone.localdate()
+    on = parse_date(request.GET.get("on", "") or "") or today
+    memberships = list(family.memberships.all())
+    events: list[tuple[datetime.date, str, FamilyMember]] = []
+    for member in memberships:
+        events.append((member.joined_on, "joined", member))
+        if member.left_on:
+            events.append((member.left_on, "left", member))
+    events.sort(key=lambda event: (event[0], event[1]), reverse=True)
+    return render(
+        request,
+        "families/family_detail.html",
+        {
+            "family": family,
+            "on": on,
+            "today": today,
+            "members_on": [m for m in memberships if m.is_member_on(on)],
+            "former": [m for m in memberships if m.left_on is not None and m.left_on <= on],
+            "events": events,
+            "leave_form": LeaveForm(initial={"left_on": today}),
+        },
+    )
+
+
+@policy(PERSON_LEVEL, methods=("GET", "POST"))
+def member_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    family = read_object(request, _families_with_members(), pk=pk)
+    form = MemberForm(request.POST or None, family=family)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.member_join(family=family, **form.cleaned_data)
+        except services.MembershipError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("The member is added."))
+            if "add_another" in request.POST:
+                return redirect("families:member_add", pk=family.pk)
+            return redirect(family)
+    return render(request, "families/member_form.html", {"form": form, "family": family})
+
+
+@policy(PERSON_LEVEL, methods=("POST",))
+def member_leave(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    member = read_object(request, FamilyMember.objects.select_related("family", "client"), pk=pk)
+    form = LeaveForm(request.POST)
+    if form.is_valid():
+        try:
+            services.member_leave(member=member, left_on=form.cleaned_data["left_on"])
+        except services.MembershipError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, _("%(name)s has left the family.") % {"name": member})
+    else:
+        messages.error(request, _("Give a valid date, not in the future."))
+    return redirect(member.family)
+
+
+@policy(PERSON_LEVEL, methods=("GET", "POST"))
+def family_split(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    family = read_object(request, _families_with_members(), pk=pk)
+    form = SplitForm(request.POST or None, family=family)
+    if request.method == "POST" and form.is_valid():
+        try:
+            new = services.family_split(family=family, **form.cleaned_data)
+        except services.MembershipError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("The new household is registered."))
+            return redirect(new)
+    return render(request, "families/split_form.html", {"form": form, "family": family})
+
+
+@policy(PERSON_LEVEL, methods=("GET", "POST"))
+def service_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    family = read_object(request, _families_with_members(), pk=pk)
+    form = ServiceForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.service_add(family=family, **form.cleaned_data)
+        messages.success(request, _("The service is added."))
+        return redirect(family)
+    return render(request, "families/service_form.html", {"form": form, "family": family})

@@ -41,6 +41,7 @@ PAGES: dict[str, dict[str, int]] = {
     "followup:caseload": PERSON_PAGE_ACCESS,
     "clients:search": PERSON_PAGE_ACCESS,
     "clients:register": PERSON_PAGE_ACCESS,
+    "families:new": PERSON_PAGE_ACCESS,
     "clients:list": {
         "caseworker_heimdal": 200,
         "coordinator_heimdal": 200,
@@ -60,6 +61,7 @@ PAGES: dict[str, dict[str, int]] = {
 }
 # Refusal on person-level pages is a 404; elsewhere a 403.
 PERSON_LEVEL_PAGES = {
+    "families:new",
     "clients:list",
     "families:home",
     "followup:caseload",

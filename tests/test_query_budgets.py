@@ -43,8 +43,8 @@ def test_client_detail_budget(
     client.force_login(caseworker_heimdal)
     count_queries(client, client_heimdal.get_absolute_url())  # warms the content-type cache
     # + the client with its codes joined, episodes, benefits, interventions,
-    # enrolments, merges, contacts, contact topics, assessments, access-log insert
-    assert count_queries(client, client_heimdal.get_absolute_url()) == BASE + 10
+    # enrolments, merges, family, contacts, contact topics, assessments, access-log insert
+    assert count_queries(client, client_heimdal.get_absolute_url()) == BASE + 11
 
 
 def test_dashboard_budget(client: HttpClient, administrator: User) -> None:

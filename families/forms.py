@@ -1,0 +1,118 @@
+"""Forms of the families app."""
+
+import datetime
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from clients.forms import ChoiceQuerysets, DateInput, code_choices
+from clients.models import Client
+from codelists.models import CodeList
+from families.models import Family, FamilyMember, FamilyService
+from organisation.models import Office, User
+from organisation.roles import PERSON_LEVEL_ROLES
+
+
+def not_in_future(value: datetime.date) -> None:
+    if value > timezone.localdate():
+        raise ValidationError(_("The date cannot be in the future."))
+
+
+class FamilyForm(ChoiceQuerysets, forms.ModelForm[Family]):
+    class Meta:
+        model = Family
+        fields = ["name", "office", "coordinator", "created_on"]
+        widgets = {"created_on": DateInput()}
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        offices = Office.objects.filter(pk__in=user.person_level_office_ids)
+        self._choice_field("office").queryset = offices
+        self.fields["office"].initial = user.person_level_office_ids[0]
+        self._choice_field("coordinator").queryset = User.objects.filter(
+            is_active=True,
+            membership_set__office__in=offices,
+            membership_set__role__in=sorted(PERSON_LEVEL_ROLES),
+        ).distinct()
+        self.fields["coordinator"].initial = user.pk
+        self.fields["created_on"].validators.append(not_in_future)
+
+
+class MemberForm(ChoiceQuerysets, forms.Form):
+    """Add a member: a client of the office, or a person named here (usually a child)."""
+
+    client = forms.ModelChoiceField(
+        queryset=Client.objects.none(),
+        required=False,
+        label=_("Client"),
+        help_text=_("Adults followed by the office. Leave empty to add a child or other person."),
+    )
+    first_name = forms.CharField(label=_("First name"), max_length=100, required=False)
+    last_name = forms.CharField(label=_("Last name"), max_length=100, required=False)
+    birth_date = forms.DateField(
+        label=_("Date of birth"), required=False, widget=DateInput(), validators=[not_in_future]
+    )
+    role = forms.ChoiceField(label=_("Role"), choices=FamilyMember.Role.choices)
+    joined_on = forms.DateField(
+        label=_("Member from"), widget=DateInput(), validators=[not_in_future]
+    )
+
+    def __init__(self, *args: Any, family: Family, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["joined_on"].initial = timezone.localdate()
+        self._choice_field("client").queryset = (
+            Client.objects.filter(office=family.office_id, status=Client.Status.ACTIVE)
+            # Not already in a family now (a subquery: excluding through the reverse
+            # relation would also drop clients who were never in a family).
+            .exclude(
+                pk__in=FamilyMember.objects.filter(
+                    left_on__isnull=True, client__isnull=False
+                ).values("client_id")
+            )
+            .order_by("last_name", "first_name")
+        )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("client") is None and not (data.get("first_name") and data.get("birth_date")):
+            raise ValidationError(
+                _("Choose a client, or give the person's first name and date of birth.")
+            )
+        return data
+
+
+class LeaveForm(forms.Form):
+    left_on = forms.DateField(label=_("Left on"), widget=DateInput(), validators=[not_in_future])
+
+
+class SplitForm(forms.Form):
+    name = forms.CharField(label=_("Name of the new household"), max_length=120)
+    on = forms.DateField(
+        label=_("Date of the split"), widget=DateInput(), validators=[not_in_future]
+    )
+    members = forms.ModelMultipleChoiceField(
+        queryset=FamilyMember.objects.none(),
+        label=_("Who moves to the new household"),
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args: Any, family: Family, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        members = self.fields["members"]
+        assert isinstance(members, forms.ModelMultipleChoiceField)
+        members.queryset = family.memberships.filter(left_on__isnull=True).select_related("client")
+
+
+class ServiceForm(ChoiceQuerysets, forms.ModelForm[FamilyService]):
+    class Meta:
+        model = FamilyService
+        fields = ["service", "contact_name", "contact_phone", "since"]
+        widgets = {"since": DateInput()}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._choice_field("service").queryset = code_choices(CodeList.PARTICIPANT_SERVICE)
+        self.fields["since"].validators.append(not_in_future)

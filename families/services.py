@@ -1,0 +1,120 @@
+"""Workflows of families: create, join, leave, split, services involved."""
+
+import datetime
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from clients.models import Client
+from codelists.models import Code
+from families.models import Family, FamilyMember, FamilyService
+from organisation.models import Office, User
+
+
+class MembershipError(Exception):
+    """A membership change that would make the family's history wrong; says why."""
+
+
+@transaction.atomic
+def family_create(
+    *, office: Office, name: str, coordinator: User | None, created_on: datetime.date
+) -> Family:
+    return Family.objects.create(
+        office=office, name=name, coordinator=coordinator, created_on=created_on
+    )
+
+
+@transaction.atomic
+def member_join(
+    *,
+    family: Family,
+    role: str,
+    joined_on: datetime.date,
+    client: Client | None = None,
+    first_name: str = "",
+    last_name: str = "",
+    birth_date: datetime.date | None = None,
+) -> FamilyMember:
+    if client is not None:
+        if client.office_id != family.office_id:
+            raise MembershipError(_("The client belongs to another office."))
+        current = FamilyMember.objects.filter(client=client, left_on__isnull=True).first()
+        if current is not None:
+            raise MembershipError(
+                _("%(name)s is already a member of %(family)s.")
+                % {"name": client.full_name, "family": current.family.name}
+            )
+    return FamilyMember.objects.create(
+        family=family,
+        client=client,
+        first_name=first_name,
+        last_name=last_name,
+        birth_date=birth_date,
+        role=role,
+        joined_on=joined_on,
+    )
+
+
+@transaction.atomic
+def member_leave(*, member: FamilyMember, left_on: datetime.date) -> FamilyMember:
+    if member.left_on is not None:
+        raise MembershipError(_("This person has already left the family."))
+    if left_on < member.joined_on:
+        raise MembershipError(_("A person cannot leave before joining."))
+    member.left_on = left_on
+    member.save()
+    return member
+
+
+@transaction.atomic
+def family_split(
+    *, family: Family, members: Iterable[FamilyMember], name: str, on: datetime.date
+) -> Family:
+    """Some members leave to form a new household on a date; both keep their history."""
+    moving = list(members)
+    if not moving:
+        raise MembershipError(_("Choose who moves to the new household."))
+    new = Family.objects.create(
+        office=family.office,
+        name=name,
+        coordinator=family.coordinator,
+        split_from=family,
+        created_on=on,
+    )
+    for member in moving:
+        if member.family_id != family.pk or not member.is_member_on(on):
+            raise MembershipError(
+                _("%(name)s is not a member of the family on that date.") % {"name": member}
+            )
+        if on <= member.joined_on:
+            raise MembershipError(_("The split must be after the members joined."))
+        member_leave(member=member, left_on=on)
+        FamilyMember.objects.create(
+            family=new,
+            client=member.client,
+            first_name=member.first_name,
+            last_name=member.last_name,
+            birth_date=member.birth_date,
+            role=member.role,
+            joined_on=on,
+        )
+    return new
+
+
+@transaction.atomic
+def service_add(
+    *,
+    family: Family,
+    service: Code,
+    since: datetime.date,
+    contact_name: str = "",
+    contact_phone: str = "",
+) -> FamilyService:
+    return FamilyService.objects.create(
+        family=family,
+        service=service,
+        since=since,
+        contact_name=contact_name,
+        contact_phone=contact_phone,
+    )

@@ -1,0 +1,237 @@
+"""Families over time: members joining, leaving, splitting; services; access and query cost."""
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.test import Client as HttpClient
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from audit.history import acting_as, system_actor
+from audit.models import AccessLog
+from codelists.models import CodeList
+from families.models import Family, FamilyMember, FamilyService
+from organisation.models import Office, User
+from tests.factories import ClientFactory, code
+
+pytestmark = pytest.mark.usefixtures("codes")
+TODAY = datetime.date.today()
+D = datetime.date
+
+
+@pytest.fixture
+def family(heimdal: Office, coordinator_heimdal: User) -> Family:
+    with acting_as(system_actor("tests")):
+        family = Family.objects.create(
+            office=heimdal,
+            name="Familien Tesfay",
+            coordinator=coordinator_heimdal,
+            created_on=D(2023, 1, 1),
+        )
+        FamilyMember.objects.create(
+            family=family,
+            client=ClientFactory(office=heimdal, last_name="Tesfay"),
+            role="parent",
+            joined_on=D(2023, 1, 1),
+        )
+        FamilyMember.objects.create(
+            family=family,
+            first_name="Selam",
+            last_name="Tesfay",
+            birth_date=D(2010, 5, 1),
+            role="child",
+            joined_on=D(2023, 1, 1),
+        )
+        FamilyMember.objects.create(
+            family=family,
+            first_name="Dawit",
+            last_name="Tesfay",
+            birth_date=D(2004, 2, 1),
+            role="child",
+            joined_on=D(2023, 1, 1),
+            left_on=D(2024, 8, 15),
+        )
+    return family
+
+
+def test_coordinator_home_lists_their_families(
+    client: HttpClient, coordinator_heimdal: User, caseworker_heimdal: User, family: Family
+) -> None:
+    client.force_login(coordinator_heimdal)
+    assert list(client.get(reverse("families:home")).context["families"]) == [family]
+    client.force_login(caseworker_heimdal)
+    assert list(client.get(reverse("families:home")).context["families"]) == []
+    assert list(client.get(reverse("families:home"), {"view": "office"}).context["families"]) == [
+        family
+    ]
+
+
+def test_the_family_as_it_was_on_a_date(
+    client: HttpClient, coordinator_heimdal: User, family: Family
+) -> None:
+    client.force_login(coordinator_heimdal)
+    now = client.get(family.get_absolute_url()).context
+    parent = family.memberships.get(role="parent")
+    assert {m.full_name for m in now["members_on"]} == {"Selam Tesfay", parent.full_name}
+    assert [m.first_name for m in now["former"]] == ["Dawit"]
+    before = client.get(family.get_absolute_url(), {"on": "2024-01-01"}).context
+    assert "Dawit" in {m.first_name for m in before["members_on"]}
+    assert before["former"] == []
+
+
+def test_reading_a_family_logs_its_client_members(
+    client: HttpClient, coordinator_heimdal: User, family: Family
+) -> None:
+    client.force_login(coordinator_heimdal)
+    client.get(family.get_absolute_url())
+    parent = family.memberships.get(role="parent")
+    entry = AccessLog.objects.get(view_name="families:detail")
+    assert entry.client_ids == [parent.client_id]
+
+
+def test_adding_a_child_and_a_client(
+    client: HttpClient, coordinator_heimdal: User, family: Family, heimdal: Office
+) -> None:
+    client.force_login(coordinator_heimdal)
+    url = reverse("families:member_add", args=[family.pk])
+    response = client.post(url, {"role": "child", "joined_on": TODAY.isoformat()})
+    assert response.status_code == 200  # neither a client nor a name: refused
+    assert family.memberships.count() == 3
+    client.post(
+        url,
+        {
+            "first_name": "Hanna",
+            "last_name": "Tesfay",
+            "birth_date": "2022-03-01",
+            "role": "child",
+            "joined_on": TODAY.isoformat(),
+        },
+    )
+    adult = ClientFactory(office=heimdal)
+    client.post(url, {"client": adult.pk, "role": "other_adult", "joined_on": TODAY.isoformat()})
+    assert family.memberships.count() == 5
+    added = family.memberships.get(client=adult)
+    assert added.history.get().history_user == coordinator_heimdal
+
+
+def test_a_client_is_in_one_family_at_a_time(
+    client: HttpClient, coordinator_heimdal: User, family: Family, heimdal: Office
+) -> None:
+    parent = family.memberships.get(role="parent").client
+    with acting_as(system_actor("tests")):
+        other = Family.objects.create(office=heimdal, name="Familien Annen")
+    client.force_login(coordinator_heimdal)
+    client.post(
+        reverse("families:member_add", args=[other.pk]),
+        {"client": parent.pk, "role": "parent", "joined_on": TODAY.isoformat()},
+    )
+    assert not other.memberships.exists()
+
+
+def test_leaving_and_the_date_rules(
+    client: HttpClient, coordinator_heimdal: User, family: Family
+) -> None:
+    child = family.memberships.get(first_name="Selam")
+    client.force_login(coordinator_heimdal)
+    client.post(
+        reverse("families:member_leave", args=[child.pk]), {"left_on": "2022-01-01"}
+    )  # before joining
+    child.refresh_from_db()
+    assert child.left_on is None
+    client.post(reverse("families:member_leave", args=[child.pk]), {"left_on": TODAY.isoformat()})
+    child.refresh_from_db()
+    assert child.left_on == TODAY
+
+
+def test_splitting_a_household_keeps_both_histories(
+    client: HttpClient, coordinator_heimdal: User, family: Family
+) -> None:
+    parent = family.memberships.get(role="parent")
+    child = family.memberships.get(first_name="Selam")
+    client.force_login(coordinator_heimdal)
+    split_on = D(2025, 6, 1)
+    response = client.post(
+        reverse("families:split", args=[family.pk]),
+        {"name": "Familien Tesfay (mor)", "on": split_on.isoformat(), "members": [child.pk]},
+    )
+    new = Family.objects.get(split_from=family)
+    assert response["Location"] == new.get_absolute_url()
+    assert [m.first_name for m in new.memberships.on(split_on)] == ["Selam"]
+    assert set(family.memberships.on(split_on)) == {parent}
+    assert {m.first_name or "parent" for m in family.memberships.on(D(2025, 5, 31))} == {
+        "Selam",
+        "parent",
+    }
+
+
+def test_adding_a_service(client: HttpClient, coordinator_heimdal: User, family: Family) -> None:
+    client.force_login(coordinator_heimdal)
+    client.post(
+        reverse("families:service_add", args=[family.pk]),
+        {
+            "service": code(CodeList.PARTICIPANT_SERVICE, "school").pk,
+            "contact_name": "Kontaktlærer Berg",
+            "since": "2024-08-20",
+        },
+    )
+    service = FamilyService.objects.get()
+    assert (service.family, service.contact_name) == (family, "Kontaktlærer Berg")
+
+
+@pytest.mark.parametrize(
+    "endpoint", ["families:detail", "families:member_add", "families:split", "families:service_add"]
+)
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_another_office_gets_404(
+    client: HttpClient, coordinator_sagene: User, family: Family, endpoint: str, method: str
+) -> None:
+    client.force_login(coordinator_sagene)
+    members_before = FamilyMember.objects.count()
+    response = getattr(client, method)(reverse(endpoint, args=[family.pk]))
+    assert response.status_code == 404
+    assert "Tesfay" not in response.text
+    assert FamilyMember.objects.count() == members_before
+
+
+def test_another_office_cannot_end_a_membership(
+    client: HttpClient, coordinator_sagene: User, family: Family
+) -> None:
+    child = family.memberships.get(first_name="Selam")
+    client.force_login(coordinator_sagene)
+    assert (
+        client.post(
+            reverse("families:member_leave", args=[child.pk]), {"left_on": TODAY.isoformat()}
+        ).status_code
+        == 404
+    )
+    child.refresh_from_db()
+    assert child.left_on is None
+
+
+def test_family_page_query_count_does_not_grow(
+    client: HttpClient, coordinator_heimdal: User, family: Family
+) -> None:
+    client.force_login(coordinator_heimdal)
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(family.get_absolute_url()).status_code == 200
+        return len(queries)
+
+    few = count()
+    with acting_as(system_actor("tests")):
+        for i in range(12):
+            FamilyMember.objects.create(
+                family=family,
+                first_name=f"Barn{i}",
+                birth_date=D(2015, 1, 1),
+                role="child",
+                joined_on=D(2023, 1, 1),
+            )
+            FamilyService.objects.create(
+                family=family,
+                service=code(CodeList.PARTICIPANT_SERVICE, "school"),
+                since=D(2024, 1, 1),
+            )
+    assert count() == few
