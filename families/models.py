@@ -191,3 +191,193 @@ class FamilyService(models.Model):
 
     def __str__(self) -> str:
         return str(self.service)
+
+
+class PlanQuerySet(OfficeScopedQuerySet):
+    office_lookup = "family__office_id"
+
+
+class FamilyPlan(models.Model):
+    """The family plan (familieplan): a living document, revised many times."""
+
+    family = models.ForeignKey(Family, on_delete=models.PROTECT, related_name="plans")
+    active = models.BooleanField(default=True)
+    created_on = models.DateField(_("created"), default=datetime.date.today)
+    # Every saved change raises the version and writes a PlanRevision; a save
+    # from a page showing an older version is refused (no lost updates).
+    version = models.PositiveIntegerField(default=1)
+
+    objects = PlanQuerySet.as_manager()
+    history = tracked_history()
+
+    class Meta:
+        verbose_name = _("family plan")
+        verbose_name_plural = _("family plans")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["family"],
+                condition=models.Q(active=True),
+                name="plan_one_active_per_family",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.family}"
+
+    @property
+    def office_id(self) -> int:
+        return int(self.family.office_id)
+
+    def accessed_client_ids(self) -> list[int]:
+        return self.family.accessed_client_ids()
+
+
+class GoalQuerySet(OfficeScopedQuerySet):
+    office_lookup = "plan__family__office_id"
+
+
+class ActionQuerySet(OfficeScopedQuerySet):
+    office_lookup = "goal__plan__family__office_id"
+
+
+class GoalStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    ACHIEVED = "achieved", _("Achieved")
+    CLOSED = "closed", _("Closed, not achieved")
+
+
+class PlanGoal(models.Model):
+    """A goal in the family's own words, in one life area, owned by a family member."""
+
+    plan = models.ForeignKey(FamilyPlan, on_delete=models.PROTECT, related_name="goals")
+    life_area = code_field(CodeList.LIFE_AREA, _("life area"))
+    text = models.CharField(_("goal, in the family's words"), max_length=500)
+    owner = models.ForeignKey(
+        FamilyMember,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("owned by"),
+    )
+    position = models.PositiveIntegerField(default=0)
+    status = models.CharField(
+        _("status"), max_length=10, choices=GoalStatus.choices, default=GoalStatus.OPEN
+    )
+    created_on = models.DateField(_("created"), default=datetime.date.today)
+    closed_on = models.DateField(_("closed"), null=True, blank=True)
+
+    objects = GoalQuerySet.as_manager()
+    history = tracked_history()
+
+    class Meta:
+        verbose_name = _("goal")
+        verbose_name_plural = _("goals")
+        ordering = ["position", "pk"]
+        indexes = [models.Index(fields=["plan", "position"], name="goal_plan_position")]
+
+    def __str__(self) -> str:
+        return self.text
+
+    @property
+    def office_id(self) -> int:
+        return int(self.plan.family.office_id)
+
+    def accessed_client_ids(self) -> list[int]:
+        return []  # the plan page that holds it logs the family's members
+
+
+class PlanAction(models.Model):
+    """An action under a goal: who does it, by when, and how far it has come."""
+
+    class Responsible(models.TextChoices):
+        MEMBER = "member", _("A family member")
+        COORDINATOR = "coordinator", _("The coordinator")
+        SERVICE = "service", _("A service")
+
+    goal = models.ForeignKey(PlanGoal, on_delete=models.PROTECT, related_name="actions")
+    text = models.CharField(_("action to take"), max_length=500)
+    responsible = models.CharField(
+        _("responsible"), max_length=12, choices=Responsible.choices, default=Responsible.MEMBER
+    )
+    responsible_member = models.ForeignKey(
+        FamilyMember,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("family member responsible"),
+    )
+    responsible_service = models.ForeignKey(
+        FamilyService,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("service responsible"),
+    )
+    due_on = models.DateField(_("due"), null=True, blank=True)
+    # The same lifecycle as interventions (followup.models.Status).
+    status = models.CharField(_("status"), max_length=12, default="planned")
+    position = models.PositiveIntegerField(default=0)
+
+    objects = ActionQuerySet.as_manager()
+    history = tracked_history()
+
+    class Meta:
+        verbose_name = _("action")
+        verbose_name_plural = _("actions")
+        ordering = ["position", "pk"]
+        indexes = [
+            # The coordinator's home: actions overdue (due_on < today, not finished).
+            models.Index(
+                fields=["due_on"],
+                condition=models.Q(status__in=["planned", "in_progress"]),
+                name="action_open_due",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.text
+
+    @property
+    def office_id(self) -> int:
+        return int(self.goal.plan.family.office_id)
+
+    def accessed_client_ids(self) -> list[int]:
+        return []
+
+    @property
+    def responsible_label(self) -> str:
+        if self.responsible == self.Responsible.MEMBER and self.responsible_member is not None:
+            return str(self.responsible_member)
+        if self.responsible == self.Responsible.SERVICE and self.responsible_service is not None:
+            return str(self.responsible_service)
+        return str(self.get_responsible_display())
+
+
+class PlanRevision(models.Model):
+    """The plan as it was after one saved change: who, when, and a full snapshot."""
+
+    plan = models.ForeignKey(FamilyPlan, on_delete=models.PROTECT, related_name="revisions")
+    number = models.PositiveIntegerField(_("revision"))
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by")
+    )
+    at = models.DateTimeField(_("when"), auto_now_add=True)
+    summary = models.CharField(_("change"), max_length=300)
+    snapshot = models.JSONField()
+
+    # Written once, never changed: audit.guards adds the database trigger.
+    APPEND_ONLY = True
+
+    class Meta:
+        verbose_name = _("plan revision")
+        verbose_name_plural = _("plan revisions")
+        ordering = ["-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "number"], name="revision_number_per_plan"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan_id} #{self.number}"

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from families import views
+from families import plan_views, views
 
 app_name = "families"
 urlpatterns = [
@@ -13,4 +13,12 @@ urlpatterns = [
     path("members/<int:pk>/leave/", views.member_leave, name="member_leave"),
     path("<int:pk>/split/", views.family_split, name="split"),
     path("<int:pk>/services/new/", views.service_add, name="service_add"),
+    path("<int:pk>/plan/", plan_views.plan_page, name="plan"),
+    path("<int:pk>/plan/goals/new/", plan_views.goal_add, name="goal_add"),
+    path("<int:pk>/plan/revisions/", plan_views.plan_revisions, name="plan_revisions"),
+    path("<int:pk>/plan/print/", plan_views.plan_print, name="plan_print"),
+    path("goals/<int:pk>/status/", plan_views.goal_status, name="goal_status"),
+    path("goals/<int:pk>/move/", plan_views.goal_move, name="goal_move"),
+    path("goals/<int:pk>/actions/new/", plan_views.action_add, name="action_add"),
+    path("actions/<int:pk>/status/", plan_views.action_status, name="action_status"),
 ]

@@ -1,0 +1,73 @@
+"""Forms of the family plan."""
+
+from collections.abc import Iterable
+from typing import Any, cast
+
+from django import forms
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from clients.forms import ChoiceQuerysets, DateInput
+from codelists.models import Code, CodeList
+from families.models import Family, FamilyMember, FamilyService, PlanAction, PlanGoal
+
+
+class VersionField(forms.IntegerField):
+    widget = forms.HiddenInput
+
+
+class GoalForm(ChoiceQuerysets, forms.ModelForm[PlanGoal]):
+    version = VersionField()
+
+    class Meta:
+        model = PlanGoal
+        fields = ["life_area", "text", "owner"]
+
+    def __init__(self, *args: Any, family: Family, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The life areas of the family plan (economy, housing, health, work …).
+        self._choice_field("life_area").queryset = Code.objects.offered(CodeList.LIFE_AREA).filter(
+            extra__family_plan=True
+        )
+        self._choice_field("owner").queryset = family.memberships.filter(
+            left_on__isnull=True
+        ).select_related("client")
+
+
+class ActionForm(ChoiceQuerysets, forms.ModelForm[PlanAction]):
+    version = VersionField()
+
+    class Meta:
+        model = PlanAction
+        fields = ["text", "responsible", "responsible_member", "responsible_service", "due_on"]
+        widgets = {"due_on": DateInput()}
+
+    def __init__(self, *args: Any, family: Family, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._choice_field("responsible_member").queryset = FamilyMember.objects.filter(
+            family=family, left_on__isnull=True
+        ).select_related("client")
+        self._choice_field("responsible_service").queryset = FamilyService.objects.filter(
+            Q(until__isnull=True), family=family
+        ).select_related("service")
+
+    def choices_once(self) -> dict[str, list[Any]]:
+        """The select lists, read once for all the goals a page shows an action form under."""
+        return {
+            name: list(cast(Iterable[Any], self._choice_field(name).choices))
+            for name in ("responsible_member", "responsible_service")
+        }
+
+    def use_choices(self, choices: dict[str, list[Any]]) -> "ActionForm":
+        for name, values in choices.items():
+            self.fields[name].widget.choices = values
+        return self
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        kind = data.get("responsible")
+        if kind == PlanAction.Responsible.MEMBER and not data.get("responsible_member"):
+            self.add_error("responsible_member", _("Choose the family member who is responsible."))
+        if kind == PlanAction.Responsible.SERVICE and not data.get("responsible_service"):
+            self.add_error("responsible_service", _("Choose the service that is responsible."))
+        return data

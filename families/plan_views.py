@@ -1,0 +1,231 @@
+"""The family plan page, its inline changes, its revisions and its print view."""
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.dateparse import parse_date
+from django.utils.translation import gettext as _
+
+from audit.access_log import record_read
+from audit.models import AccessLog
+from families import plans
+from families.models import Family, FamilyPlan, GoalStatus, PlanAction, PlanGoal, PlanRevision
+from families.plan_forms import ActionForm, GoalForm
+from followup.models import TRANSITIONS, Status
+from organisation.access import PERSON_LEVEL, AuthenticatedHttpRequest, policy, read_object
+
+
+def _family(request: AuthenticatedHttpRequest, pk: int) -> Family:
+    family: Family = read_object(
+        request, Family.objects.select_related("office").prefetch_related("memberships"), pk=pk
+    )
+    return family
+
+
+def _plan_page(
+    request: AuthenticatedHttpRequest, family: Family, plan: FamilyPlan, **extra: Any
+) -> HttpResponse:
+    plan = plans.with_goals(FamilyPlan.objects).get(pk=plan.pk)
+    goals = list(plan.goals.all())
+    # One add-action form per goal, each with its own ids; the select lists are read once.
+    choices = ActionForm(family=family).choices_once()
+    posted = extra.pop("action_form", None)
+    posted_goal = extra.get("action_form_goal")
+    for goal in goals:
+        if posted is not None and goal.pk == posted_goal:
+            goal.action_form = posted
+        else:
+            goal.action_form = ActionForm(
+                family=family, initial={"version": plan.version}, auto_id=f"action{goal.pk}_%s"
+            ).use_choices(choices)
+    context = {
+        "family": family,
+        "plan": plan,
+        "goals": goals,
+        "today": timezone.localdate(),
+        "goal_form": GoalForm(family=family, initial={"version": plan.version}, auto_id="goal_%s"),
+        "next_steps": {s: sorted(TRANSITIONS[s]) for s in Status},
+        "revisions": plan.revisions.select_related("by")[:5],
+        **extra,
+    }
+    return render(
+        request, "families/plan.html", context, status=409 if "conflict" in extra else 200
+    )
+
+
+@policy(PERSON_LEVEL, methods=("GET",))
+def plan_page(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    family = _family(request, pk)
+    plan = plans.plan_for(family=family, by=request.user)
+    return _plan_page(request, family, plan)
+
+
+def _revise(
+    request: AuthenticatedHttpRequest,
+    family: Family,
+    plan: FamilyPlan,
+    summary: str,
+    change: Callable[[FamilyPlan], None],
+) -> HttpResponse:
+    version = request.POST.get("version", "")
+    try:
+        plans.plan_revise(
+            plan=plan,
+            by=request.user,
+            expected_version=int(version) if version.isdigit() else None,
+            summary=summary,
+            change=change,
+        )
+    except plans.PlanConflictError as error:
+        current = error.plan.revisions.order_by("-number").first()
+        changed = (
+            plans.revision_changes(error.since.snapshot, current.snapshot)
+            if error.since is not None and current is not None
+            else []
+        )
+        conflict = {"attempted": summary, "posted": request.POST, "changed": changed}
+        return _plan_page(request, family, error.plan, conflict=conflict)
+    except plans.PlanRuleError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, summary)
+    return redirect("families:plan", pk=family.pk)
+
+
+@policy(PERSON_LEVEL, methods=("POST",))
+def goal_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    family = _family(request, pk)
+    plan = plans.plan_for(family=family, by=request.user)
+    form = GoalForm(request.POST, family=family, auto_id="goal_%s")
+    if not form.is_valid():
+        return _plan_page(request, family, plan, goal_form=form)
+    data = form.cleaned_data
+    return _revise(
+        request,
+        family,
+        plan,
+        _("Goal added: %(text)s") % {"text": data["text"]},
+        lambda p: plans.goal_add(
+            p, life_area=data["life_area"], text=data["text"], owner=data["owner"]
+        ),
+    )
+
+
+@policy(PERSON_LEVEL, methods=("POST",))
+def goal_status(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    goal = read_object(request, PlanGoal.objects.select_related("plan__family"), pk=pk)
+    status = request.POST.get("status", "")
+    if status not in GoalStatus.values:
+        messages.error(request, _("Unknown status."))
+        return redirect("families:plan", pk=goal.plan.family_id)
+    label = GoalStatus(status).label
+    return _revise(
+        request,
+        goal.plan.family,
+        goal.plan,
+        _("Goal «%(text)s»: %(status)s") % {"text": goal.text, "status": label.lower()},
+        lambda p: plans.goal_set_status(goal, status),
+    )
+
+
+@policy(PERSON_LEVEL, methods=("POST",))
+def goal_move(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    goal = read_object(request, PlanGoal.objects.select_related("plan__family"), pk=pk)
+    direction = -1 if request.POST.get("direction") == "up" else 1
+    return _revise(
+        request,
+        goal.plan.family,
+        goal.plan,
+        _("Goal moved: %(text)s") % {"text": goal.text},
+        lambda p: plans.goal_move(goal, direction),
+    )
+
+
+@policy(PERSON_LEVEL, methods=("POST",))
+def action_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    goal = read_object(request, PlanGoal.objects.select_related("plan__family"), pk=pk)
+    family = goal.plan.family
+    form = ActionForm(request.POST, family=family, auto_id=f"action{goal.pk}_%s")
+    if not form.is_valid():
+        return _plan_page(request, family, goal.plan, action_form=form, action_form_goal=goal.pk)
+    data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
+    return _revise(
+        request,
+        family,
+        goal.plan,
+        _("Action added: %(text)s") % {"text": data["text"]},
+        lambda p: plans.action_add(goal, **data),
+    )
+
+
+@policy(PERSON_LEVEL, methods=("POST",))
+def action_status(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    action = read_object(request, PlanAction.objects.select_related("goal__plan__family"), pk=pk)
+    status = request.POST.get("status", "")
+    if status not in Status.values:
+        messages.error(request, _("Unknown status."))
+        return redirect("families:plan", pk=action.goal.plan.family_id)
+    return _revise(
+        request,
+        action.goal.plan.family,
+        action.goal.plan,
+        _("Action «%(text)s»: %(status)s")
+        % {"text": action.text, "status": Status(status).label.lower()},
+        lambda p: plans.action_set_status(action, status),
+    )
+
+
+@policy(PERSON_LEVEL, methods=("GET",))
+def plan_revisions(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Every revision; any two compared side by side; the plan as it stood on a date."""
+    family = _family(request, pk)
+    plan = plans.plan_for(family=family, by=request.user)
+    revisions = list(plan.revisions.select_related("by").order_by("-number"))
+    by_number = {r.number: r for r in revisions}
+    older = by_number.get(int(request.GET.get("a", "0") or 0))
+    newer = by_number.get(int(request.GET.get("b", "0") or 0))
+    on = parse_date(request.GET.get("on", "") or "")
+    as_on: PlanRevision | None = None
+    if on is not None:
+        as_on = next((r for r in revisions if timezone.localdate(r.at) <= on), None)
+    return render(
+        request,
+        "families/plan_revisions.html",
+        {
+            "family": family,
+            "plan": plan,
+            "revisions": revisions,
+            "older": older,
+            "newer": newer,
+            "changes": plans.revision_changes(older.snapshot, newer.snapshot)
+            if older and newer
+            else None,
+            "on": on,
+            "as_on": as_on,
+        },
+    )
+
+
+@policy(PERSON_LEVEL, methods=("GET",))
+def plan_print(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    family = _family(request, pk)
+    plan = plans.with_goals(FamilyPlan.objects).get(
+        pk=plans.plan_for(family=family, by=request.user).pk
+    )
+    record_read(
+        request,
+        action=AccessLog.Action.PRINT,
+        client_ids=family.accessed_client_ids(),
+        office_id=family.office_id,
+        subject=family,
+    )
+    members = [m for m in family.memberships.all() if m.left_on is None]
+    return render(
+        request,
+        "families/plan_print.html",
+        {"family": family, "plan": plan, "members": members, "today": timezone.localdate()},
+    )

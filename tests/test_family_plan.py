@@ -1,0 +1,242 @@
+"""The family plan: goals and actions as revisions, no lost updates, comparison, print, access."""
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.test import Client as HttpClient
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from audit.history import acting_as, system_actor
+from audit.models import AccessLog
+from codelists.models import CodeList
+from families import plans
+from families.models import Family, FamilyMember, FamilyPlan, PlanAction, PlanGoal, PlanRevision
+from organisation.models import Office, User
+from tests.factories import ClientFactory, code
+
+pytestmark = pytest.mark.usefixtures("codes")
+
+
+@pytest.fixture
+def family(heimdal: Office, coordinator_heimdal: User) -> Family:
+    with acting_as(system_actor("tests")):
+        family = Family.objects.create(
+            office=heimdal, name="Familien Ali", coordinator=coordinator_heimdal
+        )
+        FamilyMember.objects.create(
+            family=family,
+            client=ClientFactory(office=heimdal, first_name="Hodan"),
+            role="parent",
+            joined_on=datetime.date(2024, 1, 1),
+        )
+    return family
+
+
+def plan_of(family: Family) -> FamilyPlan:
+    return FamilyPlan.objects.get(family=family, active=True)
+
+
+def add_goal(client: HttpClient, family: Family, text: str, version: int) -> object:
+    return client.post(
+        reverse("families:goal_add", args=[family.pk]),
+        {"life_area": code(CodeList.LIFE_AREA, "housing").pk, "text": text, "version": version},
+    )
+
+
+def test_opening_the_plan_creates_it_with_a_first_revision(
+    client: HttpClient, coordinator_heimdal: User, family: Family
+) -> None:
+    client.force_login(coordinator_heimdal)
+    assert client.get(reverse("families:plan", args=[family.pk])).status_code == 200
+    plan = plan_of(family)
+    assert list(plan.revisions.values_list("number", flat=True)) == [1]
+    assert AccessLog.objects.filter(view_name="families:plan").exists()
+
+
+def test_goals_and_actions_are_revisions(
+    client: HttpClient, coordinator_heimdal: User, family: Family
+) -> None:
+    client.force_login(coordinator_heimdal)
+    client.get(reverse("families:plan", args=[family.pk]))
+    assert add_goal(client, family, "Vi vil bo i en større leilighet", 1).status_code == 302
+    goal = PlanGoal.objects.get()
+    member = family.memberships.get()
+    client.post(
+        reverse("families:action_add", args=[goal.pk]),
+        {
+            "text": "Søke kommunal bolig",
+            "responsible": "member",
+            "responsible_member": member.pk,
+            "due_on": "2027-01-15",
+            "version": 2,
+        },
+    )
+    action = PlanAction.objects.get()
+    client.post(
+        reverse("families:action_status", args=[action.pk]), {"status": "completed", "version": 3}
+    )
+    action.refresh_from_db()
+    assert action.status == "completed"
+    revisions = list(plan_of(family).revisions.order_by("number"))
+    assert [r.number for r in revisions] == [1, 2, 3, 4]
+    assert {r.by for r in revisions} == {coordinator_heimdal}
+    assert revisions[-1].snapshot["goals"][0]["actions"][0]["status"] == "completed"
+    assert {row.history_user for row in goal.history.all()} == {coordinator_heimdal}
+
+
+def test_a_finished_action_cannot_move_back(
+    client: HttpClient, coordinator_heimdal: User, family: Family
+) -> None:
+    client.force_login(coordinator_heimdal)
+    client.get(reverse("families:plan", args=[family.pk]))
+    add_goal(client, family, "Mål", 1)
+    goal = PlanGoal.objects.get()
+    client.post(
+        reverse("families:action_add", args=[goal.pk]),
+        {"text": "Ring", "responsible": "coordinator", "version": 2},
+    )
+    action = PlanAction.objects.get()
+    client.post(
+        reverse("families:action_status", args=[action.pk]), {"status": "completed", "version": 3}
+    )
+    client.post(
+        reverse("families:action_status", args=[action.pk]), {"status": "in_progress", "version": 4}
+    )
+    action.refresh_from_db()
+    assert action.status == "completed"
+    assert plan_of(family).version == 4
+
+
+def test_a_stale_page_gets_the_conflict_and_exactly_one_revision_is_made(
+    client: HttpClient, coordinator_heimdal: User, caseworker_heimdal: User, family: Family
+) -> None:
+    client.force_login(coordinator_heimdal)
+    client.get(reverse("families:plan", args=[family.pk]))
+    assert add_goal(client, family, "Første koordinators mål", 1).status_code == 302
+    client.force_login(caseworker_heimdal)
+    response = add_goal(client, family, "Andre persons mål", 1)  # the page showed revision 1
+    assert response.status_code == 409
+    assert 'data-testid="plan-conflict"' in response.text
+    assert "Første koordinators mål" in response.text  # the current plan, and what changed
+    assert list(PlanGoal.objects.values_list("text", flat=True)) == ["Første koordinators mål"]
+    assert plan_of(family).revisions.count() == 2
+
+
+def test_two_revisions_can_be_compared_and_the_plan_shown_on_a_date(
+    client: HttpClient, coordinator_heimdal: User, family: Family
+) -> None:
+    client.force_login(coordinator_heimdal)
+    client.get(reverse("families:plan", args=[family.pk]))
+    add_goal(client, family, "Bedre økonomi", 1)
+    response = client.get(reverse("families:plan_revisions", args=[family.pk]), {"a": 1, "b": 2})
+    assert [(c["kind"], c["text"]) for c in response.context["changes"]] == [
+        ("added", "Bedre økonomi")
+    ]
+    before = client.get(reverse("families:plan_revisions", args=[family.pk]), {"on": "2000-01-01"})
+    assert before.context["as_on"] is None
+    today = client.get(
+        reverse("families:plan_revisions", args=[family.pk]),
+        {"on": datetime.date.today().isoformat()},
+    )
+    assert today.context["as_on"].number == 2
+
+
+def test_the_printed_plan(client: HttpClient, coordinator_heimdal: User, family: Family) -> None:
+    client.force_login(coordinator_heimdal)
+    client.get(reverse("families:plan", args=[family.pk]))
+    add_goal(client, family, "Barna skal delta på fritidsaktiviteter", 1)
+    response = client.get(reverse("families:plan_print", args=[family.pk]))
+    assert "Barna skal delta på fritidsaktiviteter" in response.text
+    assert "Familieplan" in response.text
+    assert AccessLog.objects.filter(action=AccessLog.Action.PRINT).exists()
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_another_office_gets_404_everywhere(
+    client: HttpClient,
+    coordinator_heimdal: User,
+    coordinator_sagene: User,
+    family: Family,
+    method: str,
+) -> None:
+    with acting_as(coordinator_heimdal):
+        plan = plans.plan_for(family=family, by=coordinator_heimdal)
+        plans.plan_revise(
+            plan=plan,
+            by=coordinator_heimdal,
+            expected_version=1,
+            summary="mål",
+            change=lambda p: plans.goal_add(
+                p, life_area=code(CodeList.LIFE_AREA, "housing"), text="Hemmelig mål", owner=None
+            ),
+        )
+        goal = PlanGoal.objects.get()
+        plans.plan_revise(
+            plan=plan,
+            by=coordinator_heimdal,
+            expected_version=2,
+            summary="tiltak",
+            change=lambda p: plans.action_add(
+                goal,
+                text="Hemmelig tiltak",
+                responsible="coordinator",
+                responsible_member=None,
+                responsible_service=None,
+                due_on=None,
+            ),
+        )
+    action = PlanAction.objects.get()
+    client.force_login(coordinator_sagene)
+    revisions_before = PlanRevision.objects.count()
+    for name, pk in [
+        ("families:plan", family.pk),
+        ("families:goal_add", family.pk),
+        ("families:plan_revisions", family.pk),
+        ("families:plan_print", family.pk),
+        ("families:goal_status", goal.pk),
+        ("families:goal_move", goal.pk),
+        ("families:action_add", goal.pk),
+        ("families:action_status", action.pk),
+    ]:
+        response = getattr(client, method)(
+            reverse(name, args=[pk]), {"status": "completed", "version": 3}
+        )
+        assert response.status_code == 404, name
+        assert "Hemmelig" not in response.text
+    assert PlanRevision.objects.count() == revisions_before
+
+
+def test_plan_page_query_count_is_fixed_with_30_goals_and_100_actions(
+    client: HttpClient, coordinator_heimdal: User, family: Family
+) -> None:
+    client.force_login(coordinator_heimdal)
+    client.get(reverse("families:plan", args=[family.pk]))
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse("families:plan", args=[family.pk])).status_code == 200
+        return len(queries)
+
+    plan = plan_of(family)
+    with acting_as(system_actor("tests")):
+        first = PlanGoal.objects.create(
+            plan=plan, life_area=code(CodeList.LIFE_AREA, "housing"), text="Mål"
+        )
+        PlanAction.objects.create(goal=first, text="Tiltak", responsible="coordinator")
+    small = count()  # one goal with one action: every prefetch runs
+    with acting_as(system_actor("tests")):
+        for g in range(29):
+            goal = PlanGoal.objects.create(
+                plan=plan,
+                life_area=code(CodeList.LIFE_AREA, "economy_debt"),
+                text=f"Mål {g}",
+                position=g,
+            )
+            for a in range(4 if g < 12 else 3):
+                PlanAction.objects.create(
+                    goal=goal, text=f"Tiltak {g}.{a}", responsible="coordinator"
+                )
+    assert (PlanGoal.objects.count(), PlanAction.objects.count()) == (30, 100)
+    assert count() == small
