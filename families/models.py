@@ -381,3 +381,62 @@ class PlanRevision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.plan_id} #{self.number}"
+
+
+class ReviewQuerySet(OfficeScopedQuerySet):
+    office_lookup = "family__office_id"
+
+
+class Review(models.Model):
+    """A review (evaluering) of the plan, where the family rates its own quality of life."""
+
+    family = models.ForeignKey(Family, on_delete=models.PROTECT, related_name="reviews")
+    reviewed_on = models.DateField(_("date of the review"))
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by")
+    )
+    works = models.TextField(_("what works"), blank=True, max_length=4000)
+    does_not_work = models.TextField(_("what does not work"), blank=True, max_length=4000)
+    next_steps = models.TextField(_("next steps"), blank=True, max_length=4000)
+    next_review_on = models.DateField(_("next review"), null=True, blank=True)
+
+    objects = ReviewQuerySet.as_manager()
+    history = tracked_history()
+
+    class Meta:
+        verbose_name = _("review")
+        verbose_name_plural = _("reviews")
+        ordering = ["reviewed_on", "pk"]
+        indexes = [models.Index(fields=["family", "reviewed_on"], name="review_family_date")]
+
+    def __str__(self) -> str:
+        return f"{self.family}: {self.reviewed_on}"
+
+    @property
+    def office_id(self) -> int:
+        return int(self.family.office_id)
+
+    def accessed_client_ids(self) -> list[int]:
+        return self.family.accessed_client_ids()
+
+
+class ReviewRating(models.Model):
+    """The family's own rating of its quality of life in one area: 0 (worst) to 10 (best)."""
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="ratings")
+    life_area = code_field(CodeList.LIFE_AREA, _("life area"))
+    rating = models.PositiveSmallIntegerField(_("rating (0–10)"))
+
+    objects = TrackedQuerySet.as_manager()
+    history = tracked_history()
+
+    class Meta:
+        verbose_name = _("rating")
+        verbose_name_plural = _("ratings")
+        constraints = [
+            models.UniqueConstraint(fields=["review", "life_area"], name="rating_one_per_area"),
+            models.CheckConstraint(condition=models.Q(rating__lte=10), name="rating_0_to_10"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.life_area_id}: {self.rating}"

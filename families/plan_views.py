@@ -4,6 +4,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
+from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -13,8 +14,19 @@ from django.utils.translation import gettext as _
 from audit.access_log import record_read
 from audit.models import AccessLog
 from families import plans
-from families.models import Family, FamilyPlan, GoalStatus, PlanAction, PlanGoal, PlanRevision
+from families.models import (
+    Family,
+    FamilyPlan,
+    GoalStatus,
+    PlanAction,
+    PlanGoal,
+    PlanRevision,
+    Review,
+    ReviewRating,
+)
 from families.plan_forms import ActionForm, GoalForm
+from families.review_forms import ReviewForm
+from families.reviews import plan_areas, ratings_chart, review_record
 from followup.models import TRANSITIONS, Status
 from organisation.access import PERSON_LEVEL, AuthenticatedHttpRequest, policy, read_object
 
@@ -229,3 +241,39 @@ def plan_print(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         "families/plan_print.html",
         {"family": family, "plan": plan, "members": members, "today": timezone.localdate()},
     )
+
+
+def _reviews(family: Family) -> list[Review]:
+    return list(
+        family.reviews.select_related("by").prefetch_related(
+            Prefetch("ratings", queryset=ReviewRating.objects.select_related("life_area"))
+        )
+    )
+
+
+@policy(PERSON_LEVEL, methods=("GET",))
+def review_list(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """The reviews, and the family's ratings over time with the change since the first."""
+    family = _family(request, pk)
+    reviews = _reviews(family)
+    return render(
+        request,
+        "families/reviews.html",
+        {
+            "family": family,
+            "reviews": reviews,
+            "chart": ratings_chart(reviews) if reviews else None,
+        },
+    )
+
+
+@policy(PERSON_LEVEL, methods=("GET", "POST"))
+def review_new(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    family = _family(request, pk)
+    form = ReviewForm(request.POST or None, areas=plan_areas())
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if not k.startswith("rating_")}
+        review_record(family=family, by=request.user, **data)
+        messages.success(request, _("The review is saved."))
+        return redirect("families:reviews", pk=family.pk)
+    return render(request, "families/review_form.html", {"family": family, "form": form})

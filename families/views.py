@@ -3,7 +3,8 @@
 import datetime
 
 from django.contrib import messages
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -14,7 +15,7 @@ from audit.access_log import record_read
 from audit.models import AccessLog
 from families import services
 from families.forms import FamilyForm, LeaveForm, MemberForm, ServiceForm, SplitForm
-from families.models import Family, FamilyMember, FamilyService
+from families.models import Family, FamilyMember, FamilyService, PlanAction, Review
 from organisation.access import PERSON_LEVEL, AuthenticatedHttpRequest, policy, read_object
 
 
@@ -35,14 +36,42 @@ def coordinator_home(request: AuthenticatedHttpRequest) -> HttpResponse:
     families = Family.objects.visible_to(request.user).select_related("coordinator")
     if not show_office:
         families = families.filter(coordinator=request.user)
+    today = timezone.localdate()
+    # Subqueries, not joins: two counts over different joins would multiply.
+    members_now = (
+        FamilyMember.objects.filter(family=OuterRef("pk"), left_on__isnull=True)
+        .values("family")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    overdue = (
+        PlanAction.objects.filter(
+            goal__plan__family=OuterRef("pk"),
+            goal__plan__active=True,
+            status__in=["planned", "in_progress"],
+            due_on__lt=today,
+        )
+        .values("goal__plan__family")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    latest_review = Review.objects.filter(family=OuterRef("pk")).order_by("-reviewed_on", "-pk")
     families = families.annotate(
-        members_now=Count("memberships", filter=Q(memberships__left_on__isnull=True))
+        members_now=Coalesce(Subquery(members_now), 0),
+        overdue_actions=Coalesce(Subquery(overdue), 0),
+        last_review=Subquery(latest_review.values("reviewed_on")[:1]),
+        next_review=Subquery(latest_review.values("next_review_on")[:1]),
     ).order_by("name")
     record_read(request, action=AccessLog.Action.LIST)
     return render(
         request,
         "families/home.html",
-        {"families": families, "show_office": show_office, "offices": request.user.offices},
+        {
+            "families": families,
+            "show_office": show_office,
+            "offices": request.user.offices,
+            "today": today,
+        },
     )
 
 

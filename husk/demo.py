@@ -8,7 +8,7 @@ from django.utils import timezone
 from audit.history import acting_as, system_actor
 from codelists.loader import load_missing_codes
 from husk.demo_clients import CLIENTS_PER_OFFICE, seed_clients
-from husk.demo_families import seed_families
+from husk.demo_families import seed_families, seed_plans_and_reviews
 from organisation.models import Membership, Office, User
 from organisation.roles import Role
 
@@ -73,4 +73,5 @@ def seed_organisation(clients_per_office: int = CLIENTS_PER_OFFICE) -> dict[str,
         seed_clients(offices, actor, timezone.localdate(), per_office=clients_per_office)
         # Families are made of the clients: as many as there are adults, at most 80.
         seed_families(offices, actor, timezone.localdate())
+        seed_plans_and_reviews(offices, actor, timezone.localdate())
     return offices

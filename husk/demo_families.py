@@ -2,6 +2,8 @@
 
 import datetime
 import random
+from functools import partial
+from typing import Any
 
 from django.db import transaction
 
@@ -104,3 +106,113 @@ def _child_birth_date(
     earliest = parent + datetime.timedelta(days=18 * 365)
     latest = min(today - datetime.timedelta(days=30), parent + datetime.timedelta(days=45 * 365))
     return _between(rng, earliest, max(earliest, latest))
+
+
+GOALS = {
+    "economy_debt": ["Vi vil klare oss uten sosialhjelp", "Betale ned gjelden til inkasso"],
+    "housing": ["Vi vil ha en bolig med plass til alle", "Slippe å flytte igjen"],
+    "health": ["Mamma skal få hjelp for ryggen", "Bedre søvn for hele familien"],
+    "work": ["Pappa vil ha fast jobb", "Mamma vil bli ferdig med norskkurset og få jobb"],
+    "children_parenting": ["Barna skal trives på skolen", "Eldste sønn skal fullføre videregående"],
+    "social_network": ["Bli kjent med flere i nabolaget", "Barna skal ha venner å være med"],
+}
+ACTIONS = [
+    "Søke kommunal bolig",
+    "Møte med NAV om arbeidspraksis",
+    "Avtale time hos fastlegen",
+    "Melde barna på fotball",
+    "Gå gjennom budsjettet sammen",
+    "Møte kontaktlærer",
+    "Søke om startlån",
+]
+
+
+def _add_action(plan: Any, *, goal: Any, text: str, due: datetime.date) -> None:
+    from families import plans
+
+    plans.action_add(
+        goal,
+        text=text,
+        responsible="coordinator",
+        responsible_member=None,
+        responsible_service=None,
+        due_on=due,
+    )
+
+
+def _complete(plan: Any, *, action: Any) -> None:
+    from families import plans
+
+    plans.action_set_status(action, "completed")
+
+
+def _seed_plan(
+    rng: random.Random, family: Family, author: User, areas: dict[str, Any], today: datetime.date
+) -> None:
+    """A plan built through the real revision service: several numbered revisions."""
+    from families import plans
+
+    plan = plans.plan_for(family=family, by=author)
+
+    def revise(summary: str, change: Any) -> None:
+        plans.plan_revise(
+            plan=plan, by=author, expected_version=plan.version, summary=summary, change=change
+        )
+        plan.refresh_from_db()
+
+    last_goal = None
+    for code in rng.sample([c for c in GOALS if c in areas], k=rng.randint(2, 4)):
+        text = rng.choice(GOALS[code])
+        revise(
+            f"Mål: {text}", partial(plans.goal_add, life_area=areas[code], text=text, owner=None)
+        )
+        last_goal = plan.goals.order_by("-pk").first()
+        for _ in range(rng.randint(1, 3)):
+            action = rng.choice(ACTIONS)
+            due = today + datetime.timedelta(days=rng.randint(-30, 60))
+            revise(f"Tiltak: {action}", partial(_add_action, goal=last_goal, text=action, due=due))
+    if last_goal is not None and rng.random() < 0.6:
+        first = last_goal.actions.order_by("pk").first()
+        if first is not None:
+            revise(f"Utført: {first.text}", partial(_complete, action=first))
+
+
+def seed_plans_and_reviews(offices: dict[str, Office], actor: User, today: datetime.date) -> None:
+    """A plan with several revisions and 2–5 reviews for every demo family that has none."""
+    from audit.history import acting_as
+    from families.models import Review, ReviewRating
+    from families.reviews import plan_areas
+
+    rng = random.Random(2026)  # noqa: S311 - demo data, not security
+    areas = {area.code: area for area in plan_areas()}
+    reviews, ratings = [], []
+    families = Family.objects.filter(office__in=offices.values(), plans__isnull=True)
+    for family in families.select_related("coordinator"):
+        author = family.coordinator or actor
+        with acting_as(author):
+            _seed_plan(rng, family, author, areas, today)
+        # Reviews over the time the family has been followed, ratings slowly rising.
+        span = max((today - family.created_on).days, 30)
+        count = rng.randint(2, 5)
+        rated = rng.sample(list(areas.values()), k=min(len(areas), rng.randint(3, 6)))
+        start = {area.pk: rng.randint(1, 5) for area in rated}
+        for n in range(count):
+            when = family.created_on + datetime.timedelta(days=span * (n + 1) // (count + 1))
+            review = Review(
+                family=family,
+                by=author,
+                reviewed_on=when,
+                works="Faste møter hjemme",
+                next_steps="Følge opp tiltakene i planen",
+                next_review_on=when + datetime.timedelta(days=rng.choice([60, 90, 120])),
+            )
+            reviews.append(review)
+            for area in rated:
+                value = max(0, min(10, start[area.pk] + n * rng.randint(0, 2) - rng.randint(0, 1)))
+                ratings.append((review, area, value))
+    bulk.bulk_create(Review, reviews, actor=actor)
+    bulk.bulk_create(
+        ReviewRating,
+        [ReviewRating(review=r, life_area=a, rating=v) for r, a, v in ratings],
+        actor=actor,
+    )

@@ -18,15 +18,15 @@ def row_counts() -> dict[str, int]:
 
 
 def test_seed_demo_is_idempotent(db: None) -> None:
-    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    call_command("seed_demo", clients_per_office=30, stdout=open("/dev/null", "w"))  # noqa: SIM115
     first = row_counts()
-    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    call_command("seed_demo", clients_per_office=30, stdout=open("/dev/null", "w"))  # noqa: SIM115
     assert row_counts() == first
     assert first["organisation.Office"] == 2
 
 
 def test_every_demo_login_works(db: None, client: HttpClient) -> None:
-    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    call_command("seed_demo", clients_per_office=30, stdout=open("/dev/null", "w"))  # noqa: SIM115
     for demo in DEMO_USERS:
         response = client.post(
             reverse("login"), {"username": demo.username, "password": DEMO_PASSWORD}
@@ -36,6 +36,6 @@ def test_every_demo_login_works(db: None, client: HttpClient) -> None:
 
 
 def test_demo_history_names_the_seeding_command(db: None) -> None:
-    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    call_command("seed_demo", clients_per_office=30, stdout=open("/dev/null", "w"))  # noqa: SIM115
     office = Office.objects.get(name="NAV Heimdal")
     assert office.history.get().history_user.username == "system:seed_demo"
