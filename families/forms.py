@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from clients.forms import ChoiceQuerysets, DateInput, code_choices
 from clients.models import Client
 from codelists.models import CodeList
-from families.models import Family, FamilyMember, FamilyService
+from families.models import Family, FamilyMember, FamilyService, LeisureActivity, SchoolStatus
 from organisation.models import Office, User
 from organisation.roles import PERSON_LEVEL_ROLES
 
@@ -115,4 +115,35 @@ class ServiceForm(ChoiceQuerysets, forms.ModelForm[FamilyService]):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._choice_field("service").queryset = code_choices(CodeList.PARTICIPANT_SERVICE)
+        self.fields["since"].validators.append(not_in_future)
+
+
+class SchoolStatusForm(forms.ModelForm[SchoolStatus]):
+    risk = forms.BooleanField(label=_("High absence or risk of dropping out"), required=False)
+
+    class Meta:
+        model = SchoolStatus
+        fields = ["valid_from", "level", "programme", "year", "status"]
+        widgets = {"valid_from": DateInput()}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["valid_from"].validators.append(not_in_future)
+        self.fields["valid_from"].initial = timezone.localdate()
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("level") != SchoolStatus.Level.UPPER_SECONDARY and data.get("programme"):
+            self.add_error("programme", _("A programme belongs to upper secondary school."))
+        return data
+
+
+class LeisureForm(forms.ModelForm[LeisureActivity]):
+    class Meta:
+        model = LeisureActivity
+        fields = ["activity", "since"]
+        widgets = {"since": DateInput()}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         self.fields["since"].validators.append(not_in_future)

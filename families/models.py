@@ -161,6 +161,12 @@ class FamilyMember(models.Model):
     def accessed_client_ids(self) -> list[int]:
         return [self.client_id] if self.client_id is not None else []
 
+    @property
+    def current_school(self) -> "SchoolStatus | None":
+        """The latest school status (from the prefetched list when there is one)."""
+        statuses = list(self.school.all())
+        return statuses[-1] if statuses else None
+
     def is_member_on(self, date: datetime.date) -> bool:
         return self.joined_on <= date and (self.left_on is None or self.left_on > date)
 
@@ -440,3 +446,99 @@ class ReviewRating(models.Model):
 
     def __str__(self) -> str:
         return f"{self.life_area_id}: {self.rating}"
+
+
+class SchoolQuerySet(OfficeScopedQuerySet):
+    office_lookup = "member__family__office_id"
+
+    def upper_secondary_dropouts(self) -> Self:
+        """Drop-out from upper secondary, the key outcome of the Sagene project."""
+        return self.filter(
+            level=SchoolStatus.Level.UPPER_SECONDARY, status=SchoolStatus.Status.DROPPED_OUT
+        )
+
+
+class SchoolStatus(models.Model):
+    """A child's school situation from a date: level, status, and any risk flagged."""
+
+    class Level(models.TextChoices):
+        PRIMARY = "primary", _("Primary school (1–7)")
+        LOWER_SECONDARY = "lower_secondary", _("Lower secondary school (8–10)")
+        UPPER_SECONDARY = "upper_secondary", _("Upper secondary school")
+        APPRENTICESHIP = "apprenticeship", _("Apprenticeship")
+        NONE = "none", _("Not in school")
+
+    class Status(models.TextChoices):
+        ENROLLED = "enrolled", _("Enrolled")
+        COMPLETED = "completed", _("Completed")
+        DROPPED_OUT = "dropped_out", _("Dropped out")
+        NOT_STARTED = "not_started", _("Not started")
+        BACK_IN_SCHOOL = "back_in_school", _("Back in school")
+
+    member = models.ForeignKey(FamilyMember, on_delete=models.PROTECT, related_name="school")
+    valid_from = models.DateField(_("from"))
+    level = models.CharField(_("level"), max_length=16, choices=Level.choices)
+    programme = models.CharField(
+        _("programme"),
+        max_length=120,
+        blank=True,
+        help_text=_("Upper secondary programme, e.g. «Helse- og oppvekstfag»."),
+    )
+    year = models.PositiveSmallIntegerField(_("year"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices)
+    # High absence or a risk of dropping out, flagged with the date it was seen.
+    risk_flagged_on = models.DateField(_("risk flagged on"), null=True, blank=True)
+
+    objects = SchoolQuerySet.as_manager()
+    history = tracked_history()
+
+    class Meta:
+        verbose_name = _("school status")
+        verbose_name_plural = _("school statuses")
+        ordering = ["valid_from", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(year__isnull=True) | models.Q(year__gte=1, year__lte=13),
+                name="school_year_1_to_13",
+            ),
+        ]
+        indexes = [
+            # Drop-out counts per office and period.
+            models.Index(fields=["level", "status", "valid_from"], name="school_outcome_period"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member}: {self.get_level_display()} ({self.get_status_display()})"
+
+    @property
+    def office_id(self) -> int:
+        return int(self.member.family.office_id)
+
+    def accessed_client_ids(self) -> list[int]:
+        return self.member.accessed_client_ids()
+
+
+class LeisureActivity(models.Model):
+    """A child's leisure activity (football, music, youth club …) and since when."""
+
+    member = models.ForeignKey(FamilyMember, on_delete=models.PROTECT, related_name="leisure")
+    activity = models.CharField(_("activity"), max_length=120)
+    since = models.DateField(_("since"))
+    until = models.DateField(_("until"), null=True, blank=True)
+
+    objects = TrackedQuerySet.as_manager()
+    history = tracked_history()
+
+    class Meta:
+        verbose_name = _("leisure activity")
+        verbose_name_plural = _("leisure activities")
+        ordering = ["since", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(until__isnull=True) | models.Q(until__gte=models.F("since")),
+                name="leisure_until_after_since",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.activity

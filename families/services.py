@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from clients.models import Client
 from codelists.models import Code
-from families.models import Family, FamilyMember, FamilyService
+from families.models import Family, FamilyMember, FamilyService, LeisureActivity, SchoolStatus
 from organisation.models import Office, User
 
 
@@ -118,3 +118,16 @@ def service_add(
         contact_name=contact_name,
         contact_phone=contact_phone,
     )
+
+
+@transaction.atomic
+def school_status_record(*, member: FamilyMember, risk: bool, **fields: object) -> SchoolStatus:
+    status = SchoolStatus(member=member, **fields)
+    status.risk_flagged_on = status.valid_from if risk else None
+    status.save()
+    return status
+
+
+@transaction.atomic
+def leisure_add(*, member: FamilyMember, activity: str, since: datetime.date) -> LeisureActivity:
+    return LeisureActivity.objects.create(member=member, activity=activity, since=since)

@@ -11,6 +11,7 @@ urlpatterns = [
     path("<int:pk>/", views.family_detail, name="detail"),
     path("<int:pk>/members/new/", views.member_add, name="member_add"),
     path("members/<int:pk>/leave/", views.member_leave, name="member_leave"),
+    path("members/<int:pk>/school/", views.child, name="child"),
     path("<int:pk>/split/", views.family_split, name="split"),
     path("<int:pk>/services/new/", views.service_add, name="service_add"),
     path("<int:pk>/plan/", plan_views.plan_page, name="plan"),

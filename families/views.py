@@ -14,7 +14,15 @@ from django.utils.translation import gettext as _
 from audit.access_log import record_read
 from audit.models import AccessLog
 from families import services
-from families.forms import FamilyForm, LeaveForm, MemberForm, ServiceForm, SplitForm
+from families.forms import (
+    FamilyForm,
+    LeaveForm,
+    LeisureForm,
+    MemberForm,
+    SchoolStatusForm,
+    ServiceForm,
+    SplitForm,
+)
 from families.models import Family, FamilyMember, FamilyService, PlanAction, Review
 from organisation.access import PERSON_LEVEL, AuthenticatedHttpRequest, policy, read_object
 
@@ -23,7 +31,9 @@ def _families_with_members() -> QuerySet[Family]:
     return Family.objects.select_related("office", "coordinator", "split_from").prefetch_related(
         Prefetch(
             "memberships",
-            queryset=FamilyMember.objects.select_related("client").order_by("joined_on", "pk"),
+            queryset=FamilyMember.objects.select_related("client")
+            .prefetch_related("school")
+            .order_by("joined_on", "pk"),
         ),
         Prefetch("services", queryset=FamilyService.objects.select_related("service")),
         "splits",
@@ -169,3 +179,31 @@ def service_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         messages.success(request, _("The service is added."))
         return redirect(family)
     return render(request, "families/service_form.html", {"form": form, "family": family})
+
+
+@policy(PERSON_LEVEL, methods=("GET", "POST"))
+def child(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """A child's school situation over time and leisure activities."""
+    member = read_object(
+        request,
+        FamilyMember.objects.select_related("family", "client").prefetch_related(
+            "school", "leisure"
+        ),
+        pk=pk,
+    )
+    school_form = SchoolStatusForm(request.POST if "school" in request.POST else None)
+    leisure_form = LeisureForm(request.POST if "leisure" in request.POST else None)
+    if request.method == "POST":
+        if "school" in request.POST and school_form.is_valid():
+            services.school_status_record(member=member, **school_form.cleaned_data)
+            messages.success(request, _("The school status is saved."))
+            return redirect("families:child", pk=member.pk)
+        if "leisure" in request.POST and leisure_form.is_valid():
+            services.leisure_add(member=member, **leisure_form.cleaned_data)
+            messages.success(request, _("The activity is saved."))
+            return redirect("families:child", pk=member.pk)
+    return render(
+        request,
+        "families/child.html",
+        {"member": member, "school_form": school_form, "leisure_form": leisure_form},
+    )

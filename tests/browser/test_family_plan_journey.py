@@ -71,6 +71,21 @@ def test_coordinator_adds_a_goal_and_an_action_and_a_stale_page_is_refused(
     assert PlanAction.objects.get(text="Søke om kommunal bolig").status == "completed"
     other.context.close()
 
+    # A review where the family rates its quality of life; the chart and the change move.
+    page.goto(f"/families/{family.pk}/reviews/")
+    housing = page.get_by_test_id("ratings-housing")
+    before = housing.get_by_test_id("change").inner_text() if housing.count() else None
+    page.get_by_role("link", name="Ny evaluering").click()
+    page.get_by_label("Bolig").select_option("10")
+    page.get_by_label("Hva som fungerer").fill("Vi har fått svar på boligsøknaden")
+    assert_accessible(page)
+    page.get_by_role("button", name="Lagre evaluering").click()
+    expect(page.get_by_test_id("ratings-chart")).to_be_visible()
+    expect(page.get_by_test_id("ratings-housing")).to_contain_text("10")
+    after = page.get_by_test_id("ratings-housing").get_by_test_id("change").inner_text()
+    assert after != before
+    assert_accessible(page)
+
     page.get_by_role("button", name="Logg ut").click()
     log_in(page, "koordinator.sagene")
     response = page.goto(f"/families/{family.pk}/plan/")
