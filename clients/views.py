@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -137,8 +137,10 @@ def client_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         Prefetch("enrolments", queryset=Enrolment.objects.select_related("programme", "outcome")),
     )
     client = read_object(request, queryset, pk=pk)
+    # Their own contacts, and family contacts they took part in.
     contacts = (
-        Contact.objects.filter(client=client)
+        Contact.objects.filter(Q(client=client) | Q(family_contact__participants__client=client))
+        .distinct()
         .select_related("channel", "recorded_by")
         .prefetch_related("topics")[:TIMELINE_LENGTH]
     )

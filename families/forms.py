@@ -12,6 +12,7 @@ from clients.forms import ChoiceQuerysets, DateInput, code_choices
 from clients.models import Client
 from codelists.models import CodeList
 from families.models import Family, FamilyMember, FamilyService, LeisureActivity, SchoolStatus
+from followup.forms import ContactForm
 from organisation.models import Office, User
 from organisation.roles import PERSON_LEVEL_ROLES
 
@@ -147,3 +148,30 @@ class LeisureForm(forms.ModelForm[LeisureActivity]):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["since"].validators.append(not_in_future)
+
+
+class FamilyContactForm(ContactForm):
+    """The contact form, plus who in the family took part."""
+
+    participants = forms.ModelMultipleChoiceField(
+        queryset=FamilyMember.objects.none(),
+        label=_("Who took part"),
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args: Any, family: Family, **kwargs: Any) -> None:
+        members = list(family.memberships.filter(left_on__isnull=True).select_related("client"))
+        adults = [m.client for m in members if m.client is not None]
+        if not adults:
+            raise ValueError("A family contact needs an adult client in the family.")
+        super().__init__(*args, client=adults[0], **kwargs)
+        participants = self.fields["participants"]
+        assert isinstance(participants, forms.ModelMultipleChoiceField)
+        participants.queryset = FamilyMember.objects.filter(pk__in=[m.pk for m in members])
+        self.initial.setdefault("participants", [m.pk for m in members])
+
+    def clean_participants(self) -> Any:
+        chosen = self.cleaned_data["participants"]
+        if not any(member.client_id for member in chosen):
+            raise ValidationError(_("At least one adult who is a client must take part."))
+        return chosen

@@ -542,3 +542,30 @@ class LeisureActivity(models.Model):
 
     def __str__(self) -> str:
         return self.activity
+
+
+class FamilyContact(models.Model):
+    """A follow-up contact with the family: which members took part.
+
+    The contact itself is an ordinary followup.Contact registered on one adult
+    client of the family, so it counts wherever contacts count; every
+    participating member who is a client sees it on their own timeline.
+    """
+
+    contact = models.OneToOneField(
+        "followup.Contact", on_delete=models.PROTECT, related_name="family_contact"
+    )
+    family = models.ForeignKey(Family, on_delete=models.PROTECT, related_name="contacts")
+    participants = models.ManyToManyField(
+        FamilyMember, related_name="family_contacts", verbose_name=_("who took part")
+    )
+
+    objects = TrackedQuerySet.as_manager()
+    history = tracked_history(m2m_fields=[participants])
+
+    class Meta:
+        verbose_name = _("family contact")
+        verbose_name_plural = _("family contacts")
+
+    def __str__(self) -> str:
+        return f"{self.family}: {self.contact_id}"

@@ -82,7 +82,13 @@ def _revise(
     plan: FamilyPlan,
     summary: str,
     change: Callable[[FamilyPlan], None],
+    retry: Callable[[Any], dict[str, Any]] | None = None,
 ) -> HttpResponse:
+    """Apply a change as a revision; on a stale page show the conflict and keep the input.
+
+    ``retry`` builds the forms again from what the user typed, based on the
+    current version, so that nothing they wrote is lost.
+    """
     version = request.POST.get("version", "")
     try:
         plans.plan_revise(
@@ -99,8 +105,12 @@ def _revise(
             if error.since is not None and current is not None
             else []
         )
-        conflict = {"attempted": summary, "posted": request.POST, "changed": changed}
-        return _plan_page(request, family, error.plan, conflict=conflict)
+        conflict = {"attempted": summary, "changed": changed}
+        data = request.POST.copy()
+        data["version"] = str(error.plan.version)
+        return _plan_page(
+            request, family, error.plan, conflict=conflict, **(retry(data) if retry else {})
+        )
     except plans.PlanRuleError as error:
         messages.error(request, str(error))
     else:
@@ -124,6 +134,7 @@ def goal_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         lambda p: plans.goal_add(
             p, life_area=data["life_area"], text=data["text"], owner=data["owner"]
         ),
+        retry=lambda posted: {"goal_form": GoalForm(posted, family=family, auto_id="goal_%s")},
     )
 
 
@@ -171,6 +182,10 @@ def action_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         goal.plan,
         _("Action added: %(text)s") % {"text": data["text"]},
         lambda p: plans.action_add(goal, **data),
+        retry=lambda posted: {
+            "action_form": ActionForm(posted, family=family, auto_id=f"action{goal.pk}_%s"),
+            "action_form_goal": goal.pk,
+        },
     )
 
 

@@ -8,7 +8,14 @@ from django.utils.translation import gettext as _
 
 from clients.models import Client
 from codelists.models import Code
-from families.models import Family, FamilyMember, FamilyService, LeisureActivity, SchoolStatus
+from families.models import (
+    Family,
+    FamilyContact,
+    FamilyMember,
+    FamilyService,
+    LeisureActivity,
+    SchoolStatus,
+)
 from organisation.models import Office, User
 
 
@@ -131,3 +138,18 @@ def school_status_record(*, member: FamilyMember, risk: bool, **fields: object) 
 @transaction.atomic
 def leisure_add(*, member: FamilyMember, activity: str, since: datetime.date) -> LeisureActivity:
     return LeisureActivity.objects.create(member=member, activity=activity, since=since)
+
+
+@transaction.atomic
+def family_contact_log(
+    *, family: Family, by: User, participants: Iterable[FamilyMember], data: dict[str, object]
+) -> FamilyContact:
+    """One contact with the family, registered on its first participating adult client."""
+    from followup.services import contact_log
+
+    members = list(participants)
+    primary = next(m.client for m in members if m.client is not None)
+    contact = contact_log(client=primary, by=by, data=data)
+    family_contact = FamilyContact.objects.create(contact=contact, family=family)
+    family_contact.participants.set(members)
+    return family_contact

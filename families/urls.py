@@ -14,6 +14,7 @@ urlpatterns = [
     path("members/<int:pk>/school/", views.child, name="child"),
     path("<int:pk>/split/", views.family_split, name="split"),
     path("<int:pk>/services/new/", views.service_add, name="service_add"),
+    path("<int:pk>/contacts/new/", views.family_contact_new, name="contact_new"),
     path("<int:pk>/plan/", plan_views.plan_page, name="plan"),
     path("<int:pk>/plan/goals/new/", plan_views.goal_add, name="goal_add"),
     path("<int:pk>/plan/revisions/", plan_views.plan_revisions, name="plan_revisions"),

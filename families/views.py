@@ -15,6 +15,7 @@ from audit.access_log import record_read
 from audit.models import AccessLog
 from families import services
 from families.forms import (
+    FamilyContactForm,
     FamilyForm,
     LeaveForm,
     LeisureForm,
@@ -207,3 +208,23 @@ def child(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         "families/child.html",
         {"member": member, "school_form": school_form, "leisure_form": leisure_form},
     )
+
+
+@policy(PERSON_LEVEL, methods=("GET", "POST"))
+def family_contact_new(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    family = read_object(request, _families_with_members(), pk=pk)
+    if not any(m.client_id and m.left_on is None for m in family.memberships.all()):
+        messages.error(request, _("Add an adult who is a client to the family first."))
+        return redirect(family)
+    form = FamilyContactForm(request.POST or None, family=family)
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k not in {"version", "participants"}}
+        services.family_contact_log(
+            family=family,
+            by=request.user,
+            participants=form.cleaned_data["participants"],
+            data=data,
+        )
+        messages.success(request, _("The contact is logged."))
+        return redirect(family)
+    return render(request, "families/contact_form.html", {"form": form, "family": family})

@@ -120,6 +120,8 @@ def test_a_stale_page_gets_the_conflict_and_exactly_one_revision_is_made(
     assert response.status_code == 409
     assert 'data-testid="plan-conflict"' in response.text
     assert "Første koordinators mål" in response.text  # the current plan, and what changed
+    assert 'value="Andre persons mål"' in response.text  # what they typed is kept in the form
+    assert response.context["goal_form"]["version"].value() == "2"  # ready to save over the new one
     assert list(PlanGoal.objects.values_list("text", flat=True)) == ["Første koordinators mål"]
     assert plan_of(family).revisions.count() == 2
 

@@ -67,6 +67,9 @@ def test_coordinator_adds_a_goal_and_an_action_and_a_stale_page_is_refused(
     other.get_by_role("button", name="Legg til mål").click()
     expect(other.get_by_test_id("plan-conflict")).to_be_visible()
     expect(other.get_by_test_id("goal").filter(has_text="Vi vil ha en bolig")).to_be_visible()
+    expect(other.get_by_label("Mål, med familiens egne ord")).to_have_value(
+        "Mål fra en gammel side"
+    )
     assert not PlanGoal.objects.filter(text="Mål fra en gammel side").exists()
     assert PlanAction.objects.get(text="Søke om kommunal bolig").status == "completed"
     other.context.close()
@@ -88,7 +91,12 @@ def test_coordinator_adds_a_goal_and_an_action_and_a_stale_page_is_refused(
 
     page.get_by_role("button", name="Logg ut").click()
     log_in(page, "koordinator.sagene")
-    response = page.goto(f"/families/{family.pk}/plan/")
-    assert response is not None
-    assert response.status == 404
-    expect(page.get_by_text("Vi vil ha en bolig")).to_have_count(0)
+    for url in (
+        f"/families/{family.pk}/",
+        f"/families/{family.pk}/plan/",
+        f"/families/{family.pk}/reviews/",
+    ):
+        response = page.goto(url)
+        assert response is not None
+        assert response.status == 404
+        expect(page.get_by_text(family.name)).to_have_count(0)
