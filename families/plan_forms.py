@@ -71,3 +71,14 @@ class ActionForm(ChoiceQuerysets, forms.ModelForm[PlanAction]):
         if kind == PlanAction.Responsible.SERVICE and not data.get("responsible_service"):
             self.add_error("responsible_service", _("Choose the service that is responsible."))
         return data
+
+
+class GoalTextForm(forms.Form):
+    version = VersionField()
+    text = forms.CharField(label=_("Goal, in the family's words"), max_length=500)
+
+
+class ActionChangeForm(forms.Form):
+    version = VersionField()
+    text = forms.CharField(label=_("Action to take"), max_length=500)
+    due_on = forms.DateField(label=_("Due"), required=False, widget=DateInput())

@@ -24,7 +24,7 @@ from families.models import (
     Review,
     ReviewRating,
 )
-from families.plan_forms import ActionForm, GoalForm
+from families.plan_forms import ActionChangeForm, ActionForm, GoalForm, GoalTextForm
 from families.review_forms import ReviewForm
 from families.reviews import plan_areas, ratings_chart, review_record
 from followup.models import TRANSITIONS, Status
@@ -292,3 +292,37 @@ def review_new(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         messages.success(request, _("The review is saved."))
         return redirect("families:reviews", pk=family.pk)
     return render(request, "families/review_form.html", {"family": family, "form": form})
+
+
+@policy(PERSON_LEVEL, methods=("POST",))
+def goal_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    goal = read_object(request, PlanGoal.objects.select_related("plan__family"), pk=pk)
+    form = GoalTextForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Write the goal in a few words (at most 500 characters)."))
+        return redirect("families:plan", pk=goal.plan.family_id)
+    text = form.cleaned_data["text"]
+    return _revise(
+        request,
+        goal.plan.family,
+        goal.plan,
+        _("Goal changed: %(text)s") % {"text": text},
+        lambda p: plans.goal_update(goal, text=text),
+    )
+
+
+@policy(PERSON_LEVEL, methods=("POST",))
+def action_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    action = read_object(request, PlanAction.objects.select_related("goal__plan__family"), pk=pk)
+    form = ActionChangeForm(request.POST)
+    if not form.is_valid() or action.status in {Status.COMPLETED, Status.CANCELLED}:
+        messages.error(request, _("The action could not be changed: check the text and the date."))
+        return redirect("families:plan", pk=action.goal.plan.family_id)
+    data = form.cleaned_data
+    return _revise(
+        request,
+        action.goal.plan.family,
+        action.goal.plan,
+        _("Action changed: %(text)s") % {"text": data["text"]},
+        lambda p: plans.action_update(action, text=data["text"], due_on=data["due_on"]),
+    )

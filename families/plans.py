@@ -220,3 +220,14 @@ def revision_changes(older: dict[str, Any], newer: dict[str, Any]) -> list[dict[
         if goal_id not in new_goals:
             changes.append({"kind": "removed", "what": _("Goal"), "text": goal["text"]})
     return changes
+
+
+def goal_update(goal: PlanGoal, *, text: str) -> None:
+    goal.text = text
+    goal.save()
+
+
+def action_update(action: PlanAction, *, text: str, due_on: datetime.date | None) -> None:
+    action.text = text
+    action.due_on = due_on
+    action.save()

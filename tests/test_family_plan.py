@@ -242,3 +242,83 @@ def test_plan_page_query_count_is_fixed_with_30_goals_and_100_actions(
                 )
     assert (PlanGoal.objects.count(), PlanAction.objects.count()) == (30, 100)
     assert count() == small
+
+
+def test_goal_and_action_wording_can_change_as_revisions(
+    client: HttpClient, coordinator_heimdal: User, family: Family
+) -> None:
+    client.force_login(coordinator_heimdal)
+    client.get(reverse("families:plan", args=[family.pk]))
+    add_goal(client, family, "Bedre bolig", 1)
+    goal = PlanGoal.objects.get()
+    client.post(
+        reverse("families:goal_edit", args=[goal.pk]),
+        {"text": "En bolig med tre soverom", "version": 2},
+    )
+    client.post(
+        reverse("families:action_add", args=[goal.pk]),
+        {"text": "Ring", "responsible": "coordinator", "version": 3},
+    )
+    action = PlanAction.objects.get()
+    client.post(
+        reverse("families:action_edit", args=[action.pk]),
+        {"text": "Ring boligkontoret", "due_on": "2027-02-01", "version": 4},
+    )
+    goal.refresh_from_db()
+    action.refresh_from_db()
+    assert (goal.text, action.text, action.due_on) == (
+        "En bolig med tre soverom",
+        "Ring boligkontoret",
+        datetime.date(2027, 2, 1),
+    )
+    response = client.get(reverse("families:plan_revisions", args=[family.pk]), {"a": 2, "b": 5})
+    kinds = {(c["kind"], c["what"]) for c in response.context["changes"]}
+    assert ("changed", "Mål") in kinds
+    # A stale change is refused like every other change.
+    client.post(
+        reverse("families:goal_edit", args=[goal.pk]), {"text": "Gammel side", "version": 2}
+    )
+    goal.refresh_from_db()
+    assert goal.text == "En bolig med tre soverom"
+
+
+@pytest.mark.parametrize("endpoint", ["families:goal_edit", "families:action_edit"])
+def test_another_office_cannot_change_wording(
+    client: HttpClient,
+    coordinator_heimdal: User,
+    coordinator_sagene: User,
+    family: Family,
+    endpoint: str,
+) -> None:
+    with acting_as(coordinator_heimdal):
+        plan = plans.plan_for(family=family, by=coordinator_heimdal)
+        plans.plan_revise(
+            plan=plan,
+            by=coordinator_heimdal,
+            expected_version=1,
+            summary="mål",
+            change=lambda p: plans.goal_add(
+                p, life_area=code(CodeList.LIFE_AREA, "housing"), text="Mål", owner=None
+            ),
+        )
+        goal = PlanGoal.objects.get()
+        plans.plan_revise(
+            plan=plan,
+            by=coordinator_heimdal,
+            expected_version=2,
+            summary="tiltak",
+            change=lambda p: plans.action_add(
+                goal,
+                text="Tiltak",
+                responsible="coordinator",
+                responsible_member=None,
+                responsible_service=None,
+                due_on=None,
+            ),
+        )
+    target = goal.pk if endpoint == "families:goal_edit" else PlanAction.objects.get().pk
+    client.force_login(coordinator_sagene)
+    response = client.post(reverse(endpoint, args=[target]), {"text": "Overskrevet", "version": 3})
+    assert response.status_code == 404
+    assert not PlanGoal.objects.filter(text="Overskrevet").exists()
+    assert not PlanAction.objects.filter(text="Overskrevet").exists()
