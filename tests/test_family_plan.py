@@ -34,6 +34,40 @@ def family(heimdal: Office, coordinator_heimdal: User) -> Family:
     return family
 
 
+def goal_with_action(
+    family: Family, author: User, *, goal: str, action: str
+) -> tuple[PlanGoal, PlanAction]:
+    """A plan with one goal and one action under it, written through the revision service."""
+    with acting_as(author):
+        plan = plans.plan_for(family=family, by=author)
+        plans.plan_revise(
+            plan=plan,
+            by=author,
+            expected_version=plan.version,
+            summary="mål",
+            change=lambda p: plans.goal_add(
+                p, life_area=code(CodeList.LIFE_AREA, "housing"), text=goal, owner=None
+            ),
+        )
+        plan.refresh_from_db()
+        saved_goal = PlanGoal.objects.get(plan=plan, text=goal)
+        plans.plan_revise(
+            plan=plan,
+            by=author,
+            expected_version=plan.version,
+            summary="tiltak",
+            change=lambda p: plans.action_add(
+                saved_goal,
+                text=action,
+                responsible="coordinator",
+                responsible_member=None,
+                responsible_service=None,
+                due_on=None,
+            ),
+        )
+    return saved_goal, PlanAction.objects.get(goal=saved_goal, text=action)
+
+
 def plan_of(family: Family) -> FamilyPlan:
     return FamilyPlan.objects.get(family=family, active=True)
 
@@ -163,33 +197,9 @@ def test_another_office_gets_404_everywhere(
     family: Family,
     method: str,
 ) -> None:
-    with acting_as(coordinator_heimdal):
-        plan = plans.plan_for(family=family, by=coordinator_heimdal)
-        plans.plan_revise(
-            plan=plan,
-            by=coordinator_heimdal,
-            expected_version=1,
-            summary="mål",
-            change=lambda p: plans.goal_add(
-                p, life_area=code(CodeList.LIFE_AREA, "housing"), text="Hemmelig mål", owner=None
-            ),
-        )
-        goal = PlanGoal.objects.get()
-        plans.plan_revise(
-            plan=plan,
-            by=coordinator_heimdal,
-            expected_version=2,
-            summary="tiltak",
-            change=lambda p: plans.action_add(
-                goal,
-                text="Hemmelig tiltak",
-                responsible="coordinator",
-                responsible_member=None,
-                responsible_service=None,
-                due_on=None,
-            ),
-        )
-    action = PlanAction.objects.get()
+    goal, action = goal_with_action(
+        family, coordinator_heimdal, goal="Hemmelig mål", action="Hemmelig tiltak"
+    )
     client.force_login(coordinator_sagene)
     revisions_before = PlanRevision.objects.count()
     for name, pk in [
@@ -290,33 +300,8 @@ def test_another_office_cannot_change_wording(
     family: Family,
     endpoint: str,
 ) -> None:
-    with acting_as(coordinator_heimdal):
-        plan = plans.plan_for(family=family, by=coordinator_heimdal)
-        plans.plan_revise(
-            plan=plan,
-            by=coordinator_heimdal,
-            expected_version=1,
-            summary="mål",
-            change=lambda p: plans.goal_add(
-                p, life_area=code(CodeList.LIFE_AREA, "housing"), text="Mål", owner=None
-            ),
-        )
-        goal = PlanGoal.objects.get()
-        plans.plan_revise(
-            plan=plan,
-            by=coordinator_heimdal,
-            expected_version=2,
-            summary="tiltak",
-            change=lambda p: plans.action_add(
-                goal,
-                text="Tiltak",
-                responsible="coordinator",
-                responsible_member=None,
-                responsible_service=None,
-                due_on=None,
-            ),
-        )
-    target = goal.pk if endpoint == "families:goal_edit" else PlanAction.objects.get().pk
+    goal, action = goal_with_action(family, coordinator_heimdal, goal="Mål", action="Tiltak")
+    target = goal.pk if endpoint == "families:goal_edit" else action.pk
     client.force_login(coordinator_sagene)
     response = client.post(reverse(endpoint, args=[target]), {"text": "Overskrevet", "version": 3})
     assert response.status_code == 404
