@@ -24,7 +24,8 @@ from clients.models import (
 
 # The client page shows the follow-up records too; followup's models depend on clients',
 # never the other way round.
-from families.models import FamilyMember
+from families.models import Family, FamilyMember
+from families.services import family_search
 from followup.models import Contact, Enrolment, Intervention
 from organisation.access import PERSON_LEVEL, AuthenticatedHttpRequest, policy, read_object
 
@@ -49,12 +50,21 @@ def client_search(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Search by name or national id. POST only, so no name or number is ever in a URL."""
     form = SearchForm(request.POST or None)
     results = None
+    families: list[Family] = []
     if request.method == "POST" and form.is_valid():
-        results = list(
-            services.client_search(user=request.user, query=form.cleaned_data["query"])[:50]
+        query = form.cleaned_data["query"]
+        results = list(services.client_search(user=request.user, query=query)[:50])
+        # Searching one member leads to the whole family, children included.
+        families = list(family_search(user=request.user, query=query)[:20])
+        record_read(
+            request,
+            action=AccessLog.Action.SEARCH,
+            client_ids=[c.pk for c in results]
+            + [cid for f in families for cid in f.accessed_client_ids()],
         )
-        record_read(request, action=AccessLog.Action.SEARCH, client_ids=[c.pk for c in results])
-    return render(request, "clients/search.html", {"form": form, "results": results})
+    return render(
+        request, "clients/search.html", {"form": form, "results": results, "families": families}
+    )
 
 
 @policy(PERSON_LEVEL, methods=("GET", "POST"))

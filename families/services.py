@@ -4,9 +4,11 @@ import datetime
 from collections.abc import Iterable
 
 from django.db import transaction
+from django.db.models import QuerySet, Value
+from django.db.models.functions import Coalesce, Concat
 from django.utils.translation import gettext as _
 
-from clients.models import Client
+from clients.models import Client, Fold
 from codelists.models import Code
 from families.models import (
     Family,
@@ -153,3 +155,24 @@ def family_contact_log(
     family_contact = FamilyContact.objects.create(contact=contact, family=family)
     family_contact.participants.set(members)
     return family_contact
+
+
+def family_search(*, user: User, query: str) -> QuerySet[Family]:
+    """Families of the user's offices with a member, client or not, matching every word."""
+    members = FamilyMember.objects.visible_to(user).alias(
+        folded_name=Fold(
+            Concat(
+                Coalesce("client__first_name", "first_name"),
+                Value(" "),
+                Coalesce("client__last_name", "last_name"),
+            )
+        )
+    )
+    for word in query.split():
+        members = members.filter(folded_name__contains=Fold(Value(word)))
+    return (
+        Family.objects.visible_to(user)
+        .filter(pk__in=members.values("family_id"))
+        .prefetch_related("memberships")
+        .order_by("name")
+    )

@@ -145,3 +145,50 @@ def test_another_office_gets_404(
     assert response.status_code == 404
     assert "Ayan" not in response.text
     assert not SchoolStatus.objects.exists()
+
+
+def test_dropouts_per_office_family_and_programme(
+    heimdal: Office, coordinator_heimdal: User, caseworker_heimdal: User
+) -> None:
+    from families.selectors import upper_secondary_dropouts
+    from followup.models import Enrolment, Programme
+    from tests.factories import ClientFactory
+
+    with acting_as(system_actor("tests")):
+        programme = Programme.objects.create(
+            office=heimdal, name="Ungdomsjobb", start=datetime.date(2024, 1, 1)
+        )
+        for name, enrolled in (("Familien A", True), ("Familien B", False)):
+            family = Family.objects.create(office=heimdal, name=name)
+            parent = ClientFactory(office=heimdal)
+            FamilyMember.objects.create(
+                family=family, client=parent, role="parent", joined_on=datetime.date(2020, 1, 1)
+            )
+            if enrolled:
+                Enrolment.objects.create(
+                    client=parent, programme=programme, enrolled_on=datetime.date(2024, 2, 1)
+                )
+            youth = FamilyMember.objects.create(
+                family=family,
+                first_name="Ung",
+                birth_date=datetime.date(2007, 1, 1),
+                role="child",
+                joined_on=datetime.date(2020, 1, 1),
+            )
+            SchoolStatus.objects.create(
+                member=youth,
+                valid_from=datetime.date(2025, 3, 1),
+                level="upper_secondary",
+                status="dropped_out",
+            )
+    period = {
+        "user": caseworker_heimdal,
+        "start": datetime.date(2025, 1, 1),
+        "end": datetime.date(2025, 12, 31),
+    }
+    assert upper_secondary_dropouts(by="office", **period) == {"NAV Heimdal": 2}
+    assert upper_secondary_dropouts(by="family", **period) == {"Familien A": 1, "Familien B": 1}
+    assert upper_secondary_dropouts(by="programme", **period) == {"Ungdomsjobb": 1}
+    assert (
+        upper_secondary_dropouts(by="office", **{**period, "end": datetime.date(2025, 2, 1)}) == {}
+    )

@@ -235,3 +235,18 @@ def test_family_page_query_count_does_not_grow(
                 since=D(2024, 1, 1),
             )
     assert count() == few
+
+
+def test_searching_a_child_leads_to_the_family(
+    client: HttpClient, coordinator_heimdal: User, coordinator_sagene: User, family: Family
+) -> None:
+    client.force_login(coordinator_heimdal)
+    response = client.post(
+        reverse("families:home").replace("/families/", "/clients/search/"),
+        {"query": "selam TESFAY"},
+    )
+    assert list(response.context["families"]) == [family]
+    assert family.get_absolute_url() in response.text
+    client.force_login(coordinator_sagene)
+    other = client.post(reverse("clients:search"), {"query": "Selam"})
+    assert list(other.context["families"]) == []
