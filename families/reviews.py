@@ -12,7 +12,8 @@ from organisation.models import User
 
 # Okabe–Ito: told apart with every common colour-vision deficiency.
 PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#999933"]
-WIDTH, HEIGHT, LEFT, RIGHT, TOP, BOTTOM = 640, 260, 36, 16, 12, 30
+# Margins leave room for the first and last date labels, which are centred on their points.
+WIDTH, HEIGHT, LEFT, RIGHT, TOP, BOTTOM = 640, 260, 40, 40, 12, 30
 
 
 def plan_areas() -> list[Code]:

@@ -1,6 +1,7 @@
 """Reviews: the family's own quality-of-life ratings, and how they change over time."""
 
 import datetime
+import re
 
 import pytest
 from django.db import connection
@@ -78,6 +79,11 @@ def test_the_chart_shows_the_change_since_the_first_review(
     assert series["health"].values == [6, None, 5]
     assert series["health"].change == -1
     assert 'data-testid="ratings-chart"' in response.text
+    svg = response.text[
+        response.text.index('<svg class="husk-chart"') : response.text.index("</svg>")
+    ]
+    # Coordinates are SVG numbers: a Norwegian decimal comma would break the drawing.
+    assert not re.search(r'(x|y|cx|cy|x1|x2|y1|y2)="[^"]*,', svg)
     assert len(series["housing"].points) == 3
 
 
