@@ -39,3 +39,10 @@ def test_error_pages_share_the_layout(client: HttpClient, caseworker_heimdal: Us
     assert response.status_code == 404
     assert "Siden finnes ikke" in response.text
     assert 'id="main"' in response.text
+
+
+def test_djangos_empty_choice_is_in_bokmal() -> None:
+    from django.utils import translation
+
+    with translation.override("nb"):
+        assert translation.gettext("- Select an option -") == "- Velg -"
