@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from audit.history import TrackedQuerySet, tracked_history
 from clients.models import Client
 from codelists.models import CodeList, code_field
+from followup.models import Status
 from organisation.access import OfficeScopedQuerySet
 from organisation.models import Office
 
@@ -323,8 +324,10 @@ class PlanAction(models.Model):
         verbose_name=_("service responsible"),
     )
     due_on = models.DateField(_("due"), null=True, blank=True)
-    # The same lifecycle as interventions (followup.models.Status).
-    status = models.CharField(_("status"), max_length=12, default="planned")
+    # The same lifecycle as interventions.
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.PLANNED
+    )
     position = models.PositiveIntegerField(default=0)
 
     objects = ActionQuerySet.as_manager()
@@ -352,6 +355,10 @@ class PlanAction(models.Model):
 
     def accessed_client_ids(self) -> list[int]:
         return []
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in {Status.PLANNED, Status.IN_PROGRESS}
 
     @property
     def responsible_label(self) -> str:

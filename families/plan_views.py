@@ -228,6 +228,9 @@ def plan_revisions(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "revisions": revisions,
             "older": older,
             "newer": newer,
+            "older_plan": plans.readable(older.snapshot) if older else None,
+            "newer_plan": plans.readable(newer.snapshot) if newer else None,
+            "as_on_plan": plans.readable(as_on.snapshot) if as_on else None,
             "changes": plans.revision_changes(older.snapshot, newer.snapshot)
             if older and newer
             else None,

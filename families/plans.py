@@ -181,6 +181,36 @@ def action_set_status(action: PlanAction, status: str) -> None:
     action.save()
 
 
+def _shown(key: str, value: str, *, goal: bool) -> str:
+    """A snapshot value as people read it: status labels, dates as dd.mm.åååå."""
+    if key == "status" and value:
+        return str((GoalStatus if goal else Status)(value).label)
+    if key == "due_on" and value:
+        return datetime.date.fromisoformat(value).strftime("%d.%m.%Y")
+    return value
+
+
+def readable(snapshot: dict[str, Any]) -> dict[str, Any]:
+    """A stored snapshot (codes, ISO dates) with labels added for display."""
+    return {
+        "goals": [
+            {
+                **goal,
+                "status_label": _shown("status", goal["status"], goal=True),
+                "actions": [
+                    {
+                        **action,
+                        "status_label": _shown("status", action["status"], goal=False),
+                        "due_on": _shown("due_on", action["due_on"], goal=False),
+                    }
+                    for action in goal["actions"]
+                ],
+            }
+            for goal in snapshot["goals"]
+        ]
+    }
+
+
 def revision_changes(older: dict[str, Any], newer: dict[str, Any]) -> list[dict[str, str]]:
     """What was added, changed or removed between two snapshots, goal by goal."""
     changes: list[dict[str, str]] = []
@@ -198,9 +228,8 @@ def revision_changes(older: dict[str, Any], newer: dict[str, Any]) -> list[dict[
                 ("owner", _("Owner")),
             ):
                 if before[key] != goal[key]:
-                    changes.append(
-                        {"kind": "changed", "what": label, "text": f"{before[key]} → {goal[key]}"}
-                    )
+                    old, new = (_shown(key, v, goal=True) for v in (before[key], goal[key]))
+                    changes.append({"kind": "changed", "what": label, "text": f"{old} → {new}"})
         old_actions = {a["id"]: a for a in before["actions"]}
         for action in goal["actions"]:
             previous = old_actions.get(action["id"])
@@ -213,7 +242,9 @@ def revision_changes(older: dict[str, Any], newer: dict[str, Any]) -> list[dict[
                         {
                             "kind": "changed",
                             "what": _("Action"),
-                            "text": f"{action['text']}: {previous[key]} → {action[key]}",
+                            "text": f"{action['text']}: "
+                            f"{_shown(key, previous[key], goal=False)} → "
+                            f"{_shown(key, action[key], goal=False)}",
                         }
                     )
     for goal_id, goal in old_goals.items():

@@ -80,7 +80,6 @@ def coordinator_home(request: AuthenticatedHttpRequest) -> HttpResponse:
         {
             "families": families,
             "show_office": show_office,
-            "offices": request.user.offices,
             "today": today,
         },
     )

@@ -307,3 +307,21 @@ def test_another_office_cannot_change_wording(
     assert response.status_code == 404
     assert not PlanGoal.objects.filter(text="Overskrevet").exists()
     assert not PlanAction.objects.filter(text="Overskrevet").exists()
+
+
+def test_revisions_are_shown_in_words_not_codes(
+    client: HttpClient, coordinator_heimdal: User, family: Family
+) -> None:
+    _goal, action = goal_with_action(
+        family, coordinator_heimdal, goal="Bolig", action="Ring boligkontoret"
+    )
+    client.force_login(coordinator_heimdal)
+    client.post(
+        reverse("families:action_status", args=[action.pk]), {"status": "completed", "version": 3}
+    )
+    response = client.get(reverse("families:plan_revisions", args=[family.pk]), {"a": 3, "b": 4})
+    assert [c["text"] for c in response.context["changes"]] == [
+        "Ring boligkontoret: Planlagt → Fullført"
+    ]
+    assert "(Fullført)" in response.text
+    assert "completed" not in response.text
