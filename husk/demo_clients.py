@@ -7,6 +7,7 @@ history-keeping helpers, as the system actor ``seed_demo``.
 import datetime
 import random
 from collections import defaultdict
+from dataclasses import dataclass
 
 from django.db import transaction
 
@@ -108,6 +109,35 @@ def _code(code_list: CodeList, code: str) -> Code:
     return Code.objects.get(list_name=code_list, code=code)
 
 
+@dataclass(frozen=True)
+class DemoCodes:
+    """The active codes the demo history is drawn from, read once."""
+
+    channels: list[Code]
+    life_areas: list[Code]
+    reasons: list[Code]
+    closing: list[Code]
+    benefit_kinds: dict[str, Code]
+    statuses: list[Code]
+    needs: list[Code]
+    types: list[Code]
+    outcomes: list[Code]
+
+    @classmethod
+    def load(cls) -> "DemoCodes":
+        return cls(
+            channels=_codes(CodeList.CONTACT_CHANNEL),
+            life_areas=_codes(CodeList.LIFE_AREA),
+            reasons=_codes(CodeList.CONTACT_REASON),
+            closing=_codes(CodeList.CLOSING_REASON),
+            benefit_kinds={c.code: c for c in _codes(CodeList.BENEFIT_KIND)},
+            statuses=_codes(CodeList.ASSESSMENT_STATUS),
+            needs=_codes(CodeList.NEED_LEVEL),
+            types=_codes(CodeList.INTERVENTION_TYPE),
+            outcomes=_codes(CodeList.INTERVENTION_OUTCOME),
+        )
+
+
 def _date_between(rng: random.Random, start: datetime.date, end: datetime.date) -> datetime.date:
     return start + datetime.timedelta(days=rng.randint(0, max(0, (end - start).days)))
 
@@ -127,16 +157,9 @@ def seed_clients(
         c.code: c for c in Code.objects.of(CodeList.COUNTRY).filter(code__in=[*BACKGROUNDS, "NOR"])
     }
     languages = {c.code: c for c in Code.objects.of(CodeList.LANGUAGE)}
-    channels = _codes(CodeList.CONTACT_CHANNEL)
+    codes = DemoCodes.load()
+    channels = codes.channels
     office_meeting = _code(CodeList.CONTACT_CHANNEL, "office_meeting")
-    life_areas = _codes(CodeList.LIFE_AREA)
-    reasons = _codes(CodeList.CONTACT_REASON)
-    closing = _codes(CodeList.CLOSING_REASON)
-    benefit_kinds = {c.code: c for c in _codes(CodeList.BENEFIT_KIND)}
-    statuses = _codes(CodeList.ASSESSMENT_STATUS)
-    needs = _codes(CodeList.NEED_LEVEL)
-    types = _codes(CodeList.INTERVENTION_TYPE)
-    outcomes = _codes(CodeList.INTERVENTION_OUTCOME)
     municipalities = {
         c.code: c for c in Code.objects.of(CodeList.MUNICIPALITY).filter(code__in=["5001", "0301"])
     }
@@ -191,23 +214,7 @@ def seed_clients(
             )
         clients = bulk.bulk_create(Client, clients, actor=actor)
         made += len(clients)
-        _seed_history(
-            rng,
-            clients,
-            staff,
-            programmes,
-            actor,
-            today,
-            reasons=reasons,
-            closing=closing,
-            benefit_kinds=benefit_kinds,
-            life_areas=life_areas,
-            statuses=statuses,
-            needs=needs,
-            types=types,
-            outcomes=outcomes,
-            channels=channels,
-        )
+        _seed_history(rng, clients, staff, programmes, actor, today, codes)
     return made
 
 
@@ -218,17 +225,11 @@ def _seed_history(
     programmes: list[Programme],
     actor: User,
     today: datetime.date,
-    **codes: object,
+    codes: "DemoCodes",
 ) -> None:
-    reasons: list[Code] = codes["reasons"]  # type: ignore[assignment]
-    closing: list[Code] = codes["closing"]  # type: ignore[assignment]
-    benefit_kinds: dict[str, Code] = codes["benefit_kinds"]  # type: ignore[assignment]
-    life_areas: list[Code] = codes["life_areas"]  # type: ignore[assignment]
-    statuses: list[Code] = codes["statuses"]  # type: ignore[assignment]
-    needs: list[Code] = codes["needs"]  # type: ignore[assignment]
-    types: list[Code] = codes["types"]  # type: ignore[assignment]
-    outcomes: list[Code] = codes["outcomes"]  # type: ignore[assignment]
-    channels: list[Code] = codes["channels"]  # type: ignore[assignment]
+    reasons, closing, benefit_kinds = codes.reasons, codes.closing, codes.benefit_kinds
+    life_areas, statuses, needs = codes.life_areas, codes.statuses, codes.needs
+    types, outcomes, channels = codes.types, codes.outcomes, codes.channels
     episodes, benefits, assessments, contacts, interventions, enrolments = [], [], [], [], [], []
     episode_reasons, contact_topics, assessment_plans = [], [], []
     for client in clients:
