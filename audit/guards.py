@@ -24,9 +24,11 @@ CREATE TRIGGER husk_append_only BEFORE UPDATE OR DELETE ON {table}
 
 
 def append_only_tables() -> list[str]:
-    """Every history table and the access log."""
+    """Every history table, the access log, and models that declare ``APPEND_ONLY = True``."""
     tables = [
-        model._meta.db_table for model in apps.get_models() if issubclass(model, HistoricalChanges)
+        model._meta.db_table
+        for model in apps.get_models()
+        if issubclass(model, HistoricalChanges) or getattr(model, "APPEND_ONLY", False)
     ]
     tables.append(apps.get_model("audit", "AccessLog")._meta.db_table)
     return sorted(tables)

@@ -15,12 +15,32 @@ class AppendOnlyError(RuntimeError):
     """History and the access log are written once and never changed."""
 
 
-class AppendOnlyQuerySet(models.QuerySet["AccessLog"]):
+class AppendOnlyQuerySet(models.QuerySet[Any]):
     def update(self, **kwargs: Any) -> NoReturn:
-        raise AppendOnlyError("The access log is append-only.")
+        raise AppendOnlyError(f"{self.model.__name__} is append-only.")
 
     def delete(self) -> NoReturn:
-        raise AppendOnlyError("The access log is append-only.")
+        raise AppendOnlyError(f"{self.model.__name__} is append-only.")
+
+
+class AppendOnlyModel(models.Model):
+    """A record written once: the ORM refuses to change it, and audit.guards adds a
+    database trigger that refuses UPDATE and DELETE from any path."""
+
+    APPEND_ONLY = True
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise AppendOnlyError(f"{type(self).__name__} is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise AppendOnlyError(f"{type(self).__name__} is append-only.")
 
 
 class AccessLog(models.Model):

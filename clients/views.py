@@ -144,7 +144,10 @@ def client_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             queryset=FamilyMember.objects.filter(left_on__isnull=True).select_related("family"),
         ),
         Prefetch("interventions", queryset=Intervention.objects.select_related("type", "outcome")),
-        Prefetch("enrolments", queryset=Enrolment.objects.select_related("programme", "outcome")),
+        Prefetch(
+            "enrolments",
+            queryset=Enrolment.objects.select_related("programme", "outcome", "allocation__arm"),
+        ),
     )
     client = read_object(request, queryset, pk=pk)
     # Their own contacts, and family contacts they took part in.

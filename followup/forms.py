@@ -103,14 +103,27 @@ class ReminderForm(forms.ModelForm[Reminder]):
 class EnrolmentForm(ChoiceQuerysets, forms.ModelForm[Enrolment]):
     class Meta:
         model = Enrolment
-        fields = ["programme", "enrolled_on"]
-        widgets = {"enrolled_on": DateInput()}
+        fields = ["programme", "enrolled_on", "index_date"]
+        widgets = {"enrolled_on": DateInput(), "index_date": DateInput()}
+        help_texts = {
+            "index_date": _(
+                "Only for programmes run as a study: the day follow-up is measured from. "
+                "Empty means the enrolment date."
+            )
+        }
 
     def __init__(self, *args: Any, client: Client, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.client = client
-        self._choice_field("programme").queryset = Programme.objects.filter(office=client.office_id)
+        programmes = Programme.objects.filter(office=client.office_id)
+        self._choice_field("programme").queryset = programmes
         self.initial.setdefault("enrolled_on", timezone.localdate())
+        randomised = [p.name for p in programmes if p.is_randomised]
+        if randomised:
+            self.fields["programme"].help_text = _(
+                "Randomised studies (the arm is drawn when you save, and cannot be drawn again): "
+                "%(names)s."
+            ) % {"names": ", ".join(randomised)}
 
     def clean_enrolled_on(self) -> datetime.date:
         enrolled: datetime.date = self.cleaned_data["enrolled_on"]
@@ -128,6 +141,14 @@ class EnrolmentForm(ChoiceQuerysets, forms.ModelForm[Enrolment]):
             ).exists()
         ):
             raise ValidationError(_("The client is already enrolled in this programme."))
+        if programme and not programme.is_study and data.get("index_date"):
+            self.add_error(
+                "index_date", _("An index date is only for programmes that are run as a study.")
+            )
+        if programme and programme.is_randomised and not programme.arms.exists():
+            raise ValidationError(
+                _("The study has no arms to draw from yet. An administrator must add them.")
+            )
         return data
 
 

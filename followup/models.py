@@ -5,6 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from audit.history import TrackedQuerySet, tracked_history
+from audit.models import AppendOnlyModel
 from clients.models import Client
 from clients.records import ClientRecord, ClientRecordQuerySet
 from codelists.models import CodeList, code_field, codes_field
@@ -125,13 +126,25 @@ class Intervention(ClientRecord):
 
 
 class Programme(models.Model):
-    """A named initiative of an office (e.g. "71 familier") that clients enrol in."""
+    """A named initiative of an office (e.g. "71 familier") that clients enrol in.
+
+    A programme can be run as a study: each enrolment then has an index date,
+    and in a randomised study an arm drawn when the client is enrolled.
+    """
+
+    class Study(models.TextChoices):
+        NONE = "", _("Not a study")
+        COHORT = "cohort", _("Study without allocation (index date only)")
+        RANDOMISED = "randomised", _("Randomised study (an arm is drawn at enrolment)")
 
     office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="programmes")
     name = models.CharField(_("name"), max_length=200)
     description = models.TextField(_("description"), blank=True)
     start = models.DateField(_("start"))
     end = models.DateField(_("end"), null=True, blank=True)
+    study = models.CharField(
+        _("run as a study"), max_length=10, choices=Study.choices, default=Study.NONE, blank=True
+    )
 
     objects = TrackedQuerySet.as_manager()
     history = tracked_history()
@@ -147,6 +160,40 @@ class Programme(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def is_study(self) -> bool:
+        return self.study != self.Study.NONE
+
+    @property
+    def is_randomised(self) -> bool:
+        return self.study == self.Study.RANDOMISED
+
+
+class StudyArm(models.Model):
+    """One arm of a randomised study, drawn with a weight relative to the other arms."""
+
+    programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="arms")
+    name = models.CharField(_("name"), max_length=100)
+    weight = models.PositiveSmallIntegerField(
+        _("weight"), default=1, help_text=_("2 against 1 draws this arm twice as often.")
+    )
+    position = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    objects = TrackedQuerySet.as_manager()
+    history = tracked_history()
+
+    class Meta:
+        verbose_name = _("study arm")
+        verbose_name_plural = _("study arms")
+        ordering = ["programme", "position", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["programme", "name"], name="study_arm_name_unique"),
+            models.CheckConstraint(condition=models.Q(weight__gte=1), name="study_arm_weight"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
 
 class Enrolment(ClientRecord):
     """A client's enrolment in a programme, with dates and outcome."""
@@ -154,6 +201,8 @@ class Enrolment(ClientRecord):
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="enrolments")
     programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="enrolments")
     enrolled_on = models.DateField(_("enrolled"))
+    # Studies: the day follow-up is measured from (usually the enrolment date).
+    index_date = models.DateField(_("index date"), null=True, blank=True)
     left_on = models.DateField(_("left"), null=True, blank=True)
     outcome = code_field(CodeList.INTERVENTION_OUTCOME, _("outcome"), null=True, blank=True)
 
@@ -175,6 +224,41 @@ class Enrolment(ClientRecord):
 
     def __str__(self) -> str:
         return f"{self.client_id} in {self.programme_id}"
+
+
+class Allocation(AppendOnlyModel):
+    """The arm drawn for one enrolment in a randomised study: written once, never re-drawn.
+
+    Each allocation carries a SHA-256 digest chained to the previous allocation
+    of the same study, so that an allocation changed or removed afterwards
+    (even by hand in the database) breaks the chain (see followup.studies).
+    """
+
+    enrolment = models.OneToOneField(Enrolment, on_delete=models.PROTECT, related_name="allocation")
+    programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="+")
+    arm = models.ForeignKey(StudyArm, on_delete=models.PROTECT, related_name="allocations")
+    sequence = models.PositiveIntegerField(_("allocation number"))
+    drawn_at = models.DateTimeField(_("drawn"))
+    drawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by")
+    )
+    # The random number drawn (0 ≤ draw < the sum of the arms' weights).
+    draw = models.PositiveIntegerField()
+    previous_digest = models.CharField(max_length=64)
+    digest = models.CharField(max_length=64)
+
+    class Meta:
+        verbose_name = _("allocation")
+        verbose_name_plural = _("allocations")
+        ordering = ["programme", "sequence"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["programme", "sequence"], name="allocation_sequence_per_study"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.programme_id} #{self.sequence}: {self.arm_id}"
 
 
 class Reminder(models.Model):

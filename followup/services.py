@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from audit.versioning import save_unless_changed
 from clients.models import Client
+from followup import studies
 from followup.models import Contact, Enrolment, Programme, Reminder
 from organisation.models import User
 
@@ -103,8 +104,24 @@ def reminder_done(*, reminder: Reminder) -> Reminder:
 
 
 @transaction.atomic
-def enrolment_add(*, client: Client, programme: Programme, enrolled_on: datetime.date) -> Enrolment:
-    return Enrolment.objects.create(client=client, programme=programme, enrolled_on=enrolled_on)
+def enrolment_add(
+    *,
+    client: Client,
+    programme: Programme,
+    enrolled_on: datetime.date,
+    by: User,
+    index_date: datetime.date | None = None,
+) -> Enrolment:
+    """Enrol a client; in a study the index date is set, and in a randomised one an arm drawn."""
+    enrolment = Enrolment.objects.create(
+        client=client,
+        programme=programme,
+        enrolled_on=enrolled_on,
+        index_date=(index_date or enrolled_on) if programme.is_study else None,
+    )
+    if programme.is_randomised:
+        studies.allocation_draw(enrolment=enrolment, by=by)
+    return enrolment
 
 
 @transaction.atomic

@@ -127,8 +127,15 @@ def enrolment_new(request: AuthenticatedHttpRequest, client_pk: int) -> HttpResp
     client = read_object(request, Client.objects.select_related("office"), pk=client_pk)
     form = EnrolmentForm(request.POST or None, client=client)
     if request.method == "POST" and form.is_valid():
-        services.enrolment_add(client=client, **form.cleaned_data)
-        messages.success(request, _("The client is enrolled."))
+        enrolment = services.enrolment_add(client=client, by=request.user, **form.cleaned_data)
+        if enrolment.programme.is_randomised:
+            messages.success(
+                request,
+                _("The client is enrolled. Drawn arm: %(arm)s.")
+                % {"arm": enrolment.allocation.arm.name},
+            )
+        else:
+            messages.success(request, _("The client is enrolled."))
         return redirect(client)
     return render(
         request, "followup/enrolment_form.html", {"form": form, "client": client, "ending": False}

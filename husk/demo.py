@@ -9,6 +9,7 @@ from audit.history import acting_as, system_actor
 from codelists.loader import load_missing_codes
 from husk.demo_clients import CLIENTS_PER_OFFICE, seed_clients
 from husk.demo_families import seed_families, seed_plans_and_reviews
+from husk.demo_research import seed_research, seed_school
 from organisation.models import Membership, Office, User
 from organisation.roles import Role
 
@@ -74,4 +75,6 @@ def seed_organisation(clients_per_office: int = CLIENTS_PER_OFFICE) -> dict[str,
         # Families are made of the clients: as many as there are adults, at most 80.
         seed_families(offices, actor, timezone.localdate())
         seed_plans_and_reviews(offices, actor, timezone.localdate())
+        seed_school(offices, actor, timezone.localdate())
+        seed_research(offices, actor, timezone.localdate())
     return offices

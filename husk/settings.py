@@ -194,6 +194,12 @@ STATIC_ROOT = BASE_DIR / "var" / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Research export archives: written by a worker, downloaded through the web tier,
+    # so with workers on other machines this must be a shared volume.
+    "exports": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": env_str("RESEARCH_EXPORT_DIR", str(BASE_DIR / "var" / "exports"))},
+    },
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -203,6 +209,9 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = DEBUG or not env_bool("STATIC_MANIFEST", not DEBUG)
+
+# How long a finished research export can be downloaded.
+RESEARCH_EXPORT_TTL_HOURS = env_int("RESEARCH_EXPORT_TTL_HOURS", 7 * 24)
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

@@ -17,6 +17,7 @@ MENU = [
     ("clients:register", _("New client"), PERSON_LEVEL_ROLES),
     ("dashboards:home", _("Dashboard"), frozenset({Role.MANAGER, Role.ADMINISTRATOR})),
     ("research:home", _("Research projects"), frozenset({Role.RESEARCHER})),
+    ("research:approvals", _("Research"), frozenset({Role.MANAGER, Role.ADMINISTRATOR})),
     ("organisation:home", _("Administration"), frozenset({Role.ADMINISTRATOR})),
 ]
 

@@ -1,11 +1,284 @@
-"""The researcher's pages: projects and exports, never a person."""
+"""Research pages: the researcher's projects and exports (never a person), managers'
+approvals and samples, and the caseworker's record of a client's consents."""
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.files.storage import storages
+from django.db.models import Prefetch
+from django.http import FileResponse, HttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from organisation.access import RESEARCH, policy
+from audit.access_log import record_read
+from audit.models import AccessLog
+from clients.models import Client
+from organisation.access import (
+    AGGREGATES,
+    PERSON_LEVEL,
+    RESEARCH,
+    AuthenticatedHttpRequest,
+    policy,
+    read_object,
+)
+from organisation.roles import Role
+from research import services
+from research.forms import ConsentForm, ExportRequestForm, SampleForm, WithdrawForm
+from research.models import (
+    Consent,
+    Export,
+    ExportEvent,
+    ProjectApproval,
+    ProjectQuerySet,
+    ResearchProject,
+    SampleMember,
+)
+
+RECENT_EXPORTS = 20
+
+
+def _projects() -> ProjectQuerySet:
+    return ResearchProject.objects.prefetch_related(
+        "offices", Prefetch("approvals", queryset=ProjectApproval.objects.select_related("by"))
+    )
+
+
+# The researcher ---------------------------------------------------------------
 
 
 @policy(RESEARCH, methods=("GET",))
-def researcher_home(request: HttpRequest) -> HttpResponse:
-    return render(request, "research/home.html")
+def researcher_home(request: AuthenticatedHttpRequest) -> HttpResponse:
+    projects = _projects().for_member(request.user)
+    exports = Export.objects.for_member(request.user).select_related("project")[:RECENT_EXPORTS]
+    return render(
+        request,
+        "research/home.html",
+        {"projects": projects, "exports": exports, "today": timezone.localdate()},
+    )
+
+
+def _member_project(request: AuthenticatedHttpRequest, pk: int) -> ResearchProject:
+    """Another project's researcher gets a 404: its existence is not confirmed."""
+    project: ResearchProject = get_object_or_404(_projects().for_member(request.user), pk=pk)
+    return project
+
+
+def _project_page(
+    request: AuthenticatedHttpRequest,
+    project: ResearchProject,
+    form: ExportRequestForm,
+    status: int = 200,
+) -> HttpResponse:
+    return render(
+        request,
+        "research/project.html",
+        {
+            "project": project,
+            "state": project.approval_state(),
+            "form": form,
+            "exports": project.exports.select_related("requested_by")[:RECENT_EXPORTS],
+            "samples": project.samples.select_related("programme"),
+            "today": timezone.localdate(),
+        },
+        status=status,
+    )
+
+
+@policy(RESEARCH, methods=("GET",))
+def project_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    project = _member_project(request, pk)
+    return _project_page(request, project, ExportRequestForm(project=project))
+
+
+@policy(RESEARCH, methods=("POST",))
+def export_new(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    project = _member_project(request, pk)
+    form = ExportRequestForm(request.POST, project=project)
+    if form.is_valid():
+        try:
+            services.export_request(project=project, by=request.user, **form.cleaned_data)
+        except services.ExportRefused as refusal:
+            form.add_error(None, refusal)
+        else:
+            messages.success(
+                request,
+                _(
+                    "The export is requested. It is made in the background; "
+                    "this page shows how far it has come."
+                ),
+            )
+            return redirect(project.get_absolute_url() + "#exports")
+    return _project_page(request, project, form, status=400)
+
+
+def _member_export(request: AuthenticatedHttpRequest, pk: int) -> Export:
+    return get_object_or_404(
+        Export.objects.for_member(request.user).select_related("project"), pk=pk
+    )
+
+
+@policy(RESEARCH, methods=("GET",))
+def export_status(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """One export's row; the project page polls it (htmx) until the export is finished."""
+    export = _member_export(request, pk)
+    return render(request, "research/_export_row.html", {"export": export})
+
+
+@policy(RESEARCH, methods=("GET",))
+def export_download(request: AuthenticatedHttpRequest, pk: int) -> HttpResponseBase:
+    export = _member_export(request, pk)
+    if export.status == Export.Status.DONE and not export.is_downloadable():
+        services.export_expire(export=export)
+    if not export.is_downloadable() or export.project.is_expired():
+        return render(request, "research/export_gone.html", {"export": export}, status=410)
+    ExportEvent.objects.create(
+        export=export,
+        project=export.project,
+        kind=ExportEvent.Kind.DOWNLOADED,
+        user=request.user,
+        detail={"archive_sha256": export.archive_sha256},
+    )
+    record_read(request, action=AccessLog.Action.DOWNLOAD, subject=export)
+    return FileResponse(
+        storages["exports"].open(export.archive, "rb"),
+        as_attachment=True,
+        filename=f"{export.project.code}-{export.pk}.zip",
+        content_type="application/zip",
+    )
+
+
+# Managers and administrators --------------------------------------------------
+
+
+def _projects_to_approve(request: AuthenticatedHttpRequest) -> ProjectQuerySet:
+    if request.user.has_role(Role.ADMINISTRATOR):
+        return _projects().all()
+    return _projects().covering_offices(request.user.office_ids_for(frozenset({Role.MANAGER})))
+
+
+@policy(AGGREGATES, methods=("GET",))
+def approvals(request: AuthenticatedHttpRequest) -> HttpResponse:
+    projects = [
+        {
+            "project": project,
+            "state": project.approval_state(),
+            "mine": services.offices_to_approve(project=project, user=request.user),
+        }
+        for project in _projects_to_approve(request).prefetch_related("samples")
+    ]
+    return render(
+        request, "research/approvals.html", {"projects": projects, "today": timezone.localdate()}
+    )
+
+
+@policy(AGGREGATES, methods=("POST",))
+def project_approve(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    project = get_object_or_404(_projects_to_approve(request), pk=pk)
+    try:
+        services.project_approve(project=project, by=request.user)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        messages.success(request, _("You have approved «%(title)s».") % {"title": project.title})
+    return redirect("research:approvals")
+
+
+@policy(AGGREGATES, methods=("GET", "POST"))
+def sample_new(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    project = get_object_or_404(_projects_to_approve(request), pk=pk)
+    form = SampleForm(request.POST or None, project=project)
+    if request.method == "POST" and form.is_valid():
+        sample = services.sample_draw(
+            project=project,
+            by=request.user,
+            criteria=form.criteria(),
+            size=form.cleaned_data["size"],
+            programme=form.cleaned_data.get("programme"),
+            seed=form.cleaned_data.get("seed"),
+        )
+        messages.success(
+            request,
+            _(
+                "Sample %(number)s: %(drawn)s of %(eligible)s eligible clients drawn "
+                "(seed %(seed)s)."
+            )
+            % {
+                "number": sample.number,
+                "drawn": sample.drawn,
+                "eligible": sample.eligible,
+                "seed": sample.seed,
+            },
+        )
+        return redirect("research:approvals")
+    return render(request, "research/sample_form.html", {"project": project, "form": form})
+
+
+# Caseworkers: a client's consents, and the clients drawn for follow-up --------
+
+
+@policy(PERSON_LEVEL, methods=("GET", "POST"))
+def client_consents(request: AuthenticatedHttpRequest, client_pk: int) -> HttpResponse:
+    client = read_object(request, Client.objects.select_related("office"), pk=client_pk)
+    consents = (
+        Consent.objects.visible_to(request.user).filter(client=client).select_related("project")
+    )
+    open_projects = ResearchProject.objects.filter(
+        offices=client.office_id,
+        legal_basis=ResearchProject.LegalBasis.CONSENT,
+        expires_on__gte=timezone.localdate(),
+    ).exclude(consents__client=client, consents__withdrawn_on__isnull=True)
+    form = ConsentForm(request.POST or None, projects=open_projects)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.consent_give(client=client, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The consent is recorded."))
+            return redirect("research:client_consents", client_pk=client.pk)
+    return render(
+        request,
+        "research/client_consents.html",
+        {"client": client, "consents": consents, "form": form, "withdraw_form": WithdrawForm()},
+        status=400 if form.errors else 200,
+    )
+
+
+@policy(PERSON_LEVEL, methods=("POST",))
+def consent_withdraw(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    consent = read_object(
+        request, Consent.objects.filter(withdrawn_on__isnull=True).select_related("client"), pk=pk
+    )
+    form = WithdrawForm(request.POST)
+    if form.is_valid():
+        try:
+            services.consent_withdraw(consent=consent, **form.cleaned_data)
+        except ValidationError as error:
+            messages.error(request, error.messages[0])
+        else:
+            messages.success(
+                request,
+                _(
+                    "The consent is withdrawn: the client is left out of every later "
+                    "export of the project."
+                ),
+            )
+    else:
+        for errors in form.errors.values():
+            messages.error(request, " ".join(str(e) for e in errors))
+    return redirect("research:client_consents", client_pk=consent.client_id)
+
+
+@policy(PERSON_LEVEL, methods=("GET",))
+def sampled_clients(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Clients of the user's offices drawn in a study sample, to be followed up."""
+    members = list(
+        SampleMember.objects.filter(client__in=Client.objects.visible_to(request.user))
+        .select_related("client", "client__caseworker", "sample", "sample__project")
+        .order_by(
+            "sample__project__title", "sample__number", "client__last_name", "client__first_name"
+        )
+    )
+    record_read(request, action=AccessLog.Action.LIST, client_ids=[m.client_id for m in members])
+    return render(request, "research/sampled_clients.html", {"members": members})

@@ -1,0 +1,98 @@
+"""Programmes run as studies: random allocation to an arm, recorded once and tamper-evident."""
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from followup.models import Allocation, Enrolment, Programme, StudyArm
+from organisation.models import User
+
+# The chain of a study starts from this digest.
+GENESIS = "0" * 64
+
+
+class AllocationError(RuntimeError):
+    """A randomised study that cannot draw (it has no arms)."""
+
+
+def _digest(allocation: Allocation) -> str:
+    fields = (
+        allocation.previous_digest,
+        allocation.programme_id,
+        allocation.sequence,
+        allocation.enrolment_id,
+        allocation.enrolment.client_id,
+        allocation.arm_id,
+        allocation.draw,
+        allocation.drawn_at.isoformat(),
+        allocation.drawn_by_id,
+    )
+    return hashlib.sha256("|".join(str(field) for field in fields).encode()).hexdigest()
+
+
+def arm_for_draw(arms: list[StudyArm], draw: int) -> StudyArm:
+    """The arm a draw falls in, the arms laid end to end by weight."""
+    for arm in arms:
+        if draw < arm.weight:
+            return arm
+        draw -= arm.weight
+    raise ValueError("The draw is beyond the sum of the weights.")
+
+
+@transaction.atomic
+def allocation_draw(*, enrolment: Enrolment, by: User) -> Allocation:
+    """Draw the arm of a new enrolment in a randomised study, and chain it to the last one."""
+    # Locking the programme serialises allocations of one study, so that the
+    # chain and the sequence numbers have no gaps or forks.
+    programme = Programme.objects.select_for_update().get(pk=enrolment.programme_id)
+    arms = list(programme.arms.all())
+    if not arms:
+        raise AllocationError(f"Study {programme.pk} has no arms to draw from.")
+    previous = Allocation.objects.filter(programme=programme).order_by("-sequence").first()
+    draw = secrets.randbelow(sum(arm.weight for arm in arms))
+    allocation = Allocation(
+        enrolment=enrolment,
+        programme=programme,
+        arm=arm_for_draw(arms, draw),
+        sequence=previous.sequence + 1 if previous else 1,
+        drawn_at=timezone.now(),
+        drawn_by=by,
+        draw=draw,
+        previous_digest=previous.digest if previous else GENESIS,
+    )
+    allocation.digest = _digest(allocation)
+    allocation.save()
+    return allocation
+
+
+@dataclass(frozen=True)
+class ChainCheck:
+    allocations: int
+    broken_at: int | None  # the sequence number of the first allocation that does not fit
+
+    @property
+    def intact(self) -> bool:
+        return self.broken_at is None
+
+
+def allocation_chain_check(programme: Programme) -> ChainCheck:
+    """Recompute every digest of a study's allocations: any change or gap shows."""
+    expected_previous = GENESIS
+    allocations = (
+        Allocation.objects.filter(programme=programme)
+        .select_related("enrolment")
+        .order_by("sequence")
+    )
+    count = 0
+    for count, allocation in enumerate(allocations, start=1):
+        if (
+            allocation.sequence != count
+            or allocation.previous_digest != expected_previous
+            or allocation.digest != _digest(allocation)
+        ):
+            return ChainCheck(allocations=count, broken_at=allocation.sequence)
+        expected_previous = allocation.digest
+    return ChainCheck(allocations=count, broken_at=None)

@@ -1,0 +1,1 @@
+"""The anonymised research export: population, tables, protection, files and archive."""

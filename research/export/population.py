@@ -1,0 +1,150 @@
+"""Who is in an export: the project's clients, their families and the families' children.
+
+Everything is SQL run in the database: the common table expressions below
+give each included person and family its pseudonym, date shift and reference
+date (the first case episode, or the family's start), and every table's query
+joins them. They read only the allowlisted tables, never a name or a note.
+"""
+
+import datetime
+from dataclasses import dataclass
+from typing import Any
+
+from clients.models import CaseEpisode, Client
+from codelists.models import Code
+from families.models import Family, FamilyMember
+from research.export.keys import (
+    ProjectKey,
+    sql_params,
+    sql_pseudonym,
+    sql_shift_days,
+    sql_shift_digest,
+)
+from research.models import Consent, ResearchProject
+
+DB = {
+    "client": Client._meta.db_table,
+    "episode": CaseEpisode._meta.db_table,
+    "code": Code._meta.db_table,
+    "family": Family._meta.db_table,
+    "member": FamilyMember._meta.db_table,
+    "consent": Consent._meta.db_table,
+}
+
+# A child who is not a client is known by name and date of birth across the
+# memberships of split households; only the keyed hash of it leaves the database.
+CHILD_KEY = "lower(fm.first_name) || '|' || lower(fm.last_name) || '|' || fm.birth_date::text"
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The parameters that decide the population; the same scope gives the same rows."""
+
+    project: ResearchProject
+    as_of: datetime.date
+
+    @property
+    def until(self) -> datetime.date:
+        return min(self.project.period_end, self.as_of)
+
+    @property
+    def needs_consent(self) -> bool:
+        return self.project.legal_basis == ResearchProject.LegalBasis.CONSENT
+
+    def params(self, removed: list[int]) -> dict[str, Any]:
+        return {
+            "project": self.project.pk,
+            "offices": sorted(office.pk for office in self.project.offices.all()),
+            "period_start": self.project.period_start,
+            "until": self.until,
+            "as_of": self.as_of,
+            "removed": removed,
+            **sql_params(ProjectKey(bytes(self.project.secret))),
+        }
+
+
+def _population_where(scope: Scope) -> str:
+    """The project's clients: of its offices, with a case episode in its period (and consent)."""
+    where = """
+        c.office_id = ANY(%(offices)s) AND c.status <> 'merged'
+        AND EXISTS (
+            SELECT 1 FROM {episode} e WHERE e.client_id = c.id
+            AND e.opened_on <= %(until)s
+            AND (e.closed_on IS NULL OR e.closed_on >= %(period_start)s)
+        )"""
+    if scope.needs_consent:
+        # Only consent valid on the day of the export counts: a withdrawal removes the person.
+        where += """
+        AND EXISTS (
+            SELECT 1 FROM {consent} cs WHERE cs.project_id = %(project)s AND cs.client_id = c.id
+            AND cs.given_on <= %(as_of)s
+            AND (cs.withdrawn_on IS NULL OR cs.withdrawn_on > %(as_of)s)
+        )"""
+    return where.format(**DB)
+
+
+def persons_sql(scope: Scope) -> str:
+    """The raw material of the persons table (turned k-anonymous in Python, never written as is)."""
+    return f"""
+        SELECT c.id, c.gender, c.birth_date,
+               CASE WHEN co.code = 'NOR' THEN 'norway'
+                    ELSE coalesce(co.extra->>'region', 'unknown') END,
+               c.refugee_background, c.arrival_year, c.office_id
+        FROM {DB["client"]} c LEFT JOIN {DB["code"]} co ON co.id = c.country_of_birth_id
+        WHERE {_population_where(scope)}
+        ORDER BY c.id"""
+
+
+def with_population(scope: Scope) -> str:
+    """WITH person, family, child, member: the included people and families, keyed per project."""
+    return f"""
+WITH person AS MATERIALIZED (
+    SELECT s.client_id, s.pseudonym, {sql_shift_days("s.shift_digest")} AS shift, s.ref
+    FROM (
+        SELECT c.id AS client_id,
+               {sql_pseudonym("client", "c.id::text")} AS pseudonym,
+               {sql_shift_digest("client", "c.id::text")} AS shift_digest,
+               (SELECT min(e.opened_on) FROM {DB["episode"]} e WHERE e.client_id = c.id) AS ref
+        FROM {DB["client"]} c
+        WHERE {_population_where(scope)} AND NOT (c.id = ANY(%(removed)s::bigint[]))
+    ) s
+),
+family AS MATERIALIZED (
+    SELECT s.family_id, s.pseudonym, {sql_shift_days("s.shift_digest")} AS shift, s.ref
+    FROM (
+        SELECT f.id AS family_id,
+               {sql_pseudonym("family", "f.id::text")} AS pseudonym,
+               {sql_shift_digest("family", "f.id::text")} AS shift_digest,
+               f.created_on AS ref
+        FROM {DB["family"]} f
+        -- A family is in the export when one of its adult clients is.
+        WHERE EXISTS (
+            SELECT 1 FROM {DB["member"]} fm JOIN person p ON p.client_id = fm.client_id
+            WHERE fm.family_id = f.id
+        )
+    ) s
+),
+child AS MATERIALIZED (
+    SELECT s.member_id, {sql_pseudonym("member", "s.child_key")} AS pseudonym,
+           {sql_shift_days("s.shift_digest")} AS shift,
+           min(s.joined_on) OVER (PARTITION BY s.child_key) AS ref
+    FROM (
+        SELECT fm.id AS member_id, fm.joined_on, {CHILD_KEY} AS child_key,
+               {sql_shift_digest("member", CHILD_KEY)} AS shift_digest
+        FROM {DB["member"]} fm JOIN family f ON f.family_id = fm.family_id
+        WHERE fm.client_id IS NULL
+    ) s
+),
+member AS MATERIALIZED (
+    SELECT fm.id AS member_id, fm.family_id,
+           coalesce(p.pseudonym, ch.pseudonym) AS pseudonym,
+           coalesce(p.shift, ch.shift) AS shift,
+           coalesce(p.ref, ch.ref) AS ref
+    FROM {DB["member"]} fm
+    JOIN family f ON f.family_id = fm.family_id
+    LEFT JOIN person p ON p.client_id = fm.client_id
+    LEFT JOIN child ch ON ch.member_id = fm.id
+    -- Adults who are not in the export (no consent) are left out of their family too.
+    WHERE p.client_id IS NOT NULL OR ch.member_id IS NOT NULL
+)
+"""

@@ -1,0 +1,381 @@
+"""Running one export: population, k-anonymous persons, every table, codebook and README.
+
+Reads run on a connection of their own inside one REPEATABLE READ, READ ONLY
+transaction, so every table sees the same snapshot of the data, and rows are
+fetched from server-side cursors in chunks, so memory stays flat however many
+rows there are. Progress is reported through a callback between chunks.
+"""
+
+import datetime
+import hashlib
+from collections.abc import Callable, Hashable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.db import connections
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.utils.translation import gettext as _
+
+from codelists.models import Code, CodeList
+from families.models import FamilyMember, GoalStatus, SchoolStatus
+from followup.models import Programme, Status, StudyArm
+from research.export import anonymity
+from research.export.anonymity import RawPerson
+from research.export.keys import ProjectKey
+from research.export.population import Scope, persons_sql, with_population
+from research.export.tables import SPECS, Column, TableSpec
+from research.export.variables import OTHER, Categories, Variable, no_yes
+from research.export.writers import Cell, TableWriter, open_writer, read_table
+from research.models import ResearchProject, Sample, Table
+
+CHUNK = 5_000
+# (step, percent done or None for "still at it")
+Progress = Callable[[str, int | None], None]
+
+
+class ExportCheckFailed(RuntimeError):
+    """A check on the final files failed: the export is not delivered."""
+
+
+@dataclass
+class ExportResult:
+    directory: Path
+    tables: list[str]
+    formats: list[str]
+    as_of: datetime.date
+    persons: int = 0
+    rows: dict[str, int] = field(default_factory=dict)
+    files: dict[str, str] = field(default_factory=dict)  # file name → SHA-256
+    variables: dict[str, list[Variable]] = field(default_factory=dict)
+    anonymity: dict[str, Any] = field(default_factory=dict)
+    merged: dict[str, list[str]] = field(default_factory=dict)  # "table.column" → labels
+    client_ids: list[int] = field(default_factory=list)  # for the access log, never exported
+
+
+@contextmanager
+def snapshot(alias: str = "default") -> Iterator[BaseDatabaseWrapper]:
+    """A connection whose reads all see one snapshot.
+
+    Inside a caller's transaction (a test, or a command run in one) the
+    export reads within it, so it sees exactly what the caller sees.
+    """
+    current = connections[alias]
+    if current.in_atomic_block:
+        yield current
+        return
+    reader = connections.create_connection(alias)
+    try:
+        reader.ensure_connection()
+        reader.connection.set_session(isolation_level="REPEATABLE READ", readonly=True)
+        reader.set_autocommit(False)
+        yield reader
+    finally:
+        reader.close()
+
+
+def _stream(
+    connection: BaseDatabaseWrapper, sql: str, params: dict[str, Any]
+) -> Iterator[list[tuple[Any, ...]]]:
+    with connection.chunked_cursor() as cursor:
+        cursor.execute(sql, params)
+        while rows := cursor.fetchmany(CHUNK):
+            yield rows
+
+
+def _fetch(
+    connection: BaseDatabaseWrapper, sql: str, params: dict[str, Any]
+) -> list[tuple[Any, ...]]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return list(cursor.fetchall())
+
+
+def build_categories(project: ResearchProject) -> dict[str, Categories]:
+    """Every numbering an export uses, in a fixed order (so numbers repeat across exports)."""
+    registry: dict[str, Categories] = {}
+    codes = Code.objects.order_by("list_name", "sort_order", "code")
+    by_list: dict[str, list[tuple[Hashable, str]]] = {}
+    for code in codes:
+        by_list.setdefault(code.list_name, []).append((code.pk, code.label))
+    for code_list in CodeList:
+        registry[f"code:{code_list.value}"] = Categories.of(by_list.get(code_list.value, []))
+    registry["status"] = Categories.of(Status.choices)
+    registry["goal_status"] = Categories.of(GoalStatus.choices)
+    registry["member_role"] = Categories.of(FamilyMember.Role.choices)
+    registry["school_level"] = Categories.of(SchoolStatus.Level.choices)
+    registry["school_status"] = Categories.of(SchoolStatus.Status.choices)
+    offices = project.offices.all()
+    registry["programme"] = Categories.of(
+        (p.pk, p.name) for p in Programme.objects.filter(office__in=offices).order_by("name", "pk")
+    )
+    registry["arm"] = Categories.of(
+        (arm.pk, f"{arm.programme.name}: {arm.name}")
+        for arm in StudyArm.objects.filter(programme__office__in=offices)
+        .select_related("programme")
+        .order_by("programme__name", "position", "pk")
+    )
+    registry["sample"] = Categories.of(
+        (
+            s.pk,
+            _("Sample %(number)s (drawn %(month)s)")
+            % {"number": s.number, "month": f"{s.drawn_at:%Y-%m}"},
+        )
+        for s in Sample.objects.filter(project=project).order_by("number")
+    )
+    return registry
+
+
+def _key_variable(spec_key: str) -> Variable:
+    if spec_key == "family":
+        return Variable("family", _("The family's pseudonym (this project only)"), "string")
+    return Variable("person", _("The person's pseudonym (this project only)"), "string")
+
+
+Emit = Callable[[Any, int, datetime.date | None], Sequence[Cell]]
+
+
+def _column(
+    column: Column, categories: Categories | None, relative: bool
+) -> tuple[list[Variable], Emit]:
+    """The variables one column becomes, and how a raw value becomes their cells."""
+    label = str(column.label)
+    unit = str(column.unit)
+    if column.kind == "string":
+        return [Variable(column.name, label, "string")], lambda v, s, r: (v,)
+    if column.kind == "integer":
+        return [Variable(column.name, label, "integer", unit)], lambda v, s, r: (v,)
+    if column.kind == "flag":
+        return [Variable(column.name, label, "flag", labels=no_yes())], lambda v, s, r: (
+            None if v is None else int(v),
+        )
+    if column.kind == "category":
+        assert categories is not None
+        variable = Variable(column.name, label, "category", labels=dict(categories.labels))
+        return [variable], lambda v, s, r: (categories.value(v),)
+    if column.kind == "codes":
+        assert categories is not None
+        kept = categories.kept()
+        variables = [
+            Variable(
+                f"{column.name}_{n}", f"{label}: {categories.labels[n]}", "flag", labels=no_yes()
+            )
+            for _key, n in kept
+        ]
+        keys = [key for key, _n in kept]
+        known = set(keys)
+        if categories.merged:
+            variables.append(
+                Variable(
+                    f"{column.name}_other",
+                    f"{label}: {categories.labels[OTHER]}",
+                    "flag",
+                    labels=no_yes(),
+                )
+            )
+
+            def emit_codes(v: Any, s: int, r: Any) -> Sequence[Cell]:
+                present = set(v)
+                return [int(key in present) for key in keys] + [int(bool(present - known))]
+
+            return variables, emit_codes
+        return variables, lambda v, s, r: [int(key in set(v)) for key in keys]
+    # Dates: shifted per person, or days since the reference date plus the year.
+    if relative:
+        variables = [
+            Variable(
+                f"{column.name}_day",
+                _("%(label)s: days since the first case episode") % {"label": label},
+                "integer",
+                _("days"),
+            ),
+            Variable(f"{column.name}_year", _("%(label)s: year") % {"label": label}, "integer"),
+        ]
+
+        def emit_relative(v: Any, s: int, r: datetime.date | None) -> Sequence[Cell]:
+            if v is None:
+                return (None, None)
+            return ((v - r).days if r is not None else None, v.year)
+
+        return variables, emit_relative
+    return [Variable(column.name, label, "date")], lambda v, s, r: (
+        None if v is None else v + datetime.timedelta(days=s),
+    )
+
+
+class Exporter:
+    """One run of one export into a directory of data files."""
+
+    def __init__(
+        self,
+        *,
+        project: ResearchProject,
+        tables: Sequence[str],
+        formats: Sequence[str],
+        directory: Path,
+        as_of: datetime.date,
+        progress: Progress | None = None,
+    ) -> None:
+        self.project = project
+        self.scope = Scope(project=project, as_of=as_of)
+        self.tables = [t.value for t in Table if t.value in set(tables)]
+        self.formats = list(formats)
+        self.directory = directory
+        self.progress = progress or (lambda stage, percent: None)
+        self.result = ExportResult(
+            directory=directory, tables=self.tables, formats=self.formats, as_of=as_of
+        )
+        self.relative = project.date_mode == ResearchProject.DateMode.RELATIVE
+
+    def run(self) -> ExportResult:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        with snapshot() as connection:
+            self.progress("persons", 2)
+            removed = self._persons(connection)
+            params = {
+                **self.scope.params(removed),
+                "assistance_kinds": [
+                    c.pk
+                    for c in Code.objects.of(CodeList.BENEFIT_KIND)
+                    if c.attribute("social_assistance")
+                ],
+                "activity_kinds": list(
+                    Code.objects.of(CodeList.BENEFIT_KIND)
+                    .filter(code__in=["kvalifiseringsstonad", "introduksjonsstonad"])
+                    .values_list("pk", flat=True)
+                ),
+            }
+            categories = build_categories(self.project)
+            others = [t for t in self.tables if t != Table.PERSONS]
+            for number, table in enumerate(others):
+                self.progress(table, 15 + 80 * number // max(len(others), 1))
+                self._table(connection, SPECS[table], params, categories)
+        self.progress("archive", 96)
+        return self.result
+
+    def _persons(self, connection: BaseDatabaseWrapper) -> list[int]:
+        """Make the persons table k-anonymous; return who had to be left out of every table."""
+        people = [
+            RawPerson(
+                key=row[0],
+                gender=row[1],
+                birth_date=row[2],
+                region=row[3],
+                refugee=row[4],
+                arrival_year=row[5],
+                office=row[6],
+            )
+            for row in _fetch(connection, persons_sql(self.scope), self.scope.params([]))
+        ]
+        offices = [(o.pk, o.name) for o in self.project.offices.order_by("name")]
+        identifiers = anonymity.quasi_identifiers(
+            age_on_date=self.project.period_end,
+            offices=offices,
+            include_office=self.project.include_office,
+        )
+        result = anonymity.k_anonymise(people, identifiers, k=self.project.k)
+        numbering = result.categories()
+        key = ProjectKey(bytes(self.project.secret))
+        rows = sorted(
+            (
+                key.pseudonym("client", person_key),
+                *(
+                    numbering[qi.name].numbers.get(value, OTHER)
+                    for qi, value in zip(identifiers, values, strict=True)
+                ),
+            )
+            for person_key, values in result.rows
+        )
+        self.result.persons = len(rows)
+        self.result.client_ids = sorted(person_key for person_key, _values in result.rows)
+        self.result.anonymity = {
+            "k": self.project.k,
+            "levels": {qi.name: str(qi.levels[result.levels[qi.name]].name) for qi in identifiers},
+            "suppressed": dict(result.suppressed),
+            "removed": len(result.removed),
+        }
+        if Table.PERSONS in self.tables:
+            variables = [_key_variable("person")] + [
+                Variable(qi.name, str(qi.label), "category", labels=dict(numbering[qi.name].labels))
+                for qi in identifiers
+            ]
+            self._write(Table.PERSONS, variables, [rows])
+            self._check_k_anonymity(variables)
+        return result.removed
+
+    def _check_k_anonymity(self, variables: list[Variable]) -> None:
+        """Read every persons file back with its own reader: each combination occurs ≥ k times."""
+        for fmt in self.formats:
+            header, rows = read_table(self.directory / f"{Table.PERSONS}.{fmt}")
+            if header != [v.name for v in variables]:
+                raise ExportCheckFailed(f"persons.{fmt} has unexpected columns")
+            smallest = anonymity.smallest_group([row[1:] for row in rows])
+            if rows and smallest < self.project.k:
+                raise ExportCheckFailed(f"persons.{fmt}: a combination occurs {smallest} times")
+
+    def _table(
+        self,
+        connection: BaseDatabaseWrapper,
+        spec: TableSpec,
+        params: dict[str, Any],
+        registry: dict[str, Categories],
+    ) -> None:
+        population = with_population(self.scope)
+        variables = [_key_variable(spec.key)]
+        emitters: list[Emit] = []
+        for column in spec.columns:
+            categories = None
+            if column.categories:
+                # A fresh copy per column: rare codes are merged per variable.
+                base = registry[column.categories]
+                categories = Categories(numbers=dict(base.numbers), labels=dict(base.labels))
+                counts = dict(_fetch(connection, population + spec.counts_sql(column), params))
+                categories.merge_rare(counts, self.project.k)
+                if categories.merged:
+                    self.result.merged[f"{spec.table}.{column.name}"] = sorted(categories.merged)
+            column_variables, emit = _column(column, categories, self.relative)
+            variables.extend(column_variables)
+            emitters.append(emit)
+
+        def transform(chunk: list[tuple[Any, ...]]) -> list[list[Cell]]:
+            out = []
+            for row in chunk:
+                pseudonym, shift, ref = row[0], row[1], row[2]
+                cells: list[Cell] = [pseudonym]
+                for emit, value in zip(emitters, row[3:], strict=True):
+                    cells.extend(emit(value, shift, ref))
+                out.append(cells)
+            return out
+
+        chunks = (
+            transform(chunk)
+            for chunk in _stream(connection, population + spec.select_sql(), params)
+        )
+        self._write(spec.table, variables, chunks)
+
+    def _write(self, table: str, variables: list[Variable], chunks: Any) -> None:
+        title = str(Table(table).label)
+        writers: list[TableWriter] = [
+            open_writer(fmt, self.directory, table, variables, title) for fmt in self.formats
+        ]
+        count = 0
+        for chunk in chunks:
+            for writer in writers:
+                writer.write(chunk)
+            count += len(chunk)
+            self.progress(table, None)
+        for writer in writers:
+            writer.close()
+        self.result.rows[table] = count
+        self.result.variables[table] = variables
+        for writer in writers:
+            self.result.files[writer.path.name] = sha256_of(writer.path)
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as file:
+        while block := file.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()

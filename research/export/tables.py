@@ -1,0 +1,418 @@
+"""The exported tables: an allowlist of columns, each with the SQL that reads it.
+
+Only the columns listed here ever leave the database: codes, dates, counts and
+flags. No name, national id, contact data, free text or staff member is read.
+Every query joins the population (research.export.population) and is ordered
+by pseudonym, so rows never follow the order in which records were made.
+"""
+
+from dataclasses import dataclass
+from typing import Literal
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from clients.models import Assessment, AssessmentItem, BenefitPeriod, CaseEpisode
+from codelists.models import Code
+from families.models import (
+    FamilyContact,
+    FamilyMember,
+    FamilyPlan,
+    PlanGoal,
+    Review,
+    ReviewRating,
+    SchoolStatus,
+)
+from followup.models import Allocation, Contact, Enrolment, Intervention, Programme
+from research.models import Sample, SampleMember, Table
+
+DB = {
+    "episode": CaseEpisode._meta.db_table,
+    "episode_reasons": CaseEpisode.reasons.through._meta.db_table,
+    "benefit": BenefitPeriod._meta.db_table,
+    "assessment": Assessment._meta.db_table,
+    "assessment_item": AssessmentItem._meta.db_table,
+    "contact": Contact._meta.db_table,
+    "contact_topics": Contact.topics.through._meta.db_table,
+    "contact_services": Contact.other_services.through._meta.db_table,
+    "contact_staff": Contact.staff.through._meta.db_table,
+    "family_contact": FamilyContact._meta.db_table,
+    "intervention": Intervention._meta.db_table,
+    "enrolment": Enrolment._meta.db_table,
+    "programme": Programme._meta.db_table,
+    "allocation": Allocation._meta.db_table,
+    "member": FamilyMember._meta.db_table,
+    "plan": FamilyPlan._meta.db_table,
+    "goal": PlanGoal._meta.db_table,
+    "review": Review._meta.db_table,
+    "rating": ReviewRating._meta.db_table,
+    "school": SchoolStatus._meta.db_table,
+    "sample": Sample._meta.db_table,
+    "sample_member": SampleMember._meta.db_table,
+    "code": Code._meta.db_table,
+}
+
+ColumnKind = Literal["string", "category", "codes", "integer", "date", "flag"]
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    label: Promise
+    kind: ColumnKind
+    sql: str
+    # For categories and multi-code columns: which numbering (see research.export.runner).
+    categories: str = ""
+    unit: Promise | str = ""
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    table: Table
+    # Whose pseudonym keys the rows: a client (person), any family member, or a family.
+    key: Literal["person", "member", "family"]
+    source: str
+    order: str
+    columns: tuple[Column, ...]
+
+    @property
+    def alias(self) -> str:
+        return {"person": "p", "member": "m", "family": "f"}[self.key]
+
+    def select_sql(self) -> str:
+        """The rows: the key's pseudonym, shift and reference date, then every column."""
+        a = self.alias
+        columns = ",\n    ".join(column.sql.format(**DB) for column in self.columns)
+        return (
+            f"SELECT {a}.pseudonym, {a}.shift, {a}.ref,\n    {columns}\n"
+            f"{self.source.format(**DB)}\nORDER BY {self.order}"
+        )
+
+    def counts_sql(self, column: Column) -> str:
+        """Distinct pseudonyms per code of one column: the rare-code pre-pass."""
+        sql = column.sql.format(**DB)
+        code = f"unnest({sql})" if column.kind == "codes" else sql
+        return (
+            f"SELECT x.code, count(DISTINCT x.who) FROM (SELECT {code} AS code, "
+            f"{self.alias}.pseudonym AS who {self.source.format(**DB)}) x GROUP BY x.code"
+        )
+
+
+def _codes(through: str, owner_column: str, owner: str = "t.id") -> str:
+    return (
+        f"ARRAY(SELECT r.code_id FROM {{{through}}} r "
+        f"WHERE r.{owner_column} = {owner} ORDER BY r.code_id)"
+    )
+
+
+def overlaps(start: str, end: str) -> str:
+    return f"{start} <= %(until)s AND ({end} IS NULL OR {end} >= %(period_start)s)"
+
+
+PERSON = "JOIN person p ON p.client_id = t.client_id"
+NEXT_MONTH = "p.next_month"
+
+SPECS: dict[str, TableSpec] = {
+    spec.table: spec
+    for spec in [
+        TableSpec(
+            Table.EPISODES,
+            "person",
+            f"FROM {{episode}} t {PERSON} WHERE {overlaps('t.opened_on', 't.closed_on')}",
+            "p.pseudonym, t.opened_on, t.id",
+            (
+                Column("opened", _("Episode opened"), "date", "t.opened_on"),
+                Column("closed", _("Episode closed"), "date", "t.closed_on"),
+                Column(
+                    "reason",
+                    _("Reason for contact"),
+                    "codes",
+                    _codes("episode_reasons", "caseepisode_id"),
+                    "code:contact_reason",
+                ),
+                Column(
+                    "closing_reason",
+                    _("Closing reason"),
+                    "category",
+                    "t.closing_reason_id",
+                    "code:closing_reason",
+                ),
+            ),
+        ),
+        TableSpec(
+            Table.BENEFITS,
+            "person",
+            f"FROM {{benefit}} t {PERSON} WHERE {overlaps('t.start', 't.end')}",
+            "p.pseudonym, t.start, t.id",
+            (
+                Column("kind", _("Benefit"), "category", "t.kind_id", "code:benefit_kind"),
+                Column("start", _("Benefit from"), "date", "t.start"),
+                Column("end", _("Benefit to"), "date", 't."end"'),
+            ),
+        ),
+        TableSpec(
+            Table.ASSESSMENTS,
+            "person",
+            "FROM {assessment_item} t JOIN {assessment} a ON a.id = t.assessment_id "
+            "JOIN person p ON p.client_id = a.client_id "
+            "WHERE a.assessed_on BETWEEN %(period_start)s AND %(until)s",
+            "p.pseudonym, a.assessed_on, a.id, t.life_area_id",
+            (
+                Column("assessed", _("Date of the assessment"), "date", "a.assessed_on"),
+                Column("life_area", _("Life area"), "category", "t.life_area_id", "code:life_area"),
+                Column(
+                    "situation",
+                    _("Situation in the life area"),
+                    "category",
+                    "t.status_id",
+                    "code:assessment_status",
+                ),
+                Column("need", _("Need for help"), "category", "t.need_id", "code:need_level"),
+            ),
+        ),
+        TableSpec(
+            Table.CONTACTS,
+            "person",
+            f"FROM {{contact}} t {PERSON} WHERE t.date BETWEEN %(period_start)s AND %(until)s",
+            "p.pseudonym, t.date, t.id",
+            (
+                Column("date", _("Date of the contact"), "date", "t.date"),
+                Column("channel", _("Channel"), "category", "t.channel_id", "code:contact_channel"),
+                Column(
+                    "duration", _("Duration"), "integer", "t.duration_minutes", unit=_("minutes")
+                ),
+                Column(
+                    "topic",
+                    _("Topic (life area)"),
+                    "codes",
+                    _codes("contact_topics", "contact_id"),
+                    "code:life_area",
+                ),
+                Column(
+                    "service",
+                    _("Other service present"),
+                    "codes",
+                    _codes("contact_services", "contact_id"),
+                    "code:participant_service",
+                ),
+                Column(
+                    "staff",
+                    _("Number of NAV staff present"),
+                    "integer",
+                    "(SELECT count(*) FROM {contact_staff} s WHERE s.contact_id = t.id)",
+                    unit=_("persons"),
+                ),
+                Column("interpreter", _("Interpreter used"), "flag", "t.interpreter_used"),
+                Column(
+                    "with_family",
+                    _("Contact with the family"),
+                    "flag",
+                    "EXISTS (SELECT 1 FROM {family_contact} fc WHERE fc.contact_id = t.id)",
+                ),
+            ),
+        ),
+        TableSpec(
+            Table.INTERVENTIONS,
+            "person",
+            f"FROM {{intervention}} t {PERSON} WHERE {overlaps('t.start', 't.end')}",
+            "p.pseudonym, t.start, t.id",
+            (
+                Column(
+                    "type", _("Intervention"), "category", "t.type_id", "code:intervention_type"
+                ),
+                Column("start", _("Start"), "date", "t.start"),
+                Column("end", _("End"), "date", 't."end"'),
+                Column("status", _("Status"), "category", "t.status", "status"),
+                Column(
+                    "outcome",
+                    _("Outcome"),
+                    "category",
+                    "t.outcome_id",
+                    "code:intervention_outcome",
+                ),
+            ),
+        ),
+        TableSpec(
+            Table.PROGRAMMES,
+            "person",
+            f"FROM {{enrolment}} t {PERSON} WHERE {overlaps('t.enrolled_on', 't.left_on')}",
+            "p.pseudonym, t.enrolled_on, t.id",
+            (
+                Column("programme", _("Programme"), "category", "t.programme_id", "programme"),
+                Column("enrolled", _("Enrolled"), "date", "t.enrolled_on"),
+                Column("index_date", _("Index date (studies)"), "date", "t.index_date"),
+                Column("left", _("Left"), "date", "t.left_on"),
+                Column(
+                    "outcome",
+                    _("Outcome"),
+                    "category",
+                    "t.outcome_id",
+                    "code:intervention_outcome",
+                ),
+                Column(
+                    "arm",
+                    _("Study arm drawn at enrolment"),
+                    "category",
+                    "(SELECT al.arm_id FROM {allocation} al WHERE al.enrolment_id = t.id)",
+                    "arm",
+                ),
+            ),
+        ),
+        TableSpec(
+            Table.FAMILIES,
+            "member",
+            "FROM {member} t JOIN member m ON m.member_id = t.id "
+            "JOIN family f ON f.family_id = t.family_id "
+            f"WHERE {overlaps('t.joined_on', 't.left_on')}",
+            "m.pseudonym, t.joined_on, t.id",
+            (
+                Column("family", _("Family (pseudonym)"), "string", "f.pseudonym"),
+                Column("role", _("Role in the family"), "category", "t.role", "member_role"),
+                Column("joined", _("Member from"), "date", "t.joined_on"),
+                Column("left", _("Member until"), "date", "t.left_on"),
+                Column(
+                    "is_client", _("Is a client of the office"), "flag", "t.client_id IS NOT NULL"
+                ),
+            ),
+        ),
+        TableSpec(
+            Table.PLAN_GOALS,
+            "family",
+            "FROM {goal} t JOIN {plan} pl ON pl.id = t.plan_id "
+            "JOIN family f ON f.family_id = pl.family_id "
+            f"WHERE {overlaps('t.created_on', 't.closed_on')}",
+            "f.pseudonym, t.created_on, t.id",
+            (
+                Column("life_area", _("Life area"), "category", "t.life_area_id", "code:life_area"),
+                Column("status", _("Goal status"), "category", "t.status", "goal_status"),
+                Column("created", _("Goal set"), "date", "t.created_on"),
+                Column("closed", _("Goal achieved or closed"), "date", "t.closed_on"),
+                Column(
+                    "owner_role",
+                    _("Role of the member who owns the goal"),
+                    "category",
+                    "(SELECT o.role FROM {member} o WHERE o.id = t.owner_id)",
+                    "member_role",
+                ),
+            ),
+        ),
+        TableSpec(
+            Table.PLAN_REVIEWS,
+            "family",
+            "FROM {rating} t JOIN {review} r ON r.id = t.review_id "
+            "JOIN family f ON f.family_id = r.family_id "
+            "WHERE r.reviewed_on BETWEEN %(period_start)s AND %(until)s",
+            "f.pseudonym, r.reviewed_on, r.id, t.life_area_id",
+            (
+                Column("reviewed", _("Date of the review"), "date", "r.reviewed_on"),
+                Column("life_area", _("Life area"), "category", "t.life_area_id", "code:life_area"),
+                Column(
+                    "rating",
+                    _("The family's own rating of its quality of life"),
+                    "integer",
+                    "t.rating",
+                    unit=_("0 (worst) to 10 (best)"),
+                ),
+            ),
+        ),
+        TableSpec(
+            Table.YOUTH_SCHOOL,
+            "member",
+            "FROM {school} t JOIN member m ON m.member_id = t.member_id "
+            "WHERE t.valid_from <= %(until)s",
+            "m.pseudonym, t.valid_from, t.id",
+            (
+                Column("valid_from", _("School situation from"), "date", "t.valid_from"),
+                Column("level", _("School level"), "category", "t.level", "school_level"),
+                Column("status", _("School status"), "category", "t.status", "school_status"),
+                Column("year", _("School year"), "integer", "t.year", unit=_("year of schooling")),
+                Column(
+                    "risk",
+                    _("High absence or risk of dropping out flagged"),
+                    "flag",
+                    "t.risk_flagged_on IS NOT NULL",
+                ),
+            ),
+        ),
+        TableSpec(
+            Table.SAMPLES,
+            "person",
+            "FROM {sample_member} t JOIN {sample} s ON s.id = t.sample_id "
+            f"{PERSON} WHERE s.project_id = %(project)s",
+            "p.pseudonym, s.number",
+            (Column("sample", _("Drawn in sample"), "category", "s.id", "sample"),),
+        ),
+        TableSpec(
+            Table.PANEL,
+            "person",
+            # One row per person and calendar month, from the first episode (or the
+            # period's start) to the period's end.
+            "FROM (SELECT s.*, (s.month + interval '1 month')::date AS next_month FROM ("
+            "SELECT p.client_id, p.pseudonym, p.shift, p.ref, generate_series("
+            "date_trunc('month', greatest(p.ref, %(period_start)s::date)), "
+            "date_trunc('month', %(until)s::date), interval '1 month')::date AS month "
+            "FROM person p) s) p",
+            "p.pseudonym, p.month",
+            (
+                Column("month", _("First day of the month"), "date", "p.month"),
+                Column(
+                    "social_assistance",
+                    _("Received social assistance in the month"),
+                    "flag",
+                    "EXISTS (SELECT 1 FROM {benefit} b WHERE b.client_id = p.client_id "
+                    "AND b.kind_id = ANY(%(assistance_kinds)s) "
+                    f'AND b.start < {NEXT_MONTH} AND (b."end" IS NULL OR b."end" >= p.month))',
+                ),
+                Column(
+                    "activity",
+                    _(
+                        "In activity in the month "
+                        "(intervention, programme, KVP or introduction programme)"
+                    ),
+                    "flag",
+                    "EXISTS (SELECT 1 FROM {intervention} i WHERE i.client_id = p.client_id "
+                    "AND i.status IN ('in_progress', 'completed') "
+                    f'AND i.start < {NEXT_MONTH} AND (i."end" IS NULL OR i."end" >= p.month)) '
+                    "OR EXISTS (SELECT 1 FROM {enrolment} en WHERE en.client_id = p.client_id "
+                    f"AND en.enrolled_on < {NEXT_MONTH} "
+                    "AND (en.left_on IS NULL OR en.left_on >= p.month)) "
+                    "OR EXISTS (SELECT 1 FROM {benefit} b WHERE b.client_id = p.client_id "
+                    "AND b.kind_id = ANY(%(activity_kinds)s) "
+                    f'AND b.start < {NEXT_MONTH} AND (b."end" IS NULL OR b."end" >= p.month))',
+                ),
+                Column(
+                    "work_or_education",
+                    _(
+                        "In work or education: the latest outcome by the month's end was work "
+                        "or education with no new episode since, or in an education intervention"
+                    ),
+                    "flag",
+                    "coalesce((SELECT ev.category IN ('work', 'education') FROM ("
+                    "SELECT i.\"end\" AS day, oc.extra->>'category' AS category "
+                    "FROM {intervention} i JOIN {code} oc ON oc.id = i.outcome_id "
+                    f'WHERE i.client_id = p.client_id AND i."end" < {NEXT_MONTH} '
+                    "UNION ALL SELECT e.closed_on, CASE cr.code WHEN 'into_work' THEN 'work' "
+                    "WHEN 'into_education' THEN 'education' ELSE 'none' END "
+                    "FROM {episode} e JOIN {code} cr ON cr.id = e.closing_reason_id "
+                    f"WHERE e.client_id = p.client_id AND e.closed_on < {NEXT_MONTH} "
+                    "UNION ALL SELECT e.opened_on, 'none' FROM {episode} e "
+                    f"WHERE e.client_id = p.client_id AND e.opened_on < {NEXT_MONTH}"
+                    ") ev ORDER BY ev.day DESC, (ev.category IN ('work', 'education')) DESC "
+                    "LIMIT 1), false) "
+                    "OR EXISTS (SELECT 1 FROM {intervention} i JOIN {code} it ON it.id = i.type_id "
+                    "WHERE i.client_id = p.client_id AND it.code = 'education' "
+                    "AND i.status IN ('in_progress', 'completed') "
+                    f'AND i.start < {NEXT_MONTH} AND (i."end" IS NULL OR i."end" >= p.month))',
+                ),
+                Column(
+                    "contacts",
+                    _("Follow-up contacts in the month"),
+                    "integer",
+                    "(SELECT count(*) FROM {contact} c WHERE c.client_id = p.client_id "
+                    f"AND c.date >= p.month AND c.date < {NEXT_MONTH})",
+                    unit=_("contacts"),
+                ),
+            ),
+        ),
+    ]
+}
