@@ -65,10 +65,7 @@ def _member_project(request: AuthenticatedHttpRequest, pk: int) -> ResearchProje
 
 
 def _project_page(
-    request: AuthenticatedHttpRequest,
-    project: ResearchProject,
-    form: ExportRequestForm,
-    status: int = 200,
+    request: AuthenticatedHttpRequest, project: ResearchProject, form: ExportRequestForm
 ) -> HttpResponse:
     return render(
         request,
@@ -81,7 +78,6 @@ def _project_page(
             "samples": project.samples.select_related("programme"),
             "today": timezone.localdate(),
         },
-        status=status,
     )
 
 
@@ -109,7 +105,7 @@ def export_new(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                 ),
             )
             return redirect(project.get_absolute_url() + "#exports")
-    return _project_page(request, project, form, status=400)
+    return _project_page(request, project, form)
 
 
 def _member_export(request: AuthenticatedHttpRequest, pk: int) -> Export:
@@ -240,8 +236,7 @@ def client_consents(request: AuthenticatedHttpRequest, client_pk: int) -> HttpRe
     return render(
         request,
         "research/client_consents.html",
-        {"client": client, "consents": consents, "form": form, "withdraw_form": WithdrawForm()},
-        status=400 if form.errors else 200,
+        {"client": client, "consents": consents, "form": form},
     )
 
 

@@ -9,12 +9,14 @@ from django.test import Client as HttpClient
 from django.urls import reverse
 from simple_history.models import HistoricalChanges
 
-from audit.history import acting_as
+from audit.history import acting_as, system_actor
 from clients.models import Assessment, BenefitPeriod, CaseEpisode, Client, ClientMerge
 from codelists.models import CodeList
 from followup.models import Enrolment, Intervention, Programme
-from organisation.models import User
-from tests.factories import ClientFactory, ContactFactory, code
+from organisation.models import Office, User
+from organisation.roles import Role
+from research.models import Consent, Export, ResearchProject
+from tests.factories import ClientFactory, ContactFactory, code, staff
 
 METHODS = ["get", "post", "put", "patch", "delete"]
 
@@ -56,11 +58,14 @@ PAGES: dict[str, dict[str, int]] = {
     },
     "dashboards:home": {"manager_heimdal": 200, "manager_sagene": 200, "administrator": 200},
     "research:home": {"researcher": 200},
+    "research:approvals": {"manager_heimdal": 200, "manager_sagene": 200, "administrator": 200},
+    "research:sampled_clients": PERSON_PAGE_ACCESS,
     "organisation:home": {"administrator": 200},
     "admin:index": {"administrator": 200},
 }
 # Refusal on person-level pages is a 404; elsewhere a 403.
 PERSON_LEVEL_PAGES = {
+    "research:sampled_clients",
     "families:new",
     "clients:list",
     "families:home",
@@ -114,6 +119,7 @@ CLIENT_ENDPOINTS = {
     "followup:enrolment_new": {"get", "post"},
     "followup:contact_new": {"get", "post"},
     "followup:reminder_new": {"post"},
+    "research:client_consents": {"get", "post"},
 }
 
 
@@ -168,6 +174,21 @@ def heimdal_records(person: Client, author: User) -> dict[str, int]:
         )
         other = ClientFactory(office=person.office)
         merge = ClientMerge.objects.create(kept=person, merged=other, by=author)
+        project = ResearchProject.objects.create(
+            code="matrise",
+            title="Matrise",
+            institution="NTNU",
+            responsible_researcher="F",
+            legal_basis=ResearchProject.LegalBasis.CONSENT,
+            period_start=datetime.date(2020, 1, 1),
+            period_end=datetime.date(2030, 1, 1),
+            tables=["persons"],
+            expires_on=datetime.date(2030, 1, 1),
+        )
+        project.offices.add(person.office)
+        consent = Consent.objects.create(
+            project=project, client=person, given_on=datetime.date(2024, 5, 1), recorded_by=author
+        )
     return {
         "followup:contact_edit": contact.pk,
         "clients:episode_edit": episode.pk,
@@ -178,6 +199,7 @@ def heimdal_records(person: Client, author: User) -> dict[str, int]:
         "followup:intervention_status": intervention.pk,
         "followup:enrolment_end": enrolment.pk,
         "clients:merge_undo": merge.pk,
+        "research:consent_withdraw": consent.pk,
     }
 
 
@@ -192,6 +214,7 @@ RECORD_ENDPOINTS = sorted(
         "followup:intervention_status",
         "followup:enrolment_end",
         "clients:merge_undo",
+        "research:consent_withdraw",
     ]
 )
 
@@ -226,7 +249,8 @@ def test_records_of_a_heimdal_client_open_for_its_office(
 ) -> None:
     records = heimdal_records(client_heimdal, caseworker_heimdal)
     client.force_login(caseworker_heimdal)
-    method = "post" if endpoint in {"followup:intervention_status", "clients:merge_undo"} else "get"
+    posts = {"followup:intervention_status", "clients:merge_undo", "research:consent_withdraw"}
+    method = "post" if endpoint in posts else "get"
     response = getattr(client, method)(reverse(endpoint, args=[records[endpoint]]))
     assert response.status_code in {200, 302, 409}
 
@@ -266,3 +290,58 @@ def test_inactive_user_sees_nothing(
     response = client.get(client_heimdal.get_absolute_url())
     assert response.status_code in {302, 404}
     assert client_heimdal.last_name not in response.text
+
+
+# Research: a project's pages belong to its members; other roles never see them.
+RESEARCH_ENDPOINTS = [
+    "research:project",
+    "research:export_status",
+    "research:export_download",
+    "research:export_new",
+]
+
+
+@pytest.mark.parametrize("endpoint", RESEARCH_ENDPOINTS)
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("username", USERS)
+def test_research_project_pages_only_for_members(
+    everyone: dict[str, User],
+    client: HttpClient,
+    heimdal: Office,
+    username: str,
+    method: str,
+    endpoint: str,
+) -> None:
+    project, export = research_project_of_another_researcher(heimdal)
+    client.force_login(everyone[username])
+    target = project.pk if endpoint in {"research:project", "research:export_new"} else export.pk
+    response = getattr(client, method)(reverse(endpoint, args=[target]))
+    # A researcher who is not a member is told nothing (a method the page never answers is
+    # refused before any lookup); other roles are refused outright.
+    answers = "post" if endpoint == "research:export_new" else "get"
+    expected = (404 if method == answers else 405) if username == "researcher" else 403
+    assert response.status_code == expected
+    assert project.title not in response.text
+    assert not Export.objects.exclude(pk=export.pk).exists()
+
+
+def research_project_of_another_researcher(office: Office) -> tuple[ResearchProject, Export]:
+    member = staff("forsker.medlem", Role.RESEARCHER)
+    with acting_as(system_actor("tests")):
+        project = ResearchProject.objects.create(
+            code="hemmelig",
+            title="Hemmelig prosjekt",
+            institution="NTNU",
+            responsible_researcher="F",
+            legal_basis=ResearchProject.LegalBasis.EXEMPTION,
+            period_start=datetime.date(2020, 1, 1),
+            period_end=datetime.date(2030, 1, 1),
+            tables=["persons"],
+            expires_on=datetime.date(2030, 1, 1),
+        )
+        project.offices.add(office)
+        project.members.add(member)
+    export = Export.objects.create(
+        project=project, requested_by=member, tables=["persons"], formats=["csv"]
+    )
+    return project, export

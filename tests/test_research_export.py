@@ -134,9 +134,8 @@ def test_same_parameters_on_same_data_give_byte_identical_files(
 ) -> None:
     first = export(project, tmp_path / "one")
     second = export(project, tmp_path / "two")
-    data = {name: digest for name, digest in first.files.items()}
-    assert data == second.files
-    for name in data:
+    assert first.files == second.files
+    for name in first.files:
         assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes()
 
 
