@@ -1,4 +1,10 @@
-"""Named people of the test suite: one user per role and office, and their clients."""
+"""Named people of the test suite: one user per role and office, their clients, a task worker."""
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -82,3 +88,33 @@ def client_heimdal(heimdal: Office) -> Client:
 @pytest.fixture
 def client_sagene(sagene: Office) -> Client:
     return ClientFactory(office=sagene, first_name="Ola", last_name="Prøvesen")
+
+
+def database_url_of_tests() -> str:
+    """DATABASE_URL of the test database, for processes the tests start (a task worker)."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    from django.db import connection
+
+    parts = urlsplit(os.environ["DATABASE_URL"])
+    return urlunsplit(parts._replace(path="/" + str(connection.settings_dict["NAME"])))
+
+
+@pytest.fixture
+def task_worker(transactional_db: None) -> Iterator[subprocess.Popen[bytes]]:
+    """A real `manage.py db_worker` process on the test database, as in production."""
+    worker = subprocess.Popen(  # noqa: S603 - our own manage.py, fixed arguments
+        [
+            sys.executable,
+            str(Path(__file__).resolve().parents[1] / "manage.py"),
+            "db_worker",
+            "--no-reload",
+            "--no-startup-delay",
+            "--interval",
+            "0.2",
+        ],
+        env={**os.environ, "DATABASE_URL": database_url_of_tests()},
+    )
+    yield worker
+    worker.terminate()
+    worker.wait(timeout=30)
