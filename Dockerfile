@@ -15,7 +15,8 @@ RUN pip install -e . \
     && SECRET_KEY=image-build DATABASE_URL=postgres://unused/husk \
        python manage.py collectstatic --no-input \
     && useradd --system --home-dir /app husk \
-    && chown -R husk /app/var
+    && mkdir -p /exports \
+    && chown -R husk /app/var /exports
 
 USER husk
 EXPOSE 8000

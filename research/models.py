@@ -352,6 +352,17 @@ class Export(models.Model):
         return f"{self.project_id} #{self.pk}"
 
     @property
+    def stage_label(self) -> str:
+        """The step the worker is at, in words (a table's name, or what comes around them)."""
+        if self.stage in Table.values:
+            return str(Table(self.stage).label)
+        return str(_("Packing the archive")) if self.stage == "archive" else ""
+
+    @property
+    def table_labels(self) -> list[str]:
+        return [str(Table(table).label) for table in self.tables]
+
+    @property
     def is_finished(self) -> bool:
         return self.status in {self.Status.DONE, self.Status.FAILED, self.Status.EXPIRED}
 

@@ -1,23 +1,20 @@
 """Writing one table in CSV, XLSX, SPSS, Stata or Parquet, chunk by chunk, byte-reproducibly.
 
-CSV, XLSX and Parquet are written as the rows stream in, so memory stays flat.
-SPSS and Stata files are written by pyreadstat from whole columns, so they
-hold one table's columns in memory (compact numeric arrays) until the end.
-Every writer leaves out anything that would differ between two runs on the
-same data (creation times inside the files and their zip containers).
+Every writer takes the rows as they stream in and holds at most a bounded part
+of them (SPSS and Stata: see research.export.labelled), so memory stays flat.
+Each leaves out anything that would differ between two runs on the same data
+(creation times inside the files and their zip containers).
 """
 
 import csv
 import datetime
 import json
 import math
-import re
-import zipfile
-from array import array
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
+from research.export.labelled import SpssWriter, StataWriter
 from research.export.variables import Variable
 
 Cell = str | int | datetime.date | None
@@ -69,166 +66,58 @@ def _csv_cell(cell: Cell) -> str:
 
 
 class XlsxWriter:
-    """One workbook per table; a table longer than a sheet continues on the next sheet."""
+    """One workbook per table, written row by row (XlsxWriter's constant-memory mode, where
+    text is stored in the cells themselves); a table longer than a sheet continues on the
+    next one."""
 
     def __init__(self, path: Path, variables: Sequence[Variable], title: str) -> None:
-        from openpyxl import Workbook
+        import xlsxwriter
 
         self.path = path
-        self._workbook = Workbook(write_only=True)
-        self._workbook.properties.created = FIXED_TIME
+        self._workbook = xlsxwriter.Workbook(
+            str(path),
+            {
+                "constant_memory": True,
+                # Text is text: never turned into a formula, a number or a link.
+                "strings_to_formulas": False,
+                "strings_to_numbers": False,
+                "strings_to_urls": False,
+            },
+        )
+        # A fixed creation time also fixes the times inside the zip container.
+        self._workbook.set_properties({"created": FIXED_TIME, "title": title})
+        self._date = self._workbook.add_format({"num_format": "yyyy-mm-dd"})
         self._title = path.stem[:28]  # sheet names allow no ":" or "/"
         self._header = [neutralise(v.name) for v in variables]
         self._sheets = 0
-        self._rows_in_sheet = XLSX_MAX_ROWS
+        self._row = XLSX_MAX_ROWS
 
     def _next_sheet(self) -> None:
         self._sheets += 1
         name = self._title if self._sheets == 1 else f"{self._title}_{self._sheets}"
-        self._sheet = self._workbook.create_sheet(name)
-        self._sheet.append(self._header)
-        self._rows_in_sheet = 1
+        self._sheet = self._workbook.add_worksheet(name)
+        self._sheet.write_row(0, 0, self._header)
+        self._row = 1
 
     def write(self, rows: Sequence[Row]) -> None:
         for row in rows:
-            if self._rows_in_sheet >= XLSX_MAX_ROWS:
+            if self._row >= XLSX_MAX_ROWS:
                 self._next_sheet()
-            self._sheet.append([neutralise(c) if isinstance(c, str) else c for c in row])
-            self._rows_in_sheet += 1
+            for column, cell in enumerate(row):
+                if cell is None:
+                    continue
+                if isinstance(cell, str):
+                    self._sheet.write_string(self._row, column, neutralise(cell))
+                elif isinstance(cell, datetime.date):
+                    self._sheet.write_datetime(self._row, column, cell, self._date)
+                else:
+                    self._sheet.write_number(self._row, column, cell)
+            self._row += 1
 
     def close(self) -> None:
         if self._sheets == 0:
             self._next_sheet()
-        self._workbook.save(self.path)
-        _normalise_xlsx(self.path)
-
-
-def _normalise_xlsx(path: Path) -> None:
-    """Fix the save time openpyxl writes, and the zip entries' own times."""
-    with zipfile.ZipFile(path) as source:
-        entries = [(info, source.read(info)) for info in source.infolist()]
-    stamp = FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ")
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
-        for info, data in entries:
-            if info.filename == "docProps/core.xml":
-                data = re.sub(
-                    rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
-                    rb"\g<1>" + stamp.encode() + rb"\g<2>",
-                    data,
-                )
-            fixed = zipfile.ZipInfo(info.filename, date_time=FIXED_TIME.timetuple()[:6])
-            fixed.compress_type = zipfile.ZIP_DEFLATED
-            target.writestr(fixed, data)
-
-
-class _Columns:
-    """One table's columns in memory, numbers as compact float arrays (NaN for missing)."""
-
-    def __init__(self, variables: Sequence[Variable]) -> None:
-        self.variables = list(variables)
-        self.columns: list[Any] = [
-            [] if v.kind in {"string", "date"} else array("d") for v in self.variables
-        ]
-
-    def add(self, rows: Sequence[Row]) -> None:
-        for row in rows:
-            for column, cell in zip(self.columns, row, strict=True):
-                if isinstance(column, array):
-                    column.append(math.nan if cell is None else float(cell))  # type: ignore[arg-type]
-                else:
-                    column.append(cell)
-
-    def frame(self) -> Any:
-        import numpy
-        import pandas
-
-        data = {}
-        for variable, column in zip(self.variables, self.columns, strict=True):
-            if variable.kind == "string" or variable.kind == "date":
-                data[variable.name] = pandas.Series(column, dtype=object)
-            else:
-                data[variable.name] = numpy.frombuffer(column, dtype=numpy.float64)
-        return pandas.DataFrame(data, columns=[v.name for v in self.variables])
-
-
-def _labels(
-    variables: Sequence[Variable],
-) -> tuple[dict[str, str | None], dict[str, dict[int | float, str]]]:
-    column_labels: dict[str, str | None] = {v.name: v.label for v in variables}
-    value_labels: dict[str, dict[int | float, str]] = {
-        v.name: {float(number): text for number, text in v.labels.items()}
-        for v in variables
-        if v.labels
-    }
-    return column_labels, value_labels
-
-
-class SpssWriter:
-    def __init__(self, path: Path, variables: Sequence[Variable], title: str) -> None:
-        self.path = path
-        self._title = title
-        self._columns = _Columns(variables)
-
-    def write(self, rows: Sequence[Row]) -> None:
-        self._columns.add(rows)
-
-    def close(self) -> None:
-        import pyreadstat
-
-        column_labels, value_labels = _labels(self._columns.variables)
-        measures = {
-            v.name: "nominal" if v.kind in {"category", "flag", "string"} else "scale"
-            for v in self._columns.variables
-        }
-        pyreadstat.write_sav(
-            self._columns.frame(),
-            str(self.path),
-            file_label=self._title[:64],
-            column_labels=column_labels,
-            variable_value_labels=value_labels,
-            variable_measure=measures,
-        )
-        _patch_sav_time(self.path)
-
-
-class StataWriter:
-    def __init__(self, path: Path, variables: Sequence[Variable], title: str) -> None:
-        self.path = path
-        self._title = title
-        self._columns = _Columns(variables)
-
-    def write(self, rows: Sequence[Row]) -> None:
-        self._columns.add(rows)
-
-    def close(self) -> None:
-        import pyreadstat
-
-        column_labels, value_labels = _labels(self._columns.variables)
-        pyreadstat.write_dta(
-            self._columns.frame(),
-            str(self.path),
-            file_label=self._title[:80],
-            # Stata labels only hold 80 characters.
-            column_labels={name: (label or "")[:80] for name, label in column_labels.items()},
-            variable_value_labels=value_labels,
-            version=14,
-        )
-        _patch_dta_time(self.path)
-
-
-def _patch_sav_time(path: Path) -> None:
-    """The SPSS header holds the creation date ("dd Mon yy") and time at bytes 92–108."""
-    data = bytearray(path.read_bytes())
-    data[92:109] = FIXED_TIME.strftime("%d %b %y%H:%M:%S").encode("ascii")
-    path.write_bytes(bytes(data))
-
-
-def _patch_dta_time(path: Path) -> None:
-    data = path.read_bytes()
-    marker = b"<timestamp>\x11"
-    start = data.index(marker) + len(marker)
-    stamp = FIXED_TIME.strftime("%d %b %Y %H:%M").encode("ascii")
-    path.write_bytes(data[:start] + stamp + data[start + 17 :])
+        self._workbook.close()
 
 
 class ParquetWriter:
