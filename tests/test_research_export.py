@@ -226,10 +226,10 @@ def test_pseudonyms_are_stable_within_a_project_and_differ_between_projects(
     assert not pseudonyms(tmp_path / "a") & pseudonyms(tmp_path / "c")
 
 
-def test_the_sql_and_python_pseudonyms_agree(
+def test_the_persons_and_the_other_tables_name_the_same_people(
     population: Population, project: ResearchProject, tmp_path: Path
 ) -> None:
-    """Persons are keyed in Python, every other table in SQL: the same person, the same key."""
+    """Persons are made k-anonymous on their own, the other tables stream: the same people."""
     export(project, tmp_path, formats=["csv"])
     with (tmp_path / "persons.csv").open() as file:
         persons = {row["person"] for row in csv.DictReader(file)}
@@ -322,21 +322,67 @@ def test_spreadsheet_formulas_are_neutralised(
             assert cell.data_type != "f"
 
 
+def add_topic(clients: list[Client], topic: str) -> None:
+    from codelists.models import CodeList
+    from tests.factories import code
+
+    with acting_as(system_actor("tests")):
+        for client in clients:
+            client.contacts.first().topics.add(code(CodeList.LIFE_AREA, topic))
+
+
+def contact_rows(directory: Path) -> list[dict[str, str]]:
+    with (directory / "contacts.csv").open() as file:
+        return list(csv.DictReader(file))
+
+
 def test_rare_codes_are_merged_into_other(
+    population: Population, project: ResearchProject, tmp_path: Path
+) -> None:
+    add_topic(population.clients[:3], "substance_use")  # three persons: fewer than k …
+    add_topic(population.clients[3:5], "leisure")  # … and two more: "other" has five
+    result = export(project, tmp_path, formats=["csv"])
+    assert result.merged["contacts.topic"] == ["Fritid", "Rusmiddelbruk"]
+    rows = contact_rows(tmp_path)
+    assert "topic_other" in rows[0]
+    kept = {c.pk for c in population.clients[:5]} & set(result.client_ids)
+    assert sum(int(r["topic_other"]) for r in rows) == len(kept)
+    work = next(n for n, label in result.variables["contacts"][4].labels.items() if label == "Ja")
+    assert work == 1  # the indicators are 0/1 with labels
+
+
+def test_other_is_never_fewer_than_k_persons(
+    population: Population, project: ResearchProject, tmp_path: Path
+) -> None:
+    add_topic(population.clients[:3], "substance_use")  # "other" alone would be three persons
+    result = export(project, tmp_path, formats=["csv"])
+    # So the next rarest code joins it: here the only other topic, work.
+    assert result.merged["contacts.topic"] == ["Arbeid", "Rusmiddelbruk"]
+    rows = contact_rows(tmp_path)
+    assert "topic_1" not in rows[0]  # work has no column of its own any more
+    assert all(r["topic_other"] == "1" for r in rows)
+    # Codes nobody used keep their (empty) columns, so re-exports have the same columns.
+    assert {r[n] for r in rows for n in r if n.startswith("topic_") and n != "topic_other"} == {"0"}
+
+
+def test_a_variable_fewer_than_k_persons_have_is_left_out(
     population: Population, project: ResearchProject, tmp_path: Path
 ) -> None:
     from codelists.models import CodeList
     from tests.factories import code
 
     with acting_as(system_actor("tests")):
-        for client in population.clients[:3]:  # three persons: fewer than k
-            client.contacts.first().topics.add(code(CodeList.LIFE_AREA, "substance_use"))
+        for client in population.clients[:2]:
+            episode = client.episodes.get()
+            episode.closed_on = episode.opened_on + datetime.timedelta(days=30)
+            episode.closing_reason = code(CodeList.CLOSING_REASON, "moved")
+            episode.save()
     result = export(project, tmp_path, formats=["csv"])
-    assert "Rusmiddelbruk" in result.merged["contacts.topic"]
-    with (tmp_path / "contacts.csv").open() as file:
-        rows = list(csv.DictReader(file))
-    assert sum(int(r["topic_other"]) for r in rows) == 3
-    assert not any("substance" in name for name in rows[0])
+    build_archive(project, result, tmp_path / "x.zip", made_at=timezone.now())
+    assert "episodes.closing_reason" in result.hidden
+    with (tmp_path / "episodes.csv").open() as file:
+        assert "closing_reason" not in next(csv.reader(file))
+    assert "episodes.closing_reason" in (tmp_path / "README.md").read_text(encoding="utf-8")
 
 
 def test_family_tables_key_children_and_families_by_pseudonym(
@@ -365,11 +411,45 @@ def test_the_panel_counts_months_on_assistance_and_contacts(
     with (tmp_path / "panel.csv").open() as file:
         rows = [r for r in csv.DictReader(file) if r["person"] == pseudonym]
     opened = client.episodes.get().opened_on
-    months = (TODAY.year - opened.year) * 12 + TODAY.month - opened.month + 1
-    assert len(rows) == months
+    whole_months = (TODAY.year - opened.year) * 12 + TODAY.month - opened.month
+    if TODAY.day < opened.day:
+        whole_months -= 1
+    # Months are counted from the first episode (0, 1, 2 …), never as calendar months.
+    assert [int(r["month"]) for r in rows] == list(range(whole_months + 1))
     assert sum(int(r["contacts"]) for r in rows) == 3
     # 200 days of social assistance from the first day of the episode: 7 months.
     assert sum(int(r["social_assistance"]) for r in rows) == 7
     # Work training ended with full-time work: in work from that month on.
     assert rows[-1]["work_or_education"] == "1"
     assert rows[0]["work_or_education"] == "0"
+
+
+def test_the_project_secret_never_reaches_the_database(
+    population: Population, project: ResearchProject, tmp_path: Path
+) -> None:
+    """Query texts are visible to other sessions and may be logged: the key stays here."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    secret = bytes(project.secret)
+    with CaptureQueriesContext(connection) as queries:
+        export(project, tmp_path, formats=["csv"])
+    assert len(queries) > 10
+    for query in queries:
+        assert secret.hex() not in query["sql"]
+        assert repr(secret)[2:-1] not in query["sql"]
+        assert "\\x" + secret.hex() not in query["sql"]
+
+
+def test_the_panel_has_no_calendar_month_in_shifted_mode(
+    population: Population, project: ResearchProject, tmp_path: Path
+) -> None:
+    result = export(project, tmp_path, formats=["csv"])
+    assert [v.name for v in result.variables["panel"]] == [
+        "person",
+        "month",
+        "social_assistance",
+        "activity",
+        "work_or_education",
+        "contacts",
+    ]

@@ -137,6 +137,10 @@ def readme_text(
         _item(_("Single values hidden (%(code)s)") % {"code": SUPPRESSED}, hidden or none),
         _item(_("Persons left out to reach k"), anonymity["removed"]),
         _item(_("Rare codes merged into «other» (%(code)s)") % {"code": OTHER}, merged or none),
+        _item(
+            _("Variables left out because fewer than k persons had any value"),
+            ", ".join(result.hidden) or none,
+        ),
         "- "
         + _(
             "Text cells that a spreadsheet would run as a formula (starting with =, +, -, @, "

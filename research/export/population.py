@@ -1,9 +1,10 @@
 """Who is in an export: the project's clients, their families and the families' children.
 
-Everything is SQL run in the database: the common table expressions below
-give each included person and family its pseudonym, date shift and reference
-date (the first case episode, or the family's start), and every table's query
-joins them. They read only the allowlisted tables, never a name or a note.
+The common table expressions below give each included person and family its
+kind and key (the client's or family's id, or for a child who is not a client
+a key made of name and date of birth) and its reference date (the first case
+episode, or the family's start); every table's query joins them. The keys
+leave the database only to be turned into keyed pseudonyms (research.export.keys).
 """
 
 import datetime
@@ -13,13 +14,6 @@ from typing import Any
 from clients.models import CaseEpisode, Client
 from codelists.models import Code
 from families.models import Family, FamilyMember
-from research.export.keys import (
-    ProjectKey,
-    sql_params,
-    sql_pseudonym,
-    sql_shift_days,
-    sql_shift_digest,
-)
 from research.models import Consent, ResearchProject
 
 DB = {
@@ -59,7 +53,6 @@ class Scope:
             "until": self.until,
             "as_of": self.as_of,
             "removed": removed,
-            **sql_params(ProjectKey(bytes(self.project.secret))),
         }
 
 
@@ -96,49 +89,37 @@ def persons_sql(scope: Scope) -> str:
 
 
 def with_population(scope: Scope) -> str:
-    """WITH person, family, child, member: the included people and families, keyed per project."""
+    """WITH person, family, child, member: who is included, each with its kind, key and
+    reference date. Python turns (kind, key) into pseudonyms and date shifts."""
     return f"""
 WITH person AS MATERIALIZED (
-    SELECT s.client_id, s.pseudonym, {sql_shift_days("s.shift_digest")} AS shift, s.ref
-    FROM (
-        SELECT c.id AS client_id,
-               {sql_pseudonym("client", "c.id::text")} AS pseudonym,
-               {sql_shift_digest("client", "c.id::text")} AS shift_digest,
-               (SELECT min(e.opened_on) FROM {DB["episode"]} e WHERE e.client_id = c.id) AS ref
-        FROM {DB["client"]} c
-        WHERE {_population_where(scope)} AND NOT (c.id = ANY(%(removed)s::bigint[]))
-    ) s
+    SELECT c.id AS client_id, 'client' AS kind, c.id::text AS key,
+           (SELECT min(e.opened_on) FROM {DB["episode"]} e WHERE e.client_id = c.id) AS ref
+    FROM {DB["client"]} c
+    WHERE {_population_where(scope)} AND NOT (c.id = ANY(%(removed)s::bigint[]))
 ),
 family AS MATERIALIZED (
-    SELECT s.family_id, s.pseudonym, {sql_shift_days("s.shift_digest")} AS shift, s.ref
-    FROM (
-        SELECT f.id AS family_id,
-               {sql_pseudonym("family", "f.id::text")} AS pseudonym,
-               {sql_shift_digest("family", "f.id::text")} AS shift_digest,
-               f.created_on AS ref
-        FROM {DB["family"]} f
-        -- A family is in the export when one of its adult clients is.
-        WHERE EXISTS (
-            SELECT 1 FROM {DB["member"]} fm JOIN person p ON p.client_id = fm.client_id
-            WHERE fm.family_id = f.id
-        )
-    ) s
+    SELECT f.id AS family_id, 'family' AS kind, f.id::text AS key, f.created_on AS ref
+    FROM {DB["family"]} f
+    -- A family is in the export when one of its adult clients is.
+    WHERE EXISTS (
+        SELECT 1 FROM {DB["member"]} fm JOIN person p ON p.client_id = fm.client_id
+        WHERE fm.family_id = f.id
+    )
 ),
 child AS MATERIALIZED (
-    SELECT s.member_id, {sql_pseudonym("member", "s.child_key")} AS pseudonym,
-           {sql_shift_days("s.shift_digest")} AS shift,
+    SELECT s.member_id, 'member' AS kind, s.child_key AS key,
            min(s.joined_on) OVER (PARTITION BY s.child_key) AS ref
     FROM (
-        SELECT fm.id AS member_id, fm.joined_on, {CHILD_KEY} AS child_key,
-               {sql_shift_digest("member", CHILD_KEY)} AS shift_digest
+        SELECT fm.id AS member_id, fm.joined_on, {CHILD_KEY} AS child_key
         FROM {DB["member"]} fm JOIN family f ON f.family_id = fm.family_id
         WHERE fm.client_id IS NULL
     ) s
 ),
 member AS MATERIALIZED (
     SELECT fm.id AS member_id, fm.family_id,
-           coalesce(p.pseudonym, ch.pseudonym) AS pseudonym,
-           coalesce(p.shift, ch.shift) AS shift,
+           coalesce(p.kind, ch.kind) AS kind,
+           coalesce(p.key, ch.key) AS key,
            coalesce(p.ref, ch.ref) AS ref
     FROM {DB["member"]} fm
     JOIN family f ON f.family_id = fm.family_id

@@ -8,11 +8,13 @@ rows there are. Progress is reported through a callback between chunks.
 
 import datetime
 import hashlib
+import pickle
+import tempfile
 from collections.abc import Callable, Hashable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from django.db import connections
 from django.db.backends.base.base import BaseDatabaseWrapper
@@ -51,6 +53,7 @@ class ExportResult:
     variables: dict[str, list[Variable]] = field(default_factory=dict)
     anonymity: dict[str, Any] = field(default_factory=dict)
     merged: dict[str, list[str]] = field(default_factory=dict)  # "table.column" → labels
+    hidden: list[str] = field(default_factory=list)  # "table.column": fewer than k persons
     client_ids: list[int] = field(default_factory=list)  # for the access log, never exported
 
 
@@ -137,13 +140,17 @@ Emit = Callable[[Any, int, datetime.date | None], Sequence[Cell]]
 
 
 def _column(
-    column: Column, categories: Categories | None, relative: bool
+    column: Column, categories: Categories | None, relative: bool, key: ProjectKey
 ) -> tuple[list[Variable], Emit]:
     """The variables one column becomes, and how a raw value becomes their cells."""
     label = str(column.label)
     unit = str(column.unit)
-    if column.kind == "string":
-        return [Variable(column.name, label, "string")], lambda v, s, r: (v,)
+    if (column.relative_only and not relative) or (categories is not None and categories.hidden):
+        return [], lambda v, s, r: ()
+    if column.kind == "family":
+        return [Variable(column.name, label, "string")], lambda v, s, r: (
+            key.pseudonym("family", v),
+        )
     if column.kind == "integer":
         return [Variable(column.name, label, "integer", unit)], lambda v, s, r: (v,)
     if column.kind == "flag":
@@ -322,37 +329,64 @@ class Exporter:
         registry: dict[str, Categories],
     ) -> None:
         population = with_population(self.scope)
+        key = ProjectKey(bytes(self.project.secret))
         variables = [_key_variable(spec.key)]
         emitters: list[Emit] = []
         for column in spec.columns:
             categories = None
             if column.categories:
-                # A fresh copy per column: rare codes are merged per variable.
-                base = registry[column.categories]
-                categories = Categories(numbers=dict(base.numbers), labels=dict(base.labels))
-                counts = dict(_fetch(connection, population + spec.counts_sql(column), params))
-                categories.merge_rare(counts, self.project.k)
-                if categories.merged:
-                    self.result.merged[f"{spec.table}.{column.name}"] = sorted(categories.merged)
-            column_variables, emit = _column(column, categories, self.relative)
+                categories = self._categories(connection, spec, column, params, registry)
+            column_variables, emit = _column(column, categories, self.relative, key)
             variables.extend(column_variables)
             emitters.append(emit)
 
-        def transform(chunk: list[tuple[Any, ...]]) -> list[list[Cell]]:
+        def cells(block: list[tuple[Any, ...]], pseudonym: str, shift: int) -> list[list[Cell]]:
             out = []
-            for row in chunk:
-                pseudonym, shift, ref = row[0], row[1], row[2]
-                cells: list[Cell] = [pseudonym]
+            for row in block:
+                row_cells: list[Cell] = [pseudonym]
                 for emit, value in zip(emitters, row[3:], strict=True):
-                    cells.extend(emit(value, shift, ref))
-                out.append(cells)
+                    row_cells.extend(emit(value, shift, row[2]))
+                out.append(row_cells)
             return out
 
-        chunks = (
-            transform(chunk)
-            for chunk in _stream(connection, population + spec.select_sql(), params)
+        rows = self._ticking(
+            spec.table, _stream(connection, population + spec.select_sql(), params)
         )
-        self._write(spec.table, variables, chunks)
+        with tempfile.TemporaryFile(dir=self.directory) as spool:
+            blocks = _spool_by_pseudonym(rows, key, cells, spool)
+            self._write(spec.table, variables, _in_pseudonym_order(blocks, spool))
+
+    def _ticking(
+        self, stage: str, chunks: Iterator[list[tuple[Any, ...]]]
+    ) -> Iterator[list[tuple[Any, ...]]]:
+        for chunk in chunks:
+            self.progress(stage, None)
+            yield chunk
+
+    def _categories(
+        self,
+        connection: BaseDatabaseWrapper,
+        spec: TableSpec,
+        column: Column,
+        params: dict[str, Any],
+        registry: dict[str, Categories],
+    ) -> Categories:
+        """The column's numbering, with codes used by fewer than k persons merged."""
+        categories = registry[column.categories].copy()
+        population = with_population(self.scope)
+        counts = dict(_fetch(connection, population + spec.counts_sql(column), params))
+
+        def persons_in(keys: list[Hashable]) -> int:
+            union = population + spec.union_count_sql(column)
+            return int(_fetch(connection, union, {**params, "codes": keys})[0][0])
+
+        categories.merge_rare(counts, self.project.k, persons_in)
+        name = f"{spec.table}.{column.name}"
+        if categories.hidden:
+            self.result.hidden.append(name)
+        elif categories.merged:
+            self.result.merged[name] = sorted(categories.merged)
+        return categories
 
     def _write(self, table: str, variables: list[Variable], chunks: Any) -> None:
         title = str(Table(table).label)
@@ -371,6 +405,58 @@ class Exporter:
         self.result.variables[table] = variables
         for writer in writers:
             self.result.files[writer.path.name] = sha256_of(writer.path)
+
+
+Block = tuple[str, int, int]  # (pseudonym, offset in the spool, length)
+
+
+def _spool_by_pseudonym(
+    chunks: Iterator[list[tuple[Any, ...]]],
+    key: ProjectKey,
+    cells: Callable[[list[tuple[Any, ...]], str, int], list[list[Cell]]],
+    spool: IO[bytes],
+) -> list[Block]:
+    """Write each person's rows to the spool; return where, to be read in pseudonym order.
+
+    The database sends one person's rows together; only the list of people, not
+    their rows, is held in memory while they are put in order.
+    """
+    blocks: list[Block] = []
+    current: tuple[str, str] | None = None
+    block: list[tuple[Any, ...]] = []
+
+    def flush() -> None:
+        if current is None:
+            return
+        kind, ident = current
+        pseudonym = key.pseudonym(kind, ident)
+        data = pickle.dumps(cells(block, pseudonym, key.shift_days(kind, ident)))
+        blocks.append((pseudonym, spool.tell(), len(data)))
+        spool.write(data)
+
+    for chunk in chunks:
+        for row in chunk:
+            owner = (row[0], row[1])
+            if owner != current:
+                flush()
+                current, block = owner, []
+            block.append(row)
+    flush()
+    blocks.sort()
+    return blocks
+
+
+def _in_pseudonym_order(blocks: list[Block], spool: IO[bytes]) -> Iterator[list[list[Cell]]]:
+    chunk: list[list[Cell]] = []
+    for _pseudonym, offset, length in blocks:
+        spool.seek(offset)
+        # Our own bytes, written a moment ago to a private temporary file.
+        chunk.extend(pickle.loads(spool.read(length)))  # noqa: S301
+        if len(chunk) >= CHUNK:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 def sha256_of(path: Path) -> str:

@@ -2,8 +2,9 @@
 
 Only the columns listed here ever leave the database: codes, dates, counts and
 flags. No name, national id, contact data, free text or staff member is read.
-Every query joins the population (research.export.population) and is ordered
-by pseudonym, so rows never follow the order in which records were made.
+Every query joins the population (research.export.population) and keeps each
+person's rows together; the runner writes the people in pseudonym order, so rows
+never follow the order in which records were made.
 """
 
 from dataclasses import dataclass
@@ -52,7 +53,8 @@ DB = {
     "code": Code._meta.db_table,
 }
 
-ColumnKind = Literal["string", "category", "codes", "integer", "date", "flag"]
+# "family": a family's id, exported as the family's pseudonym.
+ColumnKind = Literal["family", "category", "codes", "integer", "date", "flag"]
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,8 @@ class Column:
     # For categories and multi-code columns: which numbering (see research.export.runner).
     categories: str = ""
     unit: Promise | str = ""
+    # Only where dates are relative: a calendar year would undo shifted dates.
+    relative_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -80,21 +84,35 @@ class TableSpec:
         return {"person": "p", "member": "m", "family": "f"}[self.key]
 
     def select_sql(self) -> str:
-        """The rows: the key's pseudonym, shift and reference date, then every column."""
+        """The rows: whose they are (kind, key, reference date), then every column;
+        one person's (or family's) rows together, in a fixed order."""
         a = self.alias
         columns = ",\n    ".join(column.sql.format(**DB) for column in self.columns)
         return (
-            f"SELECT {a}.pseudonym, {a}.shift, {a}.ref,\n    {columns}\n"
-            f"{self.source.format(**DB)}\nORDER BY {self.order}"
+            f"SELECT {a}.kind, {a}.key, {a}.ref,\n    {columns}\n"
+            f"{self.source.format(**DB)}\nORDER BY {a}.kind, {a}.key, {self.order}"
         )
 
-    def counts_sql(self, column: Column) -> str:
-        """Distinct pseudonyms per code of one column: the rare-code pre-pass."""
+    def _codes_and_owners(self, column: Column) -> str:
         sql = column.sql.format(**DB)
         code = f"unnest({sql})" if column.kind == "codes" else sql
         return (
-            f"SELECT x.code, count(DISTINCT x.who) FROM (SELECT {code} AS code, "
-            f"{self.alias}.pseudonym AS who {self.source.format(**DB)}) x GROUP BY x.code"
+            f"SELECT {code} AS code, {self.alias}.kind || ':' || {self.alias}.key AS who "
+            f"{self.source.format(**DB)}"
+        )
+
+    def counts_sql(self, column: Column) -> str:
+        """Distinct persons (or families) per code of one column: the rare-code pre-pass."""
+        return (
+            f"SELECT x.code, count(DISTINCT x.who) FROM ({self._codes_and_owners(column)}) x "
+            "GROUP BY x.code"
+        )
+
+    def union_count_sql(self, column: Column) -> str:
+        """Distinct persons (or families) with any of the codes in %(codes)s."""
+        return (
+            f"SELECT count(DISTINCT x.who) FROM ({self._codes_and_owners(column)}) x "
+            "WHERE x.code = ANY(%(codes)s)"
         )
 
 
@@ -110,6 +128,16 @@ def overlaps(start: str, end: str) -> str:
 
 
 PERSON = "JOIN person p ON p.client_id = t.client_id"
+
+
+def _months(later: str, earlier: str) -> str:
+    """Whole months from one date to a later one."""
+    return (
+        f"(extract(year from age({later}, {earlier})) * 12 "
+        f"+ extract(month from age({later}, {earlier})))::int"
+    )
+
+
 NEXT_MONTH = "p.next_month"
 
 SPECS: dict[str, TableSpec] = {
@@ -119,7 +147,7 @@ SPECS: dict[str, TableSpec] = {
             Table.EPISODES,
             "person",
             f"FROM {{episode}} t {PERSON} WHERE {overlaps('t.opened_on', 't.closed_on')}",
-            "p.pseudonym, t.opened_on, t.id",
+            "t.opened_on, t.id",
             (
                 Column("opened", _("Episode opened"), "date", "t.opened_on"),
                 Column("closed", _("Episode closed"), "date", "t.closed_on"),
@@ -143,7 +171,7 @@ SPECS: dict[str, TableSpec] = {
             Table.BENEFITS,
             "person",
             f"FROM {{benefit}} t {PERSON} WHERE {overlaps('t.start', 't.end')}",
-            "p.pseudonym, t.start, t.id",
+            "t.start, t.id",
             (
                 Column("kind", _("Benefit"), "category", "t.kind_id", "code:benefit_kind"),
                 Column("start", _("Benefit from"), "date", "t.start"),
@@ -156,7 +184,7 @@ SPECS: dict[str, TableSpec] = {
             "FROM {assessment_item} t JOIN {assessment} a ON a.id = t.assessment_id "
             "JOIN person p ON p.client_id = a.client_id "
             "WHERE a.assessed_on BETWEEN %(period_start)s AND %(until)s",
-            "p.pseudonym, a.assessed_on, a.id, t.life_area_id",
+            "a.assessed_on, a.id, t.life_area_id",
             (
                 Column("assessed", _("Date of the assessment"), "date", "a.assessed_on"),
                 Column("life_area", _("Life area"), "category", "t.life_area_id", "code:life_area"),
@@ -174,7 +202,7 @@ SPECS: dict[str, TableSpec] = {
             Table.CONTACTS,
             "person",
             f"FROM {{contact}} t {PERSON} WHERE t.date BETWEEN %(period_start)s AND %(until)s",
-            "p.pseudonym, t.date, t.id",
+            "t.date, t.id",
             (
                 Column("date", _("Date of the contact"), "date", "t.date"),
                 Column("channel", _("Channel"), "category", "t.channel_id", "code:contact_channel"),
@@ -215,7 +243,7 @@ SPECS: dict[str, TableSpec] = {
             Table.INTERVENTIONS,
             "person",
             f"FROM {{intervention}} t {PERSON} WHERE {overlaps('t.start', 't.end')}",
-            "p.pseudonym, t.start, t.id",
+            "t.start, t.id",
             (
                 Column(
                     "type", _("Intervention"), "category", "t.type_id", "code:intervention_type"
@@ -236,7 +264,7 @@ SPECS: dict[str, TableSpec] = {
             Table.PROGRAMMES,
             "person",
             f"FROM {{enrolment}} t {PERSON} WHERE {overlaps('t.enrolled_on', 't.left_on')}",
-            "p.pseudonym, t.enrolled_on, t.id",
+            "t.enrolled_on, t.id",
             (
                 Column("programme", _("Programme"), "category", "t.programme_id", "programme"),
                 Column("enrolled", _("Enrolled"), "date", "t.enrolled_on"),
@@ -264,9 +292,9 @@ SPECS: dict[str, TableSpec] = {
             "FROM {member} t JOIN member m ON m.member_id = t.id "
             "JOIN family f ON f.family_id = t.family_id "
             f"WHERE {overlaps('t.joined_on', 't.left_on')}",
-            "m.pseudonym, t.joined_on, t.id",
+            "t.joined_on, t.id",
             (
-                Column("family", _("Family (pseudonym)"), "string", "f.pseudonym"),
+                Column("family", _("Family (pseudonym)"), "family", "t.family_id"),
                 Column("role", _("Role in the family"), "category", "t.role", "member_role"),
                 Column("joined", _("Member from"), "date", "t.joined_on"),
                 Column("left", _("Member until"), "date", "t.left_on"),
@@ -281,7 +309,7 @@ SPECS: dict[str, TableSpec] = {
             "FROM {goal} t JOIN {plan} pl ON pl.id = t.plan_id "
             "JOIN family f ON f.family_id = pl.family_id "
             f"WHERE {overlaps('t.created_on', 't.closed_on')}",
-            "f.pseudonym, t.created_on, t.id",
+            "t.created_on, t.id",
             (
                 Column("life_area", _("Life area"), "category", "t.life_area_id", "code:life_area"),
                 Column("status", _("Goal status"), "category", "t.status", "goal_status"),
@@ -302,7 +330,7 @@ SPECS: dict[str, TableSpec] = {
             "FROM {rating} t JOIN {review} r ON r.id = t.review_id "
             "JOIN family f ON f.family_id = r.family_id "
             "WHERE r.reviewed_on BETWEEN %(period_start)s AND %(until)s",
-            "f.pseudonym, r.reviewed_on, r.id, t.life_area_id",
+            "r.reviewed_on, r.id, t.life_area_id",
             (
                 Column("reviewed", _("Date of the review"), "date", "r.reviewed_on"),
                 Column("life_area", _("Life area"), "category", "t.life_area_id", "code:life_area"),
@@ -320,7 +348,7 @@ SPECS: dict[str, TableSpec] = {
             "member",
             "FROM {school} t JOIN member m ON m.member_id = t.member_id "
             "WHERE t.valid_from <= %(until)s",
-            "m.pseudonym, t.valid_from, t.id",
+            "t.valid_from, t.id",
             (
                 Column("valid_from", _("School situation from"), "date", "t.valid_from"),
                 Column("level", _("School level"), "category", "t.level", "school_level"),
@@ -339,22 +367,38 @@ SPECS: dict[str, TableSpec] = {
             "person",
             "FROM {sample_member} t JOIN {sample} s ON s.id = t.sample_id "
             f"{PERSON} WHERE s.project_id = %(project)s",
-            "p.pseudonym, s.number",
+            "s.number",
             (Column("sample", _("Drawn in sample"), "category", "s.id", "sample"),),
         ),
         TableSpec(
             Table.PANEL,
             "person",
-            # One row per person and calendar month, from the first episode (or the
-            # period's start) to the period's end.
-            "FROM (SELECT s.*, (s.month + interval '1 month')::date AS next_month FROM ("
-            "SELECT p.client_id, p.pseudonym, p.shift, p.ref, generate_series("
-            "date_trunc('month', greatest(p.ref, %(period_start)s::date)), "
-            "date_trunc('month', %(until)s::date), interval '1 month')::date AS month "
-            "FROM person p) s) p",
-            "p.pseudonym, p.month",
+            # One row per person and month, counted from the day of the first case episode
+            # (month 0), not by calendar month: calendar months would give away the shift of
+            # shifted dates, or the first episode's date where dates are relative.
+            "FROM (SELECT s.*, (s.ref + s.k * interval '1 month')::date AS month, "
+            "(s.ref + (s.k + 1) * interval '1 month')::date AS next_month FROM ("
+            "SELECT p.client_id, p.kind, p.key, p.ref, generate_series("
+            "CASE WHEN %(period_start)s::date > p.ref "
+            f"THEN {_months('%(period_start)s::date', 'p.ref')} ELSE 0 END, "
+            f"{_months('%(until)s::date', 'p.ref')}) AS k "
+            "FROM person p WHERE p.ref <= %(until)s) s) p",
+            "p.k",
             (
-                Column("month", _("First day of the month"), "date", "p.month"),
+                Column(
+                    "month",
+                    _("Months since the first case episode (0 = the first month)"),
+                    "integer",
+                    "p.k",
+                    unit=_("months"),
+                ),
+                Column(
+                    "year",
+                    _("Calendar year the month starts in"),
+                    "integer",
+                    "extract(year from p.month)::int",
+                    relative_only=True,
+                ),
                 Column(
                     "social_assistance",
                     _("Received social assistance in the month"),

@@ -1,6 +1,6 @@
 """Variables of the exported files, and how categories are numbered and rare codes merged."""
 
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -43,6 +43,9 @@ class Categories:
     numbers: dict[Hashable, int]
     labels: dict[int, str]
     merged: list[str] = field(default_factory=list)
+    merged_keys: list[Hashable] = field(default_factory=list)
+    # Even every code merged was used by fewer than k persons: no value is exported.
+    hidden: bool = False
 
     @classmethod
     def of(cls, entries: Iterable[tuple[Hashable, object]]) -> "Categories":
@@ -53,18 +56,47 @@ class Categories:
             labels[number] = str(label)
         return cls(numbers=numbers, labels=labels)
 
-    def merge_rare(self, persons_per_key: Mapping[Hashable, int], k: int) -> None:
-        """Codes used by fewer than k persons become OTHER; unused codes keep their number."""
-        for key, persons in persons_per_key.items():
-            if key is None or key not in self.numbers or persons >= k:
-                continue
-            number = self.numbers.pop(key)
-            self.merged.append(self.labels.pop(number))
-        if self.merged:
-            self.labels[OTHER] = _("Other (codes used by fewer than k persons)")
+    def copy(self) -> "Categories":
+        return Categories(numbers=dict(self.numbers), labels=dict(self.labels))
+
+    def _merge(self, key: Hashable) -> None:
+        self.merged.append(self.labels.pop(self.numbers.pop(key)))
+        self.merged_keys.append(key)
+        self.labels[OTHER] = _("Other (codes used by fewer than k persons)")
+
+    def merge_rare(
+        self,
+        persons_per_key: Mapping[Hashable, int],
+        k: int,
+        persons_in: Callable[[list[Hashable]], int],
+    ) -> None:
+        """Codes used by fewer than k persons become OTHER (unused codes keep their number).
+
+        "Other" must not single anyone out either: while fewer than k persons have
+        any merged code, the next rarest code joins it; if even all codes together
+        reach fewer than k persons, the variable is hidden.
+        """
+        used = {
+            key: count
+            for key, count in persons_per_key.items()
+            if key is not None and key in self.numbers
+        }
+        for key in sorted((key for key, count in used.items() if count < k), key=self.numbers.get):
+            self._merge(key)
+        if not self.merged_keys:
+            return
+        remaining = sorted(
+            (key for key in used if key in self.numbers),
+            key=lambda key: (used[key], self.numbers[key]),
+        )
+        while persons_in(self.merged_keys) < k:
+            if not remaining:
+                self.hidden = True
+                return
+            self._merge(remaining.pop(0))
 
     def value(self, key: Hashable) -> int | None:
-        if key is None:
+        if key is None or self.hidden:
             return None
         return self.numbers.get(key, OTHER)
 
