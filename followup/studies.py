@@ -45,9 +45,11 @@ def arm_for_draw(arms: list[StudyArm], draw: int) -> StudyArm:
 @transaction.atomic
 def allocation_draw(*, enrolment: Enrolment, by: User) -> Allocation:
     """Draw the arm of a new enrolment in a randomised study, and chain it to the last one."""
-    # Locking the programme serialises allocations of one study, so that the
-    # chain and the sequence numbers have no gaps or forks.
-    programme = Programme.objects.select_for_update().get(pk=enrolment.programme_id)
+    # Locking the programme serialises allocations of one study, so that the chain
+    # and the sequence numbers have no gaps or forks. FOR NO KEY UPDATE, because the
+    # enrolment just inserted holds a KEY SHARE lock on the same row: a plain FOR
+    # UPDATE would deadlock two enrolments made at the same moment.
+    programme = Programme.objects.select_for_update(no_key=True).get(pk=enrolment.programme_id)
     arms = list(programme.arms.all())
     if not arms:
         raise AllocationError(f"Study {programme.pk} has no arms to draw from.")

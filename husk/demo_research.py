@@ -125,6 +125,7 @@ def seed_research(
     services.sample_draw(
         project=project,
         by=actor,
+        offices=list(offices.values()),
         criteria={
             "start": project.period_start.isoformat(),
             "end": today.isoformat(),

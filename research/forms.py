@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from clients.forms import DateInput
 from codelists.models import Code, CodeList
 from followup.models import Programme
+from organisation.models import Office
 from research.models import Format, ResearchProject, Table
 
 
@@ -95,16 +96,16 @@ class SampleForm(forms.Form):
         ),
     )
 
-    def __init__(self, *args: Any, project: ResearchProject, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, project: ResearchProject, offices: list[Office], **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         benefit = self.fields["benefit"]
         programme = self.fields["programme"]
         assert isinstance(benefit, forms.ModelChoiceField)
         assert isinstance(programme, forms.ModelChoiceField)
         benefit.queryset = Code.objects.offered(CodeList.BENEFIT_KIND)
-        programme.queryset = Programme.objects.filter(office__in=project.offices.all()).order_by(
-            "name"
-        )
+        programme.queryset = Programme.objects.filter(office__in=offices).order_by("name")
         self.initial.setdefault("start", project.period_start)
         self.initial.setdefault("end", min(project.period_end, timezone.localdate()))
 

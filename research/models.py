@@ -143,6 +143,10 @@ class ResearchProject(models.Model):
     def scope_digest(self) -> str:
         """What an approval approves: a change to any of it needs a new approval."""
         scope = {
+            "title": self.title,
+            "institution": self.institution,
+            "responsible_researcher": self.responsible_researcher,
+            "references": [self.rek_reference, self.sikt_reference],
             "legal_basis": self.legal_basis,
             "offices": sorted(office.pk for office in self.offices.all()),
             "period": [self.period_start.isoformat(), self.period_end.isoformat()],
@@ -288,6 +292,18 @@ class Sample(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.project_id} #{self.number}"
+
+    def shown(self, count: int) -> str:
+        """A count as people may see it: fewer than k (but some) is shown as "<k"."""
+        return f"<{self.project.k}" if 0 < count < self.project.k else str(count)
+
+    @property
+    def eligible_shown(self) -> str:
+        return self.shown(self.eligible)
+
+    @property
+    def drawn_shown(self) -> str:
+        return self.shown(self.drawn)
 
 
 class SampleMember(AppendOnlyModel):

@@ -106,9 +106,8 @@ def sample_eligible(*, project: ResearchProject, criteria: dict[str, Any]) -> "l
     """Ids of the clients a sample may draw from, in id order (so a seed repeats the draw)."""
     start = datetime.date.fromisoformat(criteria["start"])
     end = datetime.date.fromisoformat(criteria["end"])
-    offices = criteria.get("offices") or list(project.offices.values_list("pk", flat=True))
     clients = Client.objects.filter(
-        office__in=project.offices.filter(pk__in=offices), status=Client.Status.ACTIVE
+        office__in=project.offices.filter(pk__in=criteria["offices"]), status=Client.Status.ACTIVE
     ).filter(
         pk__in=CaseEpisode.objects.filter(opened_on__lte=end)
         .filter(Q(closed_on__isnull=True) | Q(closed_on__gte=start))
@@ -141,12 +140,21 @@ def sample_draw(
     *,
     project: ResearchProject,
     by: User,
+    offices: list[Office],
     criteria: dict[str, Any],
     size: int,
     programme: Programme | None = None,
     seed: int | None = None,
 ) -> Sample:
-    """Draw a random sample; the seed and criteria are recorded, so the draw can be repeated."""
+    """Draw a random sample of the clients of some of the project's offices.
+
+    The offices, criteria and seed are recorded, so the draw can be repeated. Only
+    an approved project that has not expired draws samples.
+    """
+    check_may_export(project=project)
+    # One draw at a time per project, so that sample numbers are not taken twice.
+    ResearchProject.objects.select_for_update().filter(pk=project.pk).get()
+    criteria = {**criteria, "offices": sorted(office.pk for office in offices)}
     eligible = sample_eligible(project=project, criteria=criteria)
     seed = secrets.randbits(62) if seed is None else seed
     chosen = sorted(random.Random(seed).sample(eligible, min(size, len(eligible))))  # noqa: S311 - reproducible by design
@@ -162,8 +170,9 @@ def sample_draw(
         drawn=len(chosen),
         drawn_by=by,
     )
-    for client_id in chosen:
-        SampleMember.objects.create(sample=sample, client_id=client_id)
+    SampleMember.objects.bulk_create(
+        SampleMember(sample=sample, client_id=client_id) for client_id in chosen
+    )
     return sample
 
 
@@ -231,6 +240,15 @@ def _update(export: Export, **fields: Any) -> None:
     export.save(update_fields=list(fields))
 
 
+def _check_still_allowed(export: Export, project: ResearchProject) -> None:
+    """What was allowed at the request must still be allowed when the worker runs it."""
+    check_may_export(project=project)
+    if not project.members.filter(pk=export.requested_by_id).exists():
+        raise ExportRefused(_("Only the project's members can request exports."))
+    if set(export.tables) - set(project.tables):
+        raise ExportRefused(_("Choose tables the project is allowed to receive."))
+
+
 def export_perform(*, export: Export) -> None:
     """Run a requested export (on a worker) and store its archive for download."""
     project = ResearchProject.objects.get(pk=export.project_id)
@@ -247,8 +265,9 @@ def export_perform(*, export: Export) -> None:
         last[0] = now
         _update(export, stage=stage, **({"progress": percent} if percent is not None else {}))
 
+    stored = ""
     try:
-        check_may_export(project=project)
+        _check_still_allowed(export, project)
         with tempfile.TemporaryDirectory(prefix="husk-export-") as work:
             result = Exporter(
                 project=project,
@@ -264,8 +283,11 @@ def export_perform(*, export: Export) -> None:
             with archive.open("rb") as file:
                 stored = storages["exports"].save(name, File(file))
             digest = sha256_of(archive)
+        _deliver(export, result, stored, digest)
     except Exception as error:
         logger.exception("Research export %s failed", export.pk)
+        if stored:
+            storages["exports"].delete(stored)  # never an archive without its log
         message = (
             error.messages[0]
             if isinstance(error, ValidationError)
@@ -286,8 +308,6 @@ def export_perform(*, export: Export) -> None:
             user=export.requested_by,
             detail={"error": type(error).__name__},
         )
-        return
-    _deliver(export, result, stored, digest)
 
 
 @transaction.atomic
@@ -299,6 +319,7 @@ def _deliver(export: Export, result: ExportResult, stored: str, digest: str) -> 
         "files": result.files,
         "anonymity": result.anonymity,
         "merged": result.merged,
+        "hidden": result.hidden,
         "as_of": result.as_of.isoformat(),
     }
     _update(
@@ -319,15 +340,19 @@ def _deliver(export: Export, result: ExportResult, stored: str, digest: str) -> 
         user=export.requested_by,
         detail={"archive_sha256": digest, "files": result.files},
     )
-    # Whose data went into the export: a client's "who has seen my case" report shows it.
-    AccessLog.objects.create(
-        user=export.requested_by,
-        roles=",".join(sorted(export.requested_by.roles)),
+    export_access_log(user=export.requested_by, client_ids=result.client_ids, export=export)
+
+
+def export_access_log(*, user: User, client_ids: list[int], export: Export | None) -> AccessLog:
+    """Whose data went into an export: a client's "who has seen my case" report shows it."""
+    return AccessLog.objects.create(
+        user=user,
+        roles=",".join(sorted(user.roles)),
         action=AccessLog.Action.EXPORT,
         view_name="research:export",
-        subject_type=ContentType.objects.get_for_model(Export),
-        subject_id=export.pk,
-        client_ids=result.client_ids,
+        subject_type=ContentType.objects.get_for_model(Export) if export else None,
+        subject_id=export.pk if export else None,
+        client_ids=client_ids,
         allowed=True,
     )
 

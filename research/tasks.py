@@ -1,6 +1,7 @@
 """Background tasks of research, run by `manage.py db_worker` on any number of machines."""
 
 from django.tasks import task
+from django.utils import timezone
 
 from audit.history import acting_as, system_actor
 from research import services
@@ -10,8 +11,15 @@ from research.models import Export
 @task()
 def run_export(export_id: int) -> None:
     """Build one requested export; progress and the result are written to its Export row."""
-    export = Export.objects.select_related("requested_by").get(pk=export_id)
-    if export.status != Export.Status.QUEUED:
-        return  # already run (a task delivered twice does nothing the second time)
+    # Claimed in one statement: a task delivered twice runs once.
+    claimed = Export.objects.filter(pk=export_id, status=Export.Status.QUEUED).update(
+        status=Export.Status.RUNNING, started_at=timezone.now()
+    )
+    if not claimed:
+        return
     with acting_as(system_actor("research_export")):
-        services.export_perform(export=export)
+        # Archives whose time is up go first: workers are what runs regularly.
+        services.exports_expire_due()
+        services.export_perform(
+            export=Export.objects.select_related("requested_by").get(pk=export_id)
+        )

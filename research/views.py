@@ -75,7 +75,7 @@ def _project_page(
             "state": project.approval_state(),
             "form": form,
             "exports": project.exports.select_related("requested_by")[:RECENT_EXPORTS],
-            "samples": project.samples.select_related("programme"),
+            "samples": project.samples.select_related("programme", "project"),
             "today": timezone.localdate(),
         },
     )
@@ -161,7 +161,7 @@ def approvals(request: AuthenticatedHttpRequest) -> HttpResponse:
             "state": project.approval_state(),
             "mine": services.offices_to_approve(project=project, user=request.user),
         }
-        for project in _projects_to_approve(request).prefetch_related("samples")
+        for project in _projects_to_approve(request)
     ]
     return render(
         request, "research/approvals.html", {"projects": projects, "today": timezone.localdate()}
@@ -183,30 +183,37 @@ def project_approve(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @policy(AGGREGATES, methods=("GET", "POST"))
 def sample_new(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     project = get_object_or_404(_projects_to_approve(request), pk=pk)
-    form = SampleForm(request.POST or None, project=project)
+    # A manager draws among the clients of the offices they manage; an administrator, all.
+    offices = services.offices_to_approve(project=project, user=request.user)
+    form = SampleForm(request.POST or None, project=project, offices=offices)
     if request.method == "POST" and form.is_valid():
-        sample = services.sample_draw(
-            project=project,
-            by=request.user,
-            criteria=form.criteria(),
-            size=form.cleaned_data["size"],
-            programme=form.cleaned_data.get("programme"),
-            seed=form.cleaned_data.get("seed"),
-        )
-        messages.success(
-            request,
-            _(
-                "Sample %(number)s: %(drawn)s of %(eligible)s eligible clients drawn "
-                "(seed %(seed)s)."
+        try:
+            sample = services.sample_draw(
+                project=project,
+                by=request.user,
+                offices=offices,
+                criteria=form.criteria(),
+                size=form.cleaned_data["size"],
+                programme=form.cleaned_data.get("programme"),
+                seed=form.cleaned_data.get("seed"),
             )
-            % {
-                "number": sample.number,
-                "drawn": sample.drawn,
-                "eligible": sample.eligible,
-                "seed": sample.seed,
-            },
-        )
-        return redirect("research:approvals")
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request,
+                _(
+                    "Sample %(number)s: %(drawn)s of %(eligible)s eligible clients drawn "
+                    "(seed %(seed)s)."
+                )
+                % {
+                    "number": sample.number,
+                    "drawn": sample.shown(sample.drawn),
+                    "eligible": sample.shown(sample.eligible),
+                    "seed": sample.seed,
+                },
+            )
+            return redirect("research:approvals")
     return render(request, "research/sample_form.html", {"project": project, "form": form})
 
 
@@ -223,7 +230,9 @@ def client_consents(request: AuthenticatedHttpRequest, client_pk: int) -> HttpRe
         offices=client.office_id,
         legal_basis=ResearchProject.LegalBasis.CONSENT,
         expires_on__gte=timezone.localdate(),
-    ).exclude(consents__client=client, consents__withdrawn_on__isnull=True)
+    ).exclude(
+        pk__in=Consent.objects.filter(client=client, withdrawn_on__isnull=True).values("project")
+    )
     form = ConsentForm(request.POST or None, projects=open_projects)
     if request.method == "POST" and form.is_valid():
         try:

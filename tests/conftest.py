@@ -5,6 +5,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -100,8 +101,21 @@ def database_url_of_tests() -> str:
     return urlunsplit(parts._replace(path="/" + str(connection.settings_dict["NAME"])))
 
 
+@pytest.fixture(autouse=True)
+def exports_directory(settings: Any, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Export archives of a test go to a directory of its own, not to ./var/exports."""
+    location = tmp_path_factory.mktemp("exports")
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "exports": {**settings.STORAGES["exports"], "OPTIONS": {"location": str(location)}},
+    }
+    return location
+
+
 @pytest.fixture
-def task_worker(transactional_db: None) -> Iterator[subprocess.Popen[bytes]]:
+def task_worker(
+    transactional_db: None, exports_directory: Path
+) -> Iterator[subprocess.Popen[bytes]]:
     """A real `manage.py db_worker` process on the test database, as in production."""
     worker = subprocess.Popen(  # noqa: S603 - our own manage.py, fixed arguments
         [
@@ -113,7 +127,11 @@ def task_worker(transactional_db: None) -> Iterator[subprocess.Popen[bytes]]:
             "--interval",
             "0.2",
         ],
-        env={**os.environ, "DATABASE_URL": database_url_of_tests()},
+        env={
+            **os.environ,
+            "DATABASE_URL": database_url_of_tests(),
+            "RESEARCH_EXPORT_DIR": str(exports_directory),
+        },
     )
     yield worker
     worker.terminate()

@@ -97,6 +97,17 @@ def test_parts_do_not_change_the_data(
     assert whole.read_bytes() == parted.read_bytes()
 
 
+@pytest.mark.parametrize("fmt", ["sav", "dta"])
+def test_a_part_without_any_date_joins_with_parts_that_have_dates(
+    small_parts: None, fmt: str, tmp_path: Path
+) -> None:
+    data = rows(30)
+    for row in data[:7]:  # the whole first part has no date
+        row[1] = None
+    _header, back = read_table(write(fmt, tmp_path, data))
+    assert [normalised(r[1]) for r in back] == [r[1] for r in data]
+
+
 @pytest.mark.parametrize("fmt", ["csv", "xlsx", "sav", "dta", "parquet"])
 def test_every_format_reads_back_what_was_written(fmt: str, tmp_path: Path) -> None:
     data = rows(50)

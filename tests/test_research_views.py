@@ -322,6 +322,7 @@ def test_caseworkers_see_their_own_sampled_clients_only(
     services.sample_draw(
         project=project,
         by=caseworker_heimdal,
+        offices=[heimdal],
         criteria={"start": project.period_start.isoformat(), "end": TODAY.isoformat()},
         size=3,
         seed=1,
@@ -336,6 +337,42 @@ def test_caseworkers_see_their_own_sampled_clients_only(
     client.force_login(caseworker_sagene)
     page = client.get(reverse("research:sampled_clients")).text
     assert not any(c.last_name in page for c in population.clients)
+
+
+def test_a_manager_draws_among_their_own_offices_clients_only(
+    client: HttpClient,
+    manager_sagene: User,
+    manager_heimdal: User,
+    heimdal: Office,
+    sagene: Office,
+    researcher: User,
+    caseworker_heimdal: User,
+    caseworker_sagene: User,
+) -> None:
+    project = make_project(
+        [heimdal, sagene], members=[researcher], approvers=[manager_heimdal, manager_sagene]
+    )
+    make_population(heimdal, caseworker_heimdal, size=8)
+    make_population(sagene, caseworker_sagene, size=3, first=100)
+    client.force_login(manager_sagene)
+    form = {"size": 10, "start": project.period_start.isoformat(), "end": TODAY.isoformat()}
+    response = client.post(reverse("research:sample_new", args=[project.pk]), form, follow=True)
+    sample = Sample.objects.get()
+    assert sample.criteria["offices"] == [sagene.pk]
+    assert {m.client.office_id for m in sample.members.select_related("client")} == {sagene.pk}
+    # Three clients: a count below k is not shown as a number.
+    assert "&lt;5 av &lt;5 aktuelle brukere" in response.text
+
+
+def test_an_unapproved_project_draws_no_sample(
+    client: HttpClient, manager_heimdal: User, heimdal: Office, sagene: Office, researcher: User
+) -> None:
+    project = make_project([heimdal, sagene], members=[researcher], approvers=[], code_name="u")
+    client.force_login(manager_heimdal)
+    form = {"size": 3, "start": project.period_start.isoformat(), "end": TODAY.isoformat()}
+    response = client.post(reverse("research:sample_new", args=[project.pk]), form)
+    assert "ikke godkjent for alle kontorene" in response.text
+    assert not Sample.objects.exists()
 
 
 # Caseworkers: consent ----------------------------------------------------------
@@ -419,3 +456,21 @@ def test_another_office_gets_404_on_consents(
     assert response.status_code == 404
     consent.refresh_from_db()
     assert consent.withdrawn_on is None
+
+
+def test_expired_archives_are_deleted_by_the_command(
+    researcher: User, project: ResearchProject
+) -> None:
+    from django.core.management import call_command
+
+    gone = finished_export(project, researcher, hours_left=-1)
+    archive = gone.archive
+    kept = finished_export(project, researcher)
+    call_command("research_expire_exports", stdout=io.StringIO())
+    gone.refresh_from_db()
+    kept.refresh_from_db()
+    assert (gone.status, gone.archive) == ("expired", "")
+    assert not storages["exports"].exists(archive)
+    assert kept.status == "done"
+    assert storages["exports"].exists(kept.archive)
+    assert ExportEvent.objects.get(kind="expired").export == gone

@@ -96,3 +96,16 @@ def test_a_worker_refuses_an_export_whose_project_lost_its_approval(
     assert export.status == Export.Status.FAILED
     assert "ikke godkjent" in export.error
     assert not export.archive
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_command_line_export_is_logged_with_whose_data_it_holds(
+    project: ResearchProject, tmp_path: Path
+) -> None:
+    from audit.models import AccessLog
+
+    call_command("research_export", project.code, "--format", "csv", "--out", str(tmp_path))
+    log = AccessLog.objects.get(action="export")
+    assert log.user.username == "system:research_export"
+    assert log.client_ids
+    assert ExportEvent.objects.get(kind="completed").detail["command"] == "research_export"

@@ -148,7 +148,7 @@ def test_the_arm_shows_up_in_the_export(
     manager_heimdal: User,
     tmp_path: Path,
 ) -> None:
-    population = make_population(heimdal, caseworker_heimdal, size=12)
+    population = make_population(heimdal, caseworker_heimdal, size=30)
     with acting_as(caseworker_heimdal):
         for person in population.clients:
             enrolment = Enrolment.objects.create(

@@ -106,7 +106,7 @@ def quasi_identifiers(
         )
 
     def arrival_level(width: int) -> Level:
-        years = range(1900, age_on_date.year + 1, width)
+        years = range(1900, max(age_on_date.year, datetime.date.today().year) + 1, width)
         return Level(
             _("%(width)s-year bands") % {"width": width},
             [("none", _("Did not immigrate (or year unknown)"))]
@@ -126,6 +126,7 @@ def quasi_identifiers(
         ("oceania", _("Oceania")),
         ("unknown", _("Unknown")),
     ]
+    known_regions = {key for key, _label in region_labels}
     identifiers = [
         QuasiIdentifier(
             "gender",
@@ -147,7 +148,12 @@ def quasi_identifiers(
             "birth_region",
             _("Country of birth, region"),
             [
-                Level(_("regions"), region_labels, lambda p: p.region),
+                Level(
+                    _("regions"),
+                    region_labels,
+                    # A region added to the code list later counts as unknown here.
+                    lambda p: p.region if p.region in known_regions else "unknown",
+                ),
                 Level(
                     _("country groups 1 and 2 (Statistics Norway)"),
                     [
@@ -156,7 +162,9 @@ def quasi_identifiers(
                         ("group2", _("Other countries")),
                         ("unknown", _("Unknown")),
                     ],
-                    lambda p: REGION_GROUP.get(p.region, p.region),
+                    lambda p: (
+                        "norway" if p.region == "norway" else REGION_GROUP.get(p.region, "unknown")
+                    ),
                 ),
                 Level(
                     _("Norway or abroad"),

@@ -8,10 +8,11 @@ dictionary with the row count set to the total, followed by every part's rows.
 Each join checks that the parts' dictionaries really are the same.
 """
 
+import datetime
 import math
 import struct
 from array import array
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -29,24 +30,33 @@ class JoinError(RuntimeError):
 
 
 class _Columns:
-    """Rows of one part, column by column; numbers as float arrays (NaN for missing)."""
+    """Rows of one part, column by column; numbers as float arrays (NaN for missing).
 
-    def __init__(self, variables: Sequence[Variable]) -> None:
+    Dates are numbers too, as the format counts them, so that a date column has
+    the same type in every part even where a part holds no date at all.
+    """
+
+    def __init__(
+        self, variables: Sequence[Variable], date_number: Callable[[datetime.date], float]
+    ) -> None:
         self.variables = list(variables)
+        self.date_number = date_number
         self.clear()
 
     def clear(self) -> None:
         self.rows = 0
-        self.columns: list[Any] = [
-            [] if v.kind in {"string", "date"} else array("d") for v in self.variables
-        ]
+        self.columns: list[Any] = [[] if v.kind == "string" else array("d") for v in self.variables]
 
     def add(self, row: Row) -> None:
         for column, cell in zip(self.columns, row, strict=True):
-            if isinstance(column, array):
-                column.append(math.nan if cell is None else float(cell))
-            else:
+            if not isinstance(column, array):
                 column.append(cell)
+            elif cell is None:
+                column.append(math.nan)
+            elif isinstance(cell, datetime.date):
+                column.append(self.date_number(cell))
+            else:
+                column.append(float(cell))
         self.rows += 1
 
     def frame(self) -> Any:
@@ -79,12 +89,31 @@ def _labels(
 class _PartedWriter:
     """Collect rows in parts, write each part with pyreadstat, join them on close."""
 
+    # The display formats of dates, and of whole numbers (empty: the library's own).
+    DATE_FORMAT = ""
+    WHOLE_NUMBER_FORMAT = ""
+
     def __init__(self, path: Path, variables: Sequence[Variable], title: str) -> None:
         self.path = path
         self.title = title
         self.variables = list(variables)
-        self._part = _Columns(variables)
+        self._part = _Columns(variables, self.date_number)
         self._parts: list[Path] = []
+
+    @staticmethod
+    def date_number(date: datetime.date) -> float:
+        raise NotImplementedError
+
+    @property
+    def formats(self) -> dict[str, str]:
+        formats = {v.name: self.DATE_FORMAT for v in self.variables if v.kind == "date"}
+        if self.WHOLE_NUMBER_FORMAT:
+            formats |= {
+                v.name: self.WHOLE_NUMBER_FORMAT
+                for v in self.variables
+                if v.kind in {"integer", "category", "flag"}
+            }
+        return formats
 
     def write(self, rows: Sequence[Row]) -> None:
         for row in rows:
@@ -118,6 +147,14 @@ class _PartedWriter:
 class SpssWriter(_PartedWriter):
     """Uncompressed .sav: a header, the dictionary, then fixed-width cases to the end."""
 
+    DATE_FORMAT = "DATE11"
+    WHOLE_NUMBER_FORMAT = "F8.0"
+
+    @staticmethod
+    def date_number(date: datetime.date) -> float:
+        """SPSS counts seconds since the start of the Gregorian calendar."""
+        return float((date - datetime.date(1582, 10, 14)).days * 86_400)
+
     def _write_part(self, frame: Any, part: Path) -> None:
         import pyreadstat
 
@@ -132,6 +169,7 @@ class SpssWriter(_PartedWriter):
                 v.name: "nominal" if v.kind in {"category", "flag", "string"} else "scale"
                 for v in self.variables
             },
+            variable_format=self.formats,
         )
 
     def _fixed_time(self, data: bytes) -> bytes:
@@ -176,6 +214,13 @@ class SpssWriter(_PartedWriter):
 class StataWriter(_PartedWriter):
     """Stata 14 (.dta format 118): tagged sections found through the file's <map>."""
 
+    DATE_FORMAT = "%td"
+
+    @staticmethod
+    def date_number(date: datetime.date) -> float:
+        """Stata counts days since 1 January 1960."""
+        return float((date - datetime.date(1960, 1, 1)).days)
+
     def _write_part(self, frame: Any, part: Path) -> None:
         import pyreadstat
 
@@ -186,6 +231,7 @@ class StataWriter(_PartedWriter):
             file_label=self.title[:80],
             column_labels=column_labels,
             variable_value_labels=value_labels,
+            variable_format=self.formats,
             version=14,
         )
 

@@ -81,7 +81,8 @@ class Categories:
             for key, count in persons_per_key.items()
             if key is not None and key in self.numbers
         }
-        for key in sorted((key for key, count in used.items() if count < k), key=self.numbers.get):
+        rare = [key for key, count in used.items() if count < k]
+        for key in sorted(rare, key=lambda key: self.numbers[key]):
             self._merge(key)
         if not self.merged_keys:
             return

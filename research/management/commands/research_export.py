@@ -96,4 +96,5 @@ class Command(BaseCommand):
                     "files": result.files,
                 },
             )
+            services.export_access_log(user=actor, client_ids=result.client_ids, export=None)
         self.stdout.write(f"{target} ({result.persons} persons)")
