@@ -404,7 +404,7 @@ def test_a_caseworker_records_and_withdraws_consent(
     assert consent.history.get().history_user == caseworker_heimdal
     # The project is no longer offered while the consent stands.
     again = client.post(url, {"project": consent_project.pk, "given_on": TODAY.isoformat()})
-    assert "Ingen forskningsprosjekter som bygger på samtykke" in again.text
+    assert "Ingen andre forskningsprosjekter ved brukerens kontor ber om samtykke" in again.text
     assert Consent.objects.count() == 1
     client.post(
         reverse("research:consent_withdraw", args=[consent.pk]), {"withdrawn_on": TODAY.isoformat()}

@@ -89,5 +89,8 @@ def test_manager_sees_approvals_and_caseworker_records_consent(page: Page, demo:
     page.get_by_role("button", name="Lagre").click()
     expect(page.get_by_text("Samtykket er registrert.")).to_be_visible()
     expect(page.get_by_test_id("consent-row")).to_have_count(1)
+    expect(
+        page.get_by_text("Ingen andre forskningsprosjekter ved brukerens kontor")
+    ).to_be_visible()
     assert_accessible(page)
     assert page.csp_violations == []  # type: ignore[attr-defined]
