@@ -1,0 +1,323 @@
+"""The manager's dashboard: figures checked by hand, small counts hidden, offices kept apart."""
+
+import csv
+import datetime
+import io
+
+import pytest
+from django.db import connection
+from django.test import Client as HttpClient
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from audit.history import acting_as, system_actor
+from clients.models import BenefitPeriod, CaseEpisode, Client
+from codelists.models import CodeList
+from dashboards import figures
+from dashboards.figures import Scope
+from dashboards.page import build
+from families.models import (
+    Family,
+    FamilyMember,
+    FamilyPlan,
+    PlanGoal,
+    Review,
+    ReviewRating,
+    SchoolStatus,
+)
+from followup.models import Contact, Intervention
+from organisation.models import Office, User
+from organisation.roles import Role
+from tests.factories import ClientFactory, MembershipFactory, code
+
+pytestmark = pytest.mark.usefixtures("codes")
+D = datetime.date
+PERIOD = {"start": "2025-01", "end": "2025-06"}
+SCOPE_START, SCOPE_END = D(2025, 1, 1), D(2025, 6, 30)
+
+
+def person(office: Office, n: int, **extra: object) -> Client:
+    return ClientFactory(
+        office=office, first_name=f"Fornavn{n}", last_name=f"Etternavnsen{n}", **extra
+    )
+
+
+@pytest.fixture
+def heimdal_data(heimdal: Office, caseworker_heimdal: User) -> dict[str, object]:
+    """Eight Heimdal clients whose figures are worked out by hand in the tests."""
+    with acting_as(system_actor("tests")):
+        people = [
+            person(heimdal, n, caseworker=caseworker_heimdal if n < 6 else None) for n in range(8)
+        ]
+        # Followed in the period: 0–6 (episodes overlapping Jan–Jun 2025); 7 closed in 2024.
+        for n, p in enumerate(people):
+            if n < 7:
+                CaseEpisode.objects.create(
+                    client=p, opened_on=D(2024, 11, 1) if n < 4 else D(2025, 3, 1)
+                )
+            else:
+                CaseEpisode.objects.create(
+                    client=p, opened_on=D(2024, 1, 1), closed_on=D(2024, 6, 1)
+                )
+        # Contacts: 2 in January, 3 in March, 1 in 2024 (outside the period).
+        for day, who in [
+            (D(2025, 1, 5), 0),
+            (D(2025, 1, 20), 1),
+            (D(2025, 3, 3), 2),
+            (D(2025, 3, 4), 2),
+            (D(2025, 3, 9), 3),
+            (D(2024, 12, 1), 0),
+        ]:
+            Contact.objects.create(
+                client=people[who],
+                date=day,
+                channel=code(CodeList.CONTACT_CHANNEL, "phone"),
+                recorded_by=caseworker_heimdal,
+                note="Konfidensiell merknad",
+            )
+        # Overdue: client 4's agreed next contact was in February.
+        Contact.objects.create(
+            client=people[4],
+            date=D(2025, 1, 10),
+            next_contact_on=D(2025, 2, 1),
+            channel=code(CodeList.CONTACT_CHANNEL, "phone"),
+            recorded_by=caseworker_heimdal,
+        )
+        # Social assistance: 0 and 1 for 100 days, 2 for 300 days, 3 from 2024-09-01 still open.
+        sa = code(CodeList.BENEFIT_KIND, "okonomisk_sosialhjelp_full")
+        BenefitPeriod.objects.create(
+            client=people[0], kind=sa, start=D(2025, 1, 1), end=D(2025, 4, 10)
+        )
+        BenefitPeriod.objects.create(
+            client=people[1], kind=sa, start=D(2025, 2, 1), end=D(2025, 5, 11)
+        )
+        BenefitPeriod.objects.create(
+            client=people[2], kind=sa, start=D(2024, 9, 4), end=D(2025, 6, 30)
+        )
+        BenefitPeriod.objects.create(client=people[3], kind=sa, start=D(2024, 9, 1))
+        # Work training ended in work for client 5 in April.
+        Intervention.objects.create(
+            client=people[5],
+            type=code(CodeList.INTERVENTION_TYPE, "work_training"),
+            start=D(2025, 1, 1),
+            end=D(2025, 4, 30),
+            status="completed",
+            outcome=code(CodeList.INTERVENTION_OUTCOME, "into_work_full"),
+        )
+        # A family: two children, one dropped out of upper secondary; a plan and two reviews.
+        family = Family.objects.create(
+            office=heimdal, name="Familien Test", created_on=D(2024, 1, 1)
+        )
+        FamilyMember.objects.create(
+            family=family, client=people[0], role="parent", joined_on=D(2024, 1, 1)
+        )
+        for n, status in enumerate(["dropped_out", "enrolled"]):
+            child = FamilyMember.objects.create(
+                family=family,
+                first_name=f"Barn{n}",
+                birth_date=D(2008, 1, 1),
+                role="child",
+                joined_on=D(2024, 1, 1),
+            )
+            SchoolStatus.objects.create(
+                member=child, valid_from=D(2024, 8, 15), level="upper_secondary", status=status
+            )
+        plan = FamilyPlan.objects.create(family=family, created_on=D(2024, 1, 1))
+        PlanGoal.objects.create(
+            plan=plan,
+            life_area=code(CodeList.LIFE_AREA, "housing"),
+            text="Bolig",
+            status="achieved",
+            created_on=D(2025, 1, 10),
+            closed_on=D(2025, 5, 1),
+        )
+        author = User.objects.get(username="system:tests")
+        for day, rating in [(D(2025, 1, 15), 3), (D(2025, 6, 1), 7)]:
+            review = Review.objects.create(family=family, reviewed_on=day, by=author)
+            ReviewRating.objects.create(
+                review=review, life_area=code(CodeList.LIFE_AREA, "housing"), rating=rating
+            )
+    return {"people": people}
+
+
+def scope_of(*offices: Office) -> Scope:
+    return Scope(offices=tuple(offices), start=SCOPE_START, end=SCOPE_END)
+
+
+def test_the_figures_match_a_hand_count(heimdal: Office, heimdal_data: dict[str, object]) -> None:
+    scope = scope_of(heimdal)
+    counts = figures.per_office(scope)
+    assert counts["followed"] == {heimdal.pk: 7}
+    assert counts["active"] == {heimdal.pk: 8}
+    assert counts["overdue"] == {heimdal.pk: 1}
+    assert counts["in_activity"] == {heimdal.pk: 1}
+    assert counts["transitions"] == {heimdal.pk: 1}
+    assert counts["assistance"] == {heimdal.pk: 4}
+    by_office, by_month = figures.contacts(scope)
+    assert by_office == {heimdal.pk: 6}
+    assert by_month == {D(2025, 1, 1): 3, D(2025, 3, 1): 3}
+    # Days on assistance: 100, 100, 300 (2024-09-04 to 2025-06-30), and 303 (to the period's end).
+    median, long_, receiving = figures.assistance_time(scope)[heimdal.pk]
+    assert (median, long_, receiving) == (200.0, 2, 4)
+    assert figures.assistance_by_month(scope)[D(2025, 3, 1)] == 4
+    assert figures.assistance_by_month(scope)[D(2025, 6, 1)] == 2
+    assert figures.youth(scope) == {"dropped_out": {heimdal.pk: 1}, "in_school": {heimdal.pk: 1}}
+    assert figures.plan_goals(scope) == {"set": 1, "achieved": 1, "closed": 0}
+    ((_area, families, change),) = figures.quality_of_life(scope)
+    assert (families, change) == (1, 4)
+    assert figures.transitions_by_month(scope) == {D(2025, 4, 1): 1}
+    types, outcomes, matrix = figures.interventions_by_type_and_outcome(scope)
+    assert (types, outcomes, matrix) == (["Arbeidstrening"], ["Over i heltidsarbeid"], [[1]])
+    caseload = figures.caseload(scope)
+    assert [n for _name, n in caseload] == [6, 2]
+
+
+def test_every_small_count_on_the_page_is_hidden(
+    heimdal: Office, heimdal_data: dict[str, object]
+) -> None:
+    dashboard = build(scope_of(heimdal))
+    for table in [dashboard.key_figures, *dashboard.tables]:
+        for row in table.rows:
+            for cell in row.cells:
+                text = str(cell)
+                assert not (text.isdigit() and 0 < int(text) < 5), (table.slug, row.label, text)
+
+
+def test_offices_are_side_by_side_with_their_total(
+    heimdal: Office, sagene: Office, heimdal_data: dict[str, object], caseworker_sagene: User
+) -> None:
+    with acting_as(system_actor("tests")):
+        for n in range(6):
+            p = person(sagene, 100 + n)
+            CaseEpisode.objects.create(client=p, opened_on=D(2025, 2, 1))
+    dashboard = build(scope_of(heimdal, sagene))
+    assert dashboard.key_figures.headers[1:] == ["NAV Heimdal", "NAV Sagene", "Totalt"]
+    followed = next(
+        r for r in dashboard.key_figures.rows if r.label == "Brukere fulgt opp i perioden"
+    )
+    assert [str(c) for c in followed.cells] == ["7", "6", "13"]
+
+
+@pytest.fixture
+def manager_of_both(heimdal: Office, sagene: Office) -> User:
+    from tests.factories import staff
+
+    user = staff("leder.begge", Role.MANAGER, heimdal)
+    MembershipFactory(user=user, office=sagene, role=Role.MANAGER)
+    return User.objects.get(pk=user.pk)
+
+
+def test_a_manager_sees_only_their_offices(
+    client: HttpClient,
+    manager_heimdal: User,
+    heimdal: Office,
+    sagene: Office,
+    heimdal_data: dict[str, object],
+) -> None:
+    client.force_login(manager_heimdal)
+    page = client.get(reverse("dashboards:home"), PERIOD)
+    assert page.status_code == 200
+    assert "NAV Sagene" not in page.text
+    # A tampered office widens nothing.
+    assert (
+        client.get(reverse("dashboards:home"), {**PERIOD, "office": sagene.pk}).status_code == 404
+    )
+    download = reverse("dashboards:download", args=["key-figures", "csv"])
+    assert client.get(download, {**PERIOD, "office": sagene.pk}).status_code == 404
+
+
+def test_no_name_national_id_or_note_on_the_managers_pages(
+    client: HttpClient, manager_heimdal: User, heimdal_data: dict[str, object]
+) -> None:
+    client.force_login(manager_heimdal)
+    pages = [client.get(reverse("dashboards:home"), PERIOD).text]
+    for slug in [
+        "key-figures",
+        "months",
+        "caseload",
+        "reasons",
+        "interventions",
+        "youth",
+        "goals",
+        "quality-of-life",
+    ]:
+        pages.append(
+            client.get(reverse("dashboards:download", args=[slug, "csv"]), PERIOD).content.decode()
+        )
+    text = "\n".join(pages)
+    for p in heimdal_data["people"]:  # type: ignore[attr-defined]
+        assert p.last_name not in text
+        assert p.first_name not in text
+    assert "Konfidensiell" not in text
+    assert "Barn0" not in text
+
+
+def test_downloads_show_what_the_page_shows(
+    client: HttpClient, manager_heimdal: User, heimdal_data: dict[str, object]
+) -> None:
+    client.force_login(manager_heimdal)
+    response = client.get(reverse("dashboards:download", args=["key-figures", "csv"]), PERIOD)
+    assert (
+        response["Content-Disposition"]
+        == 'attachment; filename="husk-key-figures-202501-202506.csv"'
+    )
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert rows[0] == ["Nøkkeltall"]
+    overdue = next(r for r in rows if r and r[0] == "Aktive brukere som skulle hatt kontakt")
+    assert overdue[1] == "<5"
+    workbook = load_workbook(
+        io.BytesIO(
+            client.get(reverse("dashboards:download", args=["key-figures", "xlsx"]), PERIOD).content
+        )
+    )
+    values = [cell.value for row in workbook.active.iter_rows() for cell in row]
+    assert "<5" in values
+    assert 1 not in values  # the small count itself is nowhere in the file
+
+
+def test_drill_down_only_for_who_may_see_the_clients(
+    client: HttpClient, manager_heimdal: User, heimdal: Office, heimdal_data: dict[str, object]
+) -> None:
+    client.force_login(manager_heimdal)
+    assert 'data-testid="drill-down"' not in client.get(reverse("dashboards:home"), PERIOD).text
+    MembershipFactory(user=manager_heimdal, office=heimdal, role=Role.CASEWORKER)
+    manager_and_caseworker = User.objects.get(pk=manager_heimdal.pk)
+    client.force_login(manager_and_caseworker)
+    page = client.get(reverse("dashboards:home"), PERIOD).text
+    assert f'href="{reverse("followup:caseload")}?view=office&amp;due=overdue"' in page
+
+
+def test_the_dashboard_costs_the_same_number_of_queries_whatever_the_data(
+    client: HttpClient,
+    manager_of_both: User,
+    heimdal: Office,
+    sagene: Office,
+    heimdal_data: dict[str, object],
+) -> None:
+    client.force_login(manager_of_both)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(reverse("dashboards:home"), PERIOD).status_code == 200
+        return len(captured)
+
+    few = queries()
+    with acting_as(system_actor("tests")):
+        for n in range(30):
+            p = person(sagene if n % 2 else heimdal, 200 + n)
+            CaseEpisode.objects.create(client=p, opened_on=D(2025, 2, 1))
+            Contact.objects.create(
+                client=p,
+                date=D(2025, 2, 2),
+                channel=code(CodeList.CONTACT_CHANNEL, "phone"),
+                recorded_by=User.objects.get(username="system:tests"),
+            )
+    assert queries() == few
+    assert few < 40
+
+
+def test_the_period_must_be_sensible(client: HttpClient, manager_heimdal: User) -> None:
+    client.force_login(manager_heimdal)
+    page = client.get(reverse("dashboards:home"), {"start": "2025-06", "end": "2025-01"})
+    assert "Perioden slutter før den starter." in page.text
