@@ -15,6 +15,7 @@ urlpatterns = [
     path("<int:client_pk>/assessments/new/", assessment_new, name="assessment_new"),
     path("assessments/<int:pk>/", assessment_detail, name="assessment_detail"),
     path("<int:pk>/history/", views.client_history, name="history"),
+    path("<int:pk>/access-report/", views.client_access_report, name="access_report"),
     path("<int:pk>/merge/", views.client_merge, name="merge"),
     path("<int:pk>/transfer/", views.client_transfer, name="transfer"),
     path("merges/<int:pk>/undo/", views.client_merge_undo, name="merge_undo"),

@@ -6,6 +6,7 @@ from django.db.models import Prefetch, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from audit.access_log import record_read
 from audit.models import AccessLog
@@ -28,6 +29,7 @@ from families.models import Family, FamilyMember
 from families.services import family_search
 from followup.models import Contact, Enrolment, Intervention
 from organisation.access import PERSON_LEVEL, AuthenticatedHttpRequest, policy, read_object
+from organisation.roles import Role
 
 PAGE_SIZE = 50
 TIMELINE_LENGTH = 30
@@ -194,6 +196,56 @@ def client_history(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         request,
         "clients/client_history.html",
         {"client": client, "entries": history_entries(histories)},
+    )
+
+
+# The pages a client's data is read on, in words a client understands.
+READ_PAGES = {
+    "clients:detail": gettext_lazy("The client page"),
+    "clients:edit": gettext_lazy("Editing the client"),
+    "clients:history": gettext_lazy("The history of the case"),
+    "clients:list": gettext_lazy("The list of clients"),
+    "clients:search": gettext_lazy("A search"),
+    "clients:access_report": gettext_lazy("This report"),
+    "followup:caseload": gettext_lazy("A caseworker's work list"),
+    "followup:contact_new": gettext_lazy("Logging a contact"),
+    "families:detail": gettext_lazy("The family page"),
+    "families:plan": gettext_lazy("The family plan"),
+    "families:reviews": gettext_lazy("The family's reviews"),
+    "research:export": gettext_lazy("An anonymised research export (no name or number)"),
+    "research:client_consents": gettext_lazy("Research consents"),
+    "research:sampled_clients": gettext_lazy("Clients drawn for a research sample"),
+    "organisation:access_log": gettext_lazy("The access log"),
+}
+
+
+def role_labels(roles: str) -> str:
+    """ "caseworker,manager" as the roles' names."""
+    return ", ".join(str(Role(r).label) for r in roles.split(",") if r in Role.values)
+
+
+@policy(PERSON_LEVEL, methods=("GET",))
+def client_access_report(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Who has looked at this client's case (innsyn): for the client who asks."""
+    client = read_object(request, Client.objects.select_related("office"), pk=pk)
+    reads = (
+        AccessLog.objects.filter(client_ids__contains=[client.pk], allowed=True)
+        .select_related("user", "office")
+        .order_by("-at", "-pk")
+    )
+    page = Paginator(reads, 100).get_page(request.GET.get("page"))
+    pages = {name: str(label) for name, label in READ_PAGES.items()}
+    return render(
+        request,
+        "clients/access_report.html",
+        {
+            "client": client,
+            "page": page,
+            "reads": [
+                (entry, role_labels(entry.roles), pages.get(entry.view_name, entry.view_name))
+                for entry in page
+            ],
+        },
     )
 
 

@@ -9,6 +9,7 @@ urlpatterns = [
     path("", views.coordinator_home, name="home"),
     path("new/", views.family_new, name="new"),
     path("<int:pk>/", views.family_detail, name="detail"),
+    path("<int:pk>/history/", views.family_history, name="history"),
     path("<int:pk>/members/new/", views.member_add, name="member_add"),
     path("members/<int:pk>/leave/", views.member_leave, name="member_leave"),
     path("members/<int:pk>/school/", views.child, name="child"),

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from audit.access_log import record_read
 from audit.models import AccessLog
+from audit.timeline import history_entries
 from families import services
 from families.forms import (
     FamilyContactForm,
@@ -24,7 +25,18 @@ from families.forms import (
     ServiceForm,
     SplitForm,
 )
-from families.models import Family, FamilyMember, FamilyService, PlanAction, Review
+from families.models import (
+    Family,
+    FamilyMember,
+    FamilyPlan,
+    FamilyService,
+    LeisureActivity,
+    PlanAction,
+    PlanGoal,
+    Review,
+    ReviewRating,
+    SchoolStatus,
+)
 from organisation.access import PERSON_LEVEL, AuthenticatedHttpRequest, policy, read_object
 
 
@@ -93,6 +105,33 @@ def family_new(request: AuthenticatedHttpRequest) -> HttpResponse:
         messages.success(request, _("The family is registered. Add its members."))
         return redirect("families:member_add", pk=family.pk)
     return render(request, "families/family_form.html", {"form": form})
+
+
+@policy(PERSON_LEVEL, methods=("GET",))
+def family_history(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Who changed what about the family, its members, services, plan and reviews, and when."""
+    family = read_object(request, _families_with_members(), pk=pk)
+    members = [m.pk for m in family.memberships.all()]
+    plans = FamilyPlan.objects.filter(family=family).values("pk")
+    goals = PlanGoal.objects.filter(plan__in=plans).values("pk")
+    reviews = Review.objects.filter(family=family).values("pk")
+    histories = [
+        Family.history.filter(id=family.pk),
+        FamilyMember.history.filter(family_id=family.pk),
+        FamilyService.history.filter(family_id=family.pk),
+        FamilyPlan.history.filter(family_id=family.pk),
+        PlanGoal.history.filter(plan_id__in=plans),
+        PlanAction.history.filter(goal_id__in=goals),
+        Review.history.filter(family_id=family.pk),
+        ReviewRating.history.filter(review_id__in=reviews),
+        SchoolStatus.history.filter(member_id__in=members),
+        LeisureActivity.history.filter(member_id__in=members),
+    ]
+    return render(
+        request,
+        "families/family_history.html",
+        {"family": family, "entries": history_entries(histories)},
+    )
 
 
 @policy(PERSON_LEVEL, methods=("GET",))

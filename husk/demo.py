@@ -71,6 +71,9 @@ def seed_organisation(clients_per_office: int = CLIENTS_PER_OFFICE) -> dict[str,
                 role=demo.role,
                 office=offices[demo.office] if demo.office else None,
             )
+            if demo.role == Role.ADMINISTRATOR:
+                # The demo administrator may also read the access log (a role of its own).
+                Membership.objects.get_or_create(user=user, role=Role.ACCESS_LOG_READER)
         seed_clients(offices, actor, timezone.localdate(), per_office=clients_per_office)
         # Families are made of the clients: as many as there are adults, at most 80.
         seed_families(offices, actor, timezone.localdate())

@@ -13,6 +13,7 @@ HOME_OF_ROLE = {
     Role.MANAGER: "dashboards:home",
     Role.RESEARCHER: "research:home",
     Role.ADMINISTRATOR: "organisation:home",
+    Role.ACCESS_LOG_READER: "organisation:access_log",
 }
 
 

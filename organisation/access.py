@@ -73,6 +73,7 @@ PERSON_LEVEL = Rule("person_level", roles=PERSON_LEVEL_ROLES, deny_as_404=True)
 AGGREGATES = Rule("aggregates", roles=frozenset({Role.MANAGER, Role.ADMINISTRATOR}))
 RESEARCH = Rule("research", roles=frozenset({Role.RESEARCHER}))
 ADMINISTRATION = Rule("administration", roles=frozenset({Role.ADMINISTRATOR}))
+ACCESS_LOG = Rule("access_log", roles=frozenset({Role.ACCESS_LOG_READER}))
 
 
 def _guard(rule: Rule, view: View, methods: frozenset[str] | None = None) -> View:

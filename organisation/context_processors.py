@@ -19,6 +19,7 @@ MENU = [
     ("research:home", _("Research projects"), frozenset({Role.RESEARCHER})),
     ("research:approvals", _("Research"), frozenset({Role.MANAGER, Role.ADMINISTRATOR})),
     ("organisation:home", _("Administration"), frozenset({Role.ADMINISTRATOR})),
+    ("organisation:access_log", _("Access log"), frozenset({Role.ACCESS_LOG_READER})),
 ]
 
 

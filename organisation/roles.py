@@ -10,6 +10,8 @@ class Role(models.TextChoices):
     MANAGER = "manager", _("Manager")
     RESEARCHER = "researcher", _("Researcher")
     ADMINISTRATOR = "administrator", _("Administrator")
+    # Reading the access log is a permission of its own (security.md, 3), given by role.
+    ACCESS_LOG_READER = "access_log", _("Reads the access log")
 
 
 # Roles that read and write person-level data of their own offices.
@@ -23,4 +25,5 @@ HOME_PRIORITY = (
     Role.MANAGER,
     Role.RESEARCHER,
     Role.ADMINISTRATOR,
+    Role.ACCESS_LOG_READER,
 )

@@ -17,4 +17,5 @@ urlpatterns = [
     path("clients/<int:client_pk>/consents/", views.client_consents, name="client_consents"),
     path("consents/<int:pk>/withdraw/", views.consent_withdraw, name="consent_withdraw"),
     path("samples/clients/", views.sampled_clients, name="sampled_clients"),
+    path("export-log/", views.export_log, name="export_log"),
 ]

@@ -4,6 +4,7 @@ approvals and samples, and the caseworker's record of a client's consents."""
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.files.storage import storages
+from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import FileResponse, HttpResponse
 from django.http.response import HttpResponseBase
@@ -15,6 +16,7 @@ from audit.access_log import record_read
 from audit.models import AccessLog
 from clients.models import Client
 from organisation.access import (
+    ACCESS_LOG,
     AGGREGATES,
     PERSON_LEVEL,
     RESEARCH,
@@ -286,3 +288,25 @@ def sampled_clients(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
     record_read(request, action=AccessLog.Action.LIST, client_ids=[m.client_id for m in members])
     return render(request, "research/sampled_clients.html", {"members": members})
+
+
+# The access log's readers: the research export log -----------------------------
+
+
+@policy(ACCESS_LOG, methods=("GET",))
+def export_log(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Every export requested, refused, made, downloaded or expired: who, when, what."""
+    events = ExportEvent.objects.select_related("user", "project", "export").order_by("-at", "-pk")
+    project = request.GET.get("project", "")
+    if project.isdigit():
+        events = events.filter(project_id=int(project))
+    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "research/export_log.html",
+        {
+            "page": page,
+            "projects": ResearchProject.objects.order_by("title"),
+            "project": project,
+        },
+    )

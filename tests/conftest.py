@@ -76,6 +76,12 @@ def administrator(db: None) -> User:
 
 
 @pytest.fixture
+def log_reader(db: None) -> User:
+    """May read the access log: a role of its own, not the administrator's."""
+    return staff("innsyn", Role.ACCESS_LOG_READER)
+
+
+@pytest.fixture
 def outsider(db: None) -> User:
     """Signed in, but holds no role anywhere."""
     return UserFactory(username="uten.rolle")

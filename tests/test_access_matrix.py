@@ -120,6 +120,7 @@ CLIENT_ENDPOINTS = {
     "followup:contact_new": {"get", "post"},
     "followup:reminder_new": {"post"},
     "research:client_consents": {"get", "post"},
+    "clients:access_report": {"get"},
 }
 
 

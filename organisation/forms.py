@@ -1,0 +1,62 @@
+"""Searching the access log: by user, client, kind of read and period."""
+
+import datetime
+from typing import Any
+
+from django import forms
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from audit.models import AccessLog
+from organisation.models import User
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class AccessLogSearchForm(forms.Form):
+    user = forms.ModelChoiceField(
+        label=_("User"),
+        queryset=User.objects.filter(is_system_actor=False).order_by("last_name", "first_name"),
+        required=False,
+    )
+    client = forms.IntegerField(
+        label=_("Client number"),
+        required=False,
+        min_value=1,
+        help_text=_("The client's number in HUSK (in the address of the client's page)."),
+    )
+    action = forms.ChoiceField(
+        label=_("Kind of read"), choices=[("", _("All")), *AccessLog.Action.choices], required=False
+    )
+    start = forms.DateField(label=_("From"), required=False, widget=DateInput())
+    end = forms.DateField(label=_("To"), required=False, widget=DateInput())
+    denied = forms.BooleanField(label=_("Only refused reads"), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            if name != "denied":
+                css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+                field.widget.attrs["class"] = css
+
+    def filter(self, entries: QuerySet[AccessLog]) -> QuerySet[AccessLog]:
+        data = self.cleaned_data
+        if data.get("user"):
+            entries = entries.filter(user=data["user"])
+        if data.get("client"):
+            # client_ids @> ARRAY[n]: served by the GIN index accesslog_client_ids_gin.
+            entries = entries.filter(client_ids__contains=[data["client"]])
+        if data.get("action"):
+            entries = entries.filter(action=data["action"])
+        if data.get("start"):
+            entries = entries.filter(at__date__gte=data["start"])
+        if data.get("end"):
+            entries = entries.filter(at__date__lt=data["end"] + datetime.timedelta(days=1))
+        if data.get("denied"):
+            entries = entries.filter(allowed=False)
+        return entries
