@@ -60,6 +60,9 @@ PAGES: dict[str, dict[str, int]] = {
     "research:home": {"researcher": 200},
     "research:approvals": {"manager_heimdal": 200, "manager_sagene": 200, "administrator": 200},
     "research:sampled_clients": PERSON_PAGE_ACCESS,
+    # The access log's pages belong to a role none of these users has: all are refused.
+    "organisation:access_log": {},
+    "research:export_log": {},
     "organisation:home": {"administrator": 200},
     "admin:index": {"administrator": 200},
 }
@@ -346,3 +349,17 @@ def research_project_of_another_researcher(office: Office) -> tuple[ResearchProj
         project=project, requested_by=member, tables=["persons"], formats=["csv"]
     )
     return project, export
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("username", USERS)
+def test_dashboard_downloads_only_for_managers_and_administrators(
+    everyone: dict[str, User], client: HttpClient, username: str, method: str, fmt: str
+) -> None:
+    client.force_login(everyone[username])
+    response = getattr(client, method)(reverse("dashboards:download", args=["key-figures", fmt]))
+    if username in {"manager_heimdal", "manager_sagene", "administrator"}:
+        assert response.status_code == (200 if method == "get" else 405)
+    else:
+        assert response.status_code == 403

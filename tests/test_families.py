@@ -180,7 +180,14 @@ def test_adding_a_service(client: HttpClient, coordinator_heimdal: User, family:
 
 
 @pytest.mark.parametrize(
-    "endpoint", ["families:detail", "families:member_add", "families:split", "families:service_add"]
+    "endpoint",
+    [
+        "families:detail",
+        "families:history",
+        "families:member_add",
+        "families:split",
+        "families:service_add",
+    ],
 )
 @pytest.mark.parametrize("method", ["get", "post"])
 def test_another_office_gets_404(
