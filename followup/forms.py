@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from clients.forms import ChoiceQuerysets, DateInput, code_choices
 from clients.models import Client
 from codelists.models import Code, CodeList
+from followup import studies
 from followup.models import Contact, Enrolment, Programme, Reminder
 
 
@@ -144,6 +145,17 @@ class EnrolmentForm(ChoiceQuerysets, forms.ModelForm[Enrolment]):
         if programme and not programme.is_study and data.get("index_date"):
             self.add_error(
                 "index_date", _("An index date is only for programmes that are run as a study.")
+            )
+        if (
+            programme
+            and programme.is_randomised
+            and studies.drawn_before(programme=programme, client_id=self.client.pk)
+        ):
+            raise ValidationError(
+                _(
+                    "The client has been in this study before, and an arm is drawn only once. "
+                    "The earlier enrolment and its arm stand."
+                )
             )
         if programme and programme.is_randomised and not programme.arms.exists():
             raise ValidationError(

@@ -15,7 +15,7 @@ GENESIS = "0" * 64
 
 
 class AllocationError(RuntimeError):
-    """A randomised study that cannot draw (it has no arms)."""
+    """A randomised study that cannot draw: it has no arms, or the client has had a draw."""
 
 
 def _digest(allocation: Allocation) -> str:
@@ -31,6 +31,17 @@ def _digest(allocation: Allocation) -> str:
         allocation.drawn_by_id,
     )
     return hashlib.sha256("|".join(str(field) for field in fields).encode()).hexdigest()
+
+
+def drawn_before(
+    *, programme: Programme, client_id: int, other_than: Enrolment | None = None
+) -> bool:
+    """Whether the client has had an arm drawn in this study in an(other) enrolment."""
+    drawn = Allocation.objects.filter(programme=programme, enrolment__client_id=client_id)
+    if other_than is not None:
+        # The same enrolment drawn twice is refused by its one-to-one constraint.
+        drawn = drawn.exclude(enrolment=other_than)
+    return drawn.exists()
 
 
 def arm_for_draw(arms: list[StudyArm], draw: int) -> StudyArm:
@@ -53,6 +64,9 @@ def allocation_draw(*, enrolment: Enrolment, by: User) -> Allocation:
     arms = list(programme.arms.all())
     if not arms:
         raise AllocationError(f"Study {programme.pk} has no arms to draw from.")
+    if drawn_before(programme=programme, client_id=enrolment.client_id, other_than=enrolment):
+        # Ending an enrolment and enrolling again must not give a second chance at the draw.
+        raise AllocationError(f"Study {programme.pk} has drawn an arm for this client already.")
     previous = Allocation.objects.filter(programme=programme).order_by("-sequence").first()
     draw = secrets.randbelow(sum(arm.weight for arm in arms))
     allocation = Allocation(

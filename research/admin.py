@@ -9,7 +9,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from organisation.models import User
 from organisation.roles import Role
-from research.models import Export, ExportEvent, ProjectApproval, ResearchProject, Table
+from research.models import Export, ProjectApproval, ResearchProject, Table
 
 
 class ResearchProjectForm(forms.ModelForm[ResearchProject]):
@@ -89,7 +89,5 @@ class ExportAdmin(ReadOnlyAdmin):
     exclude = ["archive"]
 
 
-@admin.register(ExportEvent)
-class ExportEventAdmin(ReadOnlyAdmin):
-    list_display = ["at", "kind", "project", "user", "export"]
-    list_filter = ["kind", "project"]
+# ExportEvent is not in the admin: the research export log is a part of the access log, read
+# at research:export_log by the log's own role only.

@@ -39,6 +39,11 @@ class Table(models.TextChoices):
     PANEL = "panel", _("Person × month panel")
 
 
+def table_labels(tables: list[str]) -> list[str]:
+    """The tables' names in words, for pages (never the codes)."""
+    return [str(Table(table).label) for table in tables]
+
+
 class Format(models.TextChoices):
     CSV = "csv", _("CSV (UTF-8)")
     XLSX = "xlsx", _("Excel (XLSX)")
@@ -173,6 +178,9 @@ class ResearchProject(models.Model):
 
     def is_expired(self, today: datetime.date | None = None) -> bool:
         return (today or timezone.localdate()) > self.expires_on
+
+    def table_labels(self) -> list[str]:
+        return table_labels(self.tables)
 
     def may_export(self, today: datetime.date | None = None) -> bool:
         """An unapproved or expired project exports nothing."""
@@ -376,7 +384,7 @@ class Export(models.Model):
 
     @property
     def table_labels(self) -> list[str]:
-        return [str(Table(table).label) for table in self.tables]
+        return table_labels(self.tables)
 
     @property
     def is_finished(self) -> bool:

@@ -56,12 +56,21 @@ def offices_to_approve(*, project: ResearchProject, user: User) -> list[Office]:
     return [office for office in project.offices.all() if office.pk in managed]
 
 
+def pending_approval(*, project: ResearchProject, offices: list[Office]) -> list[Office]:
+    """The offices among these whose approval of the project's current scope is missing."""
+    approved = project.approval_state().approved
+    return [office for office in offices if office.pk not in approved]
+
+
 @transaction.atomic
 def project_approve(*, project: ResearchProject, by: User) -> list[ProjectApproval]:
     """Approve the project's current scope for the offices this user answers for."""
     offices = offices_to_approve(project=project, user=by)
     if not offices:
         raise ValidationError(_("You cannot approve this project: it covers none of your offices."))
+    offices = pending_approval(project=project, offices=offices)
+    if not offices:
+        raise ValidationError(_("The project is approved already for the offices you answer for."))
     digest = project.scope_digest()
     if by.has_role(Role.ADMINISTRATOR):
         return [

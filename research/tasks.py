@@ -1,11 +1,16 @@
 """Background tasks of research, run by `manage.py db_worker` on any number of machines."""
 
+import logging
+
 from django.tasks import task
 from django.utils import timezone
 
 from audit.history import acting_as, system_actor
+from husk.db_router import reading_from_replica
 from research import services
 from research.models import Export
+
+logger = logging.getLogger(__name__)
 
 
 @task()
@@ -18,8 +23,15 @@ def run_export(export_id: int) -> None:
     if not claimed:
         return
     with acting_as(system_actor("research_export")):
-        # Archives whose time is up go first: workers are what runs regularly.
-        services.exports_expire_due()
-        services.export_perform(
-            export=Export.objects.select_related("requested_by").get(pk=export_id)
-        )
+        export = Export.objects.select_related("requested_by").get(pk=export_id)
+        # The export's reads (its data, and the project it checks again) may come from the
+        # read replica, a moment behind; its progress, events and access log are writes
+        # and go to the primary whatever the context (husk.db_router).
+        with reading_from_replica():
+            services.export_perform(export=export)
+        # Archives whose time is up go afterwards (workers are what runs regularly), so that
+        # a failure there cannot leave this export unfinished.
+        try:
+            services.exports_expire_due()
+        except Exception:
+            logger.exception("Expiring research exports failed")

@@ -112,7 +112,7 @@ def export_new(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 def _member_export(request: AuthenticatedHttpRequest, pk: int) -> Export:
     return get_object_or_404(
-        Export.objects.for_member(request.user).select_related("project"), pk=pk
+        Export.objects.for_member(request.user).select_related("project", "requested_by"), pk=pk
     )
 
 
@@ -128,7 +128,9 @@ def export_download(request: AuthenticatedHttpRequest, pk: int) -> HttpResponseB
     export = _member_export(request, pk)
     if export.status == Export.Status.DONE and not export.is_downloadable():
         services.export_expire(export=export)
-    if not export.is_downloadable() or export.project.is_expired():
+    # Only while the project may still export: an approval withdrawn or a scope changed since
+    # the export was made ends its downloads too.
+    if not export.is_downloadable() or not export.project.may_export():
         return render(request, "research/export_gone.html", {"export": export}, status=410)
     ExportEvent.objects.create(
         export=export,
@@ -161,7 +163,11 @@ def approvals(request: AuthenticatedHttpRequest) -> HttpResponse:
         {
             "project": project,
             "state": project.approval_state(),
-            "mine": services.offices_to_approve(project=project, user=request.user),
+            # The user's offices that have yet to approve the current scope.
+            "mine": services.pending_approval(
+                project=project,
+                offices=services.offices_to_approve(project=project, user=request.user),
+            ),
         }
         for project in _projects_to_approve(request)
     ]

@@ -40,6 +40,7 @@ REGIONS = [
 def identifiers(include_office: bool = True):  # type: ignore[no-untyped-def]
     return quasi_identifiers(
         age_on_date=PERIOD_END,
+        as_of=PERIOD_END,
         offices=[(1, "NAV Stor"), (2, "NAV Liten")],
         include_office=include_office,
     )

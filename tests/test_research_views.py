@@ -19,7 +19,14 @@ from clients.models import Client
 from organisation.models import Office, User
 from organisation.roles import Role
 from research import services
-from research.models import Consent, Export, ExportEvent, ResearchProject, Sample
+from research.models import (
+    Consent,
+    Export,
+    ExportEvent,
+    ProjectApproval,
+    ResearchProject,
+    Sample,
+)
 from tests.factories import staff
 from tests.research_data import TODAY, make_population, make_project
 
@@ -215,6 +222,19 @@ def test_an_expired_project_downloads_nothing(
     assert client.get(reverse("research:export_download", args=[export.pk])).status_code == 410
 
 
+def test_a_project_no_longer_approved_downloads_nothing(
+    client: HttpClient, researcher: User, project: ResearchProject, sagene: Office
+) -> None:
+    # A new office in the project's scope needs that office's approval before any download,
+    # even of an archive made while the project was approved.
+    export = finished_export(project, researcher)
+    with acting_as(system_actor("tests")):
+        project.offices.add(sagene)
+    client.force_login(researcher)
+    assert client.get(reverse("research:export_download", args=[export.pk])).status_code == 410
+    assert not ExportEvent.objects.filter(kind="downloaded").exists()
+
+
 def test_research_pages_have_fixed_query_budgets(
     client: HttpClient,
     researcher: User,
@@ -262,6 +282,19 @@ def test_a_manager_approves_for_their_own_office_only(
     client.force_login(manager_heimdal)
     client.post(reverse("research:project_approve", args=[project.pk]))
     assert project.approval_state().complete
+
+
+def test_an_office_that_has_approved_is_not_asked_again(
+    client: HttpClient, manager_sagene: User, heimdal: Office, sagene: Office, researcher: User
+) -> None:
+    project = make_project([heimdal, sagene], members=[researcher], approvers=[], code_name="en")
+    client.force_login(manager_sagene)
+    client.post(reverse("research:project_approve", args=[project.pk]))
+    page = client.get(reverse("research:approvals")).text
+    assert f'Godkjenn<span class="visually-hidden"> {project.title}' not in page
+    response = client.post(reverse("research:project_approve", args=[project.pk]), follow=True)
+    assert "Prosjektet er allerede godkjent for kontorene du svarer for." in response.text
+    assert ProjectApproval.objects.filter(project=project).count() == 1
 
 
 def test_a_manager_of_an_office_not_covered_gets_404(

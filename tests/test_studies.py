@@ -80,6 +80,26 @@ def test_an_allocation_cannot_be_drawn_again_or_changed(
         cursor.execute("UPDATE followup_allocation SET arm_id = arm_id")
 
 
+def test_leaving_and_enrolling_again_draws_no_second_arm(
+    client: HttpClient, caseworker_heimdal: User, client_heimdal: Client, study: Programme
+) -> None:
+    client.force_login(caseworker_heimdal)
+    enrol(client, client_heimdal, study)
+    first = Enrolment.objects.get()
+    with acting_as(caseworker_heimdal):
+        first.left_on = TODAY
+        first.save()
+    response = enrol(client, client_heimdal, study)
+    assert "en arm trekkes bare én gang" in response.text  # type: ignore[attr-defined]
+    assert Enrolment.objects.count() == 1
+    assert Allocation.objects.count() == 1
+    # The rule is the draw's own, whatever calls it.
+    with acting_as(caseworker_heimdal):
+        again = Enrolment.objects.create(client=client_heimdal, programme=study, enrolled_on=TODAY)
+        with pytest.raises(studies.AllocationError):
+            studies.allocation_draw(enrolment=again, by=caseworker_heimdal)
+
+
 def test_the_chain_shows_an_allocation_changed_behind_the_applications_back(
     caseworker_heimdal: User, heimdal: Office, study: Programme
 ) -> None:

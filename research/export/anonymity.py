@@ -87,7 +87,11 @@ REGION_GROUP = {
 
 
 def quasi_identifiers(
-    *, age_on_date: datetime.date, offices: Sequence[tuple[int, str]], include_office: bool
+    *,
+    age_on_date: datetime.date,
+    as_of: datetime.date,
+    offices: Sequence[tuple[int, str]],
+    include_office: bool,
 ) -> list[QuasiIdentifier]:
     """The quasi-identifiers of the persons table, each with its generalisation levels."""
     age_levels = [
@@ -106,7 +110,7 @@ def quasi_identifiers(
         )
 
     def arrival_level(width: int) -> Level:
-        years = range(1900, max(age_on_date.year, datetime.date.today().year) + 1, width)
+        years = range(1900, max(age_on_date.year, as_of.year) + 1, width)
         return Level(
             _("%(width)s-year bands") % {"width": width},
             [("none", _("Did not immigrate (or year unknown)"))]

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from django.utils.translation import gettext as _
 
+from research.export.keys import MAX_SHIFT_DAYS
 from research.export.runner import ExportResult, sha256_of
 from research.export.variables import OTHER, SUPPRESSED
 from research.export.writers import FIXED_TIME, neutralise
@@ -42,7 +43,7 @@ def write_codebook(result: ExportResult) -> Path:
 
 
 def _software() -> str:
-    names = ["husk", "Django", "pyreadstat", "pyarrow", "openpyxl"]
+    names = ["husk", "Django", "pyreadstat", "pyarrow", "XlsxWriter"]
     found = []
     for name in names:
         try:
@@ -67,9 +68,10 @@ def readme_text(
     date_rule = {
         ResearchProject.DateMode.SHIFTED: _(
             "Every date of a person (or family) is moved by the same number of days, between "
-            "−182 and +182, fixed for that person within this project: intervals between a "
-            "person's events are kept, calendar dates are not."
-        ),
+            "−%(days)s and +%(days)s, fixed for that person within this project: intervals "
+            "between a person's events are kept, calendar dates are not."
+        )
+        % {"days": MAX_SHIFT_DAYS},
         ResearchProject.DateMode.RELATIVE: _(
             "Dates are given as days since the person's first case episode (variables ending "
             "in _day; for families, since the family was first followed; for children, since "

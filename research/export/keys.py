@@ -8,7 +8,7 @@ other sessions and may be logged.
 
 import hashlib
 import hmac
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 PSEUDONYM_HEX = 16  # 64 bits: collisions are negligible at national scale
 # Pseudonyms spell the hex digits as letters: with no digit in them they are never
@@ -19,7 +19,8 @@ MAX_SHIFT_DAYS = 182
 
 @dataclass(frozen=True)
 class ProjectKey:
-    secret: bytes
+    # Never in a repr: a debug page or an error report may show local variables.
+    secret: bytes = field(repr=False)
 
     def digest(self, message: str) -> str:
         return hmac.new(self.secret, message.encode(), hashlib.sha256).hexdigest()

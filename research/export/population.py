@@ -113,7 +113,9 @@ child AS MATERIALIZED (
     FROM (
         SELECT fm.id AS member_id, fm.joined_on, {CHILD_KEY} AS child_key
         FROM {DB["member"]} fm JOIN family f ON f.family_id = fm.family_id
-        WHERE fm.client_id IS NULL
+        -- Children only: another adult who is not a client has given no consent and is
+        -- not a person of the export.
+        WHERE fm.client_id IS NULL AND fm.role = 'child'
     ) s
 ),
 member AS MATERIALIZED (

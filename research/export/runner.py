@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from codelists.models import Code, CodeList
 from families.models import FamilyMember, GoalStatus, SchoolStatus
 from followup.models import Programme, Status, StudyArm
+from husk.db_router import read_alias
 from research.export import anonymity
 from research.export.anonymity import RawPerson
 from research.export.keys import ProjectKey
@@ -58,17 +59,19 @@ class ExportResult:
 
 
 @contextmanager
-def snapshot(alias: str = "default") -> Iterator[BaseDatabaseWrapper]:
+def snapshot(alias: str | None = None) -> Iterator[BaseDatabaseWrapper]:
     """A connection whose reads all see one snapshot.
 
-    Inside a caller's transaction (a test, or a command run in one) the
-    export reads within it, so it sees exactly what the caller sees.
+    By default on `read_alias()`: the read replica when the caller runs inside
+    `reading_from_replica()` (the export task does) and one is configured, else
+    the primary. Inside a caller's transaction (a test, or a command run in one)
+    the export reads within it, so it sees exactly what the caller sees.
     """
-    current = connections[alias]
+    current = connections[alias or read_alias()]
     if current.in_atomic_block:
         yield current
         return
-    reader = connections.create_connection(alias)
+    reader = connections.create_connection(current.alias)
     try:
         reader.ensure_connection()
         reader.connection.set_session(isolation_level="REPEATABLE READ", readonly=True)
@@ -182,12 +185,12 @@ def _column(
                 )
             )
 
-            def emit_codes(v: Any, s: int, r: Any) -> Sequence[Cell]:
-                present = set(v)
-                return [int(key in present) for key in keys] + [int(bool(present - known))]
+        def emit_codes(v: Any, s: int, r: Any) -> Sequence[Cell]:
+            present = set(v)
+            flags = [int(key in present) for key in keys]
+            return [*flags, int(bool(present - known))] if categories.merged else flags
 
-            return variables, emit_codes
-        return variables, lambda v, s, r: [int(key in set(v)) for key in keys]
+        return variables, emit_codes
     # Dates: shifted per person, or days since the reference date plus the year.
     if relative:
         variables = [
@@ -240,19 +243,7 @@ class Exporter:
         with snapshot() as connection:
             self.progress("persons", 2)
             removed = self._persons(connection)
-            params = {
-                **self.scope.params(removed),
-                "assistance_kinds": [
-                    c.pk
-                    for c in Code.objects.of(CodeList.BENEFIT_KIND)
-                    if c.attribute("social_assistance")
-                ],
-                "activity_kinds": list(
-                    Code.objects.of(CodeList.BENEFIT_KIND)
-                    .filter(code__in=["kvalifiseringsstonad", "introduksjonsstonad"])
-                    .values_list("pk", flat=True)
-                ),
-            }
+            params = self._params(removed)
             categories = build_categories(self.project)
             others = [t for t in self.tables if t != Table.PERSONS]
             for number, table in enumerate(others):
@@ -260,6 +251,32 @@ class Exporter:
                 self._table(connection, SPECS[table], params, categories)
         self.progress("archive", 96)
         return self.result
+
+    def _params(self, removed: list[int]) -> dict[str, Any]:
+        return {
+            **self.scope.params(removed),
+            "assistance_kinds": [
+                c.pk
+                for c in Code.objects.of(CodeList.BENEFIT_KIND)
+                if c.attribute("social_assistance")
+            ],
+            "activity_kinds": list(
+                Code.objects.of(CodeList.BENEFIT_KIND)
+                .filter(code__in=["kvalifiseringsstonad", "introduksjonsstonad"])
+                .values_list("pk", flat=True)
+            ),
+        }
+
+    def source_queries(self) -> list[tuple[str, str, dict[str, Any]]]:
+        """Each table's rows as the database gives them, before pseudonyms, generalisation
+        and checks: what the benchmark copies with COPY to compare the export with."""
+        params = self._params([])
+        queries = [(str(Table.PERSONS), persons_sql(self.scope), self.scope.params([]))]
+        population = with_population(self.scope)
+        for table in self.tables:
+            if table != Table.PERSONS:
+                queries.append((table, population + SPECS[table].select_sql(), params))
+        return queries
 
     def _persons(self, connection: BaseDatabaseWrapper) -> list[int]:
         """Make the persons table k-anonymous; return who had to be left out of every table."""
@@ -278,6 +295,7 @@ class Exporter:
         offices = [(o.pk, o.name) for o in self.project.offices.order_by("name")]
         identifiers = anonymity.quasi_identifiers(
             age_on_date=self.project.period_end,
+            as_of=self.scope.as_of,
             offices=offices,
             include_office=self.project.include_office,
         )
