@@ -10,6 +10,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from organisation.roles import Role
+
 
 class AppendOnlyError(RuntimeError):
     """History and the access log are written once and never changed."""
@@ -41,6 +43,37 @@ class AppendOnlyModel(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise AppendOnlyError(f"{type(self).__name__} is append-only.")
+
+
+# The pages a client's data is read on, in words a client understands: the "who has seen my
+# case" report and the access log show these rather than URL names.
+READ_PAGES = {
+    "clients:detail": _("The client page"),
+    "clients:edit": _("Editing the client"),
+    "clients:history": _("The history of the case"),
+    "clients:list": _("The list of clients"),
+    "clients:search": _("A search"),
+    "clients:access_report": _("This report"),
+    "clients:assessment_detail": _("An assessment"),
+    "followup:caseload": _("A caseworker's work list"),
+    "followup:contact_new": _("Logging a contact"),
+    "families:detail": _("The family page"),
+    "families:history": _("The history of the family"),
+    "families:plan": _("The family plan"),
+    "families:plan_print": _("The family plan, printed"),
+    "families:reviews": _("The family's reviews"),
+    "research:export": _("An anonymised research export (no name or number)"),
+    "research:client_consents": _("Research consents"),
+    "research:sampled_clients": _("Clients drawn for a research sample"),
+    "organisation:access_log": _("The access log"),
+}
+# Any other page, by the part of HUSK it belongs to.
+READ_AREAS = {
+    "clients": _("Another page about the client"),
+    "followup": _("A follow-up page (contacts, interventions, programmes)"),
+    "families": _("Another page about the family"),
+    "research": _("A research page"),
+}
 
 
 class AccessLog(models.Model):
@@ -100,3 +133,16 @@ class AccessLog(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise AppendOnlyError("The access log is append-only.")
+
+    @property
+    def page_label(self) -> str:
+        """The page the read was made on, in words (never a URL name)."""
+        if self.view_name in READ_PAGES:
+            return str(READ_PAGES[self.view_name])
+        area = self.view_name.partition(":")[0]
+        return str(READ_AREAS.get(area, _("Another page in HUSK")))
+
+    @property
+    def role_labels(self) -> str:
+        """ "caseworker,manager" as the roles' names."""
+        return ", ".join(str(Role(r).label) for r in self.roles.split(",") if r in Role.values)

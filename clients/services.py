@@ -62,6 +62,16 @@ def possible_duplicates(
 
 
 @transaction.atomic
+def records_of(client: Client) -> list[int]:
+    """The client's record and every record merged into it, however many merges back."""
+    records, newest = [client.pk], [client.pk]
+    while newest := list(
+        Client.objects.filter(merged_into__in=newest).values_list("pk", flat=True)
+    ):
+        records += newest
+    return records
+
+
 def client_register(*, data: dict[str, Any]) -> Client:
     return Client.objects.create(**data)
 

@@ -27,6 +27,7 @@ from families.forms import (
 )
 from families.models import (
     Family,
+    FamilyContact,
     FamilyMember,
     FamilyPlan,
     FamilyService,
@@ -110,15 +111,21 @@ def family_new(request: AuthenticatedHttpRequest) -> HttpResponse:
 @policy(PERSON_LEVEL, methods=("GET",))
 def family_history(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Who changed what about the family, its members, services, plan and reviews, and when."""
-    family = read_object(request, _families_with_members(), pk=pk)
-    members = [m.pk for m in family.memberships.all()]
-    plans = FamilyPlan.objects.filter(family=family).values("pk")
-    goals = PlanGoal.objects.filter(plan__in=plans).values("pk")
-    reviews = Review.objects.filter(family=family).values("pk")
+    # The memberships only for the access log: the page shows the history tables alone.
+    family = read_object(
+        request, Family.objects.select_related("office").prefetch_related("memberships"), pk=pk
+    )
+    # The records are found in the history tables too, so that a deleted one's changes
+    # stay on the page.
+    members = FamilyMember.history.filter(family_id=family.pk).values("id")
+    plans = FamilyPlan.history.filter(family_id=family.pk).values("id")
+    goals = PlanGoal.history.filter(plan_id__in=plans).values("id")
+    reviews = Review.history.filter(family_id=family.pk).values("id")
     histories = [
         Family.history.filter(id=family.pk),
         FamilyMember.history.filter(family_id=family.pk),
         FamilyService.history.filter(family_id=family.pk),
+        FamilyContact.history.filter(family_id=family.pk),
         FamilyPlan.history.filter(family_id=family.pk),
         PlanGoal.history.filter(plan_id__in=plans),
         PlanAction.history.filter(goal_id__in=goals),

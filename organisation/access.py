@@ -74,6 +74,9 @@ AGGREGATES = Rule("aggregates", roles=frozenset({Role.MANAGER, Role.ADMINISTRATO
 RESEARCH = Rule("research", roles=frozenset({Role.RESEARCHER}))
 ADMINISTRATION = Rule("administration", roles=frozenset({Role.ADMINISTRATOR}))
 ACCESS_LOG = Rule("access_log", roles=frozenset({Role.ACCESS_LOG_READER}))
+# The "who has seen my case" report: a part of the access log, about one client, so only
+# for the log's readers, and (through read_object) only for a client of their offices.
+ACCESS_REPORT = Rule("access_report", roles=frozenset({Role.ACCESS_LOG_READER}), deny_as_404=True)
 
 
 def _guard(rule: Rule, view: View, methods: frozenset[str] | None = None) -> View:

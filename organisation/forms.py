@@ -5,6 +5,7 @@ from typing import Any
 
 from django import forms
 from django.db.models import QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from audit.models import AccessLog
@@ -53,10 +54,16 @@ class AccessLogSearchForm(forms.Form):
             entries = entries.filter(client_ids__contains=[data["client"]])
         if data.get("action"):
             entries = entries.filter(action=data["action"])
+        # Compared as moments (local midnight), not as dates of `at`: a cast of the column
+        # could not use the index accesslog_at or accesslog_user_at.
         if data.get("start"):
-            entries = entries.filter(at__date__gte=data["start"])
+            entries = entries.filter(at__gte=_midnight(data["start"]))
         if data.get("end"):
-            entries = entries.filter(at__date__lt=data["end"] + datetime.timedelta(days=1))
+            entries = entries.filter(at__lt=_midnight(data["end"] + datetime.timedelta(days=1)))
         if data.get("denied"):
             entries = entries.filter(allowed=False)
         return entries
+
+
+def _midnight(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))

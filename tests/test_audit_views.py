@@ -6,14 +6,17 @@ import pytest
 from django.db import connection
 from django.test import Client as HttpClient
 from django.test.utils import CaptureQueriesContext
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 
 from audit.history import acting_as, system_actor
 from audit.models import AccessLog
+from clients import merging
 from clients.models import Client
 from families.models import Family, FamilyMember
 from organisation.models import Office, User
+from organisation.roles import Role
 from research.models import ExportEvent
+from tests.factories import ClientFactory, MembershipFactory
 from tests.research_data import make_project
 
 D = datetime.date
@@ -80,9 +83,11 @@ def test_the_family_history_costs_the_same_whatever_its_length(
 def test_a_client_can_be_told_who_has_seen_their_case(
     client: HttpClient,
     caseworker_heimdal: User,
+    caseworker_sagene: User,
     coordinator_heimdal: User,
     client_heimdal: Client,
     client_sagene: Client,
+    log_reader: User,
 ) -> None:
     client.force_login(coordinator_heimdal)
     client.get(client_heimdal.get_absolute_url())
@@ -94,8 +99,42 @@ def test_a_client_can_be_told_who_has_seen_their_case(
         client_ids=[client_heimdal.pk, 999],
         allowed=True,
     )
+    # A read of a duplicate record, since merged into this one, was a read of the same person.
+    duplicate = ClientFactory(office=client_heimdal.office)
+    AccessLog.objects.create(
+        user=caseworker_sagene,
+        roles="caseworker",
+        action="view",
+        view_name="clients:detail",
+        client_ids=[duplicate.pk],
+        allowed=True,
+    )
+    # And so was a read of a record merged into that duplicate before (a chain of merges),
+    # on a page the report names in words rather than by its URL name.
+    older = ClientFactory(office=client_heimdal.office)
+    AccessLog.objects.create(
+        user=log_reader,
+        roles="access_log",
+        action="view",
+        view_name="families:plan_revisions",
+        client_ids=[older.pk],
+        allowed=True,
+    )
+    with acting_as(caseworker_heimdal):
+        merging.client_merge(keep=duplicate, merge=older, by=caseworker_heimdal)
+        merging.client_merge(keep=client_heimdal, merge=duplicate, by=caseworker_heimdal)
+    # The report is a part of the access log: a caseworker needs the log's role as well.
+    report = reverse("clients:access_report", args=[client_heimdal.pk])
     client.force_login(caseworker_heimdal)
-    page = client.get(reverse("clients:access_report", args=[client_heimdal.pk])).text
+    assert client.get(report).status_code == 404
+    assert "Hvem har sett saken" not in client.get(client_heimdal.get_absolute_url()).text
+    MembershipFactory(user=caseworker_heimdal, office=None, role=Role.ACCESS_LOG_READER)
+    assert "Hvem har sett saken" in client.get(client_heimdal.get_absolute_url()).text
+    page = client.get(report).text
+    assert caseworker_sagene.get_full_name() in page
+    assert log_reader.get_full_name() in page
+    assert "En annen side om familien" in page
+    assert "families:plan_revisions" not in page
     assert coordinator_heimdal.get_full_name() in page
     assert "Brukersiden" in page
     assert "Et anonymisert forskningsuttrekk" in page
@@ -105,6 +144,9 @@ def test_a_client_can_be_told_who_has_seen_their_case(
         view_name="clients:access_report", client_ids__contains=[client_heimdal.pk]
     ).exists()
     assert client.get(reverse("clients:access_report", args=[client_sagene.pk])).status_code == 404
+    # Reading the log alone gives no way into a client's records.
+    client.force_login(log_reader)
+    assert client.get(report).status_code == 404
 
 
 def test_only_readers_of_the_access_log_search_it(
@@ -159,3 +201,10 @@ def test_the_export_log_lists_requests_and_downloads(
     assert page.count('data-testid="export-event"') == 2
     assert "Bestilt" in page
     assert "Lastet ned" in page
+
+
+def test_the_export_log_is_not_in_the_admin(client: HttpClient, administrator: User) -> None:
+    client.force_login(administrator)
+    with pytest.raises(NoReverseMatch):
+        reverse("admin:research_exportevent_changelist")
+    assert client.get("/django-admin/research/exportevent/").status_code == 404
