@@ -61,7 +61,6 @@ def bar_chart(title: str, rows: Sequence[tuple[str, Cell | str]]) -> BarChart:
 class Line:
     label: str
     colour: str
-    cells: list[Cell]
     # Runs of visible points: a hidden month breaks the line.
     segments: list[str] = field(default_factory=list)
     points: list[tuple[float, float, Cell]] = field(default_factory=list)
@@ -96,7 +95,7 @@ def line_chart(
 
     lines = []
     for number, (label, cells) in enumerate(series):
-        line = Line(label=label, colour=PALETTE[number % len(PALETTE)], cells=cells)
+        line = Line(label=label, colour=PALETTE[number % len(PALETTE)])
         run: list[str] = []
         for index, cell in enumerate(cells):
             if cell.shown:

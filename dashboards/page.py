@@ -1,47 +1,28 @@
-"""The dashboard as the manager sees it: every figure, protected together, and its tables.
+"""The dashboard as the manager sees it: every table protected across all their offices.
 
-All the counts on one page are protected at once, with every sum that ties them
-(offices add up to a total; so do months, caseworkers, school situations), so
-that no small count can be worked out by combining two tables. The two-way table
-of interventions shares no total with anything else and is protected on its own.
+Each table is counted for every office the user may see, whatever office is
+chosen, and protected as one table of rows × offices with its totals: the page
+for one office shows that office's column of it. So the page for one office and
+the page for all offices agree cell for cell, and one cannot be subtracted from
+the other to find a hidden count. Where a programme is chosen, each count is
+also protected against the same count for all clients: a count whose rest (the
+clients outside the programme) would be 1–4 is hidden, so the rest cannot be
+worked out either. Where counts are parts of a published whole (clients in
+activity and not, on assistance for long and not, children by school
+situation), the parts are one table whose totals are the whole.
 The downloads are made from the same tables, so they show exactly what the page shows.
 """
 
-import datetime
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from dashboards import charts, figures
-from dashboards.figures import Scope
-from dashboards.suppression import THRESHOLD, Cell, protect_counts, protect_table, share
-
-
-class Counts:
-    """The counts of a page, and which of them add up to which."""
-
-    def __init__(self) -> None:
-        self.values: list[int] = []
-        self.sums: list[tuple[list[int], int]] = []
-        self.cells: list[Cell] = []
-
-    def add(self, value: int) -> int:
-        self.values.append(int(value))
-        return len(self.values) - 1
-
-    def add_many(self, values: Sequence[int]) -> list[int]:
-        return [self.add(v) for v in values]
-
-    def adds_up(self, parts: Sequence[int], total: int) -> None:
-        self.sums.append((list(parts), total))
-
-    def protect(self) -> None:
-        self.cells = protect_counts(self.values, self.sums)
-
-    def __getitem__(self, index: int) -> Cell:
-        return self.cells[index]
+from dashboards.figures import ACTIVITY_KINDS, SITUATIONS, Breakdown, PerOffice, Scope
+from dashboards.suppression import THRESHOLD, Cell, protect_series, protect_table, share
 
 
 @dataclass
@@ -63,27 +44,17 @@ class Table:
     title: str
     headers: list[str]
     rows: list[Row]
-    note: str = ""
+    note: str = ""  # whose counts these are, where it is not the chosen office
+    empty: str = ""  # why there are no rows, where it is not that nothing happened
 
     def as_rows(self) -> list[list[str]]:
         """The table as text, for downloads: exactly what the page shows."""
         return [self.headers] + [[r.label, *(str(c) for c in r.cells)] for r in self.rows]
 
 
-def _format_share(value: float | None) -> str:
-    return "–" if value is None else f"{100 * value:.0f} %"
-
-
-def _format_number(value: float | None, digits: int = 1) -> str:
-    if value is None:
-        return "–"
-    return f"{value:.{digits}f}".replace(".", ",")
-
-
 @dataclass
 class Dashboard:
     scope: Scope
-    offices: list[Any]
     key_figures: Table
     tables: list[Table]
     trend: charts.LineChart
@@ -93,185 +64,240 @@ class Dashboard:
         return next((t for t in [self.key_figures, *self.tables] if t.slug == slug), None)
 
 
-def build(scope: Scope, *, drill_down_offices: Sequence[int] = ()) -> Dashboard:
-    """Every figure of the dashboard for the scope, protected, as tables and charts."""
-    offices = list(scope.offices)
-    office_ids = [o.pk for o in offices]
-    months = scope.months()
-    counts = Counts()
+class Protected:
+    """Counts of rows × offices, protected together: a cell per office and the total."""
 
-    def per_office_line(values: dict[int, int]) -> tuple[list[int], int]:
-        cells = counts.add_many([values.get(o, 0) for o in office_ids])
-        total = counts.add(sum(values.get(o, 0) for o in office_ids))
-        counts.adds_up(cells, total)
-        return cells, total
+    def __init__(
+        self,
+        rows: Sequence[Any],
+        counts: Breakdown,
+        whole: Breakdown | None,
+        office_ids: Sequence[int],
+        *,
+        rows_add_up: bool,
+    ) -> None:
+        def matrix(source: Breakdown) -> list[list[int]]:
+            return [[source.get(r, {}).get(o, 0) for o in office_ids] for r in rows]
 
-    def monthly_line(values: dict[datetime.date, int], total: int | None) -> list[int]:
-        cells = counts.add_many([values.get(m, 0) for m in months])
-        if total is not None:
-            counts.adds_up(cells, total)
-        return cells
+        self.rows = list(rows)
+        self.index = {row: i for i, row in enumerate(self.rows)}
+        values = matrix(counts)
+        everyone = matrix(whole) if whole is not None else None
+        if rows_add_up and rows:
+            # The rows are parts of one whole per office: a two-way table with its totals.
+            grid = protect_table(values, whole=everyone)
+            self.cells = [list(row) for row in grid[:-1]]
+            self.totals: list[Cell] | None = list(grid[-1])
+        else:
+            # Each row stands alone (a client may be counted in several): one line per row.
+            self.cells = []
+            for i, row in enumerate(values):
+                cells, total = protect_series(row, whole=everyone[i] if everyone else None)
+                self.cells.append([*cells, total])
+            self.totals = None
 
-    by_office = figures.per_office(scope)
-    lines = {name: per_office_line(values) for name, values in by_office.items()}
-    contacts_by_office, contacts_by_month = figures.contacts(scope)
-    lines["contacts"] = per_office_line(contacts_by_office)
-    contacts_months = monthly_line(contacts_by_month, lines["contacts"][1])
-    episodes_by_office, episodes_by_month = figures.episodes_opened(scope)
-    lines["episodes"] = per_office_line(episodes_by_office)
-    episodes_months = monthly_line(episodes_by_month, lines["episodes"][1])
-    assistance_months = monthly_line(figures.assistance_by_month(scope), None)
-    transitions_by_month = figures.transitions_by_month(scope)
-    transitions_total = counts.add(sum(transitions_by_month.values()))
-    transitions_months = monthly_line(transitions_by_month, transitions_total)
+    def row(self, key: Any) -> list[Cell]:
+        return self.cells[self.index[key]]
 
-    caseload = figures.caseload(scope)
-    caseload_cells = counts.add_many([n for _name, n in caseload])
-    counts.adds_up(caseload_cells, lines["active"][1])
 
-    assistance = figures.assistance_time(scope)
-    long_assistance = per_office_line({o: assistance.get(o, (None, 0, 0))[1] for o in office_ids})
+def _line(values: PerOffice, whole: PerOffice | None, office_ids: Sequence[int]) -> list[Cell]:
+    """A figure per office and its total, protected."""
+    cells, total = protect_series(
+        [values.get(o, 0) for o in office_ids],
+        whole=[whole.get(o, 0) for o in office_ids] if whole is not None else None,
+    )
+    return [*cells, total]
 
-    youth = figures.youth(scope)
-    situations = ["in_school", "completed", "dropped_out", "not_in_school", "unknown"]
-    children_by_office = {
-        o: sum(youth.get(s, {}).get(o, 0) for s in situations) for o in office_ids
-    }
-    lines["children"] = per_office_line(children_by_office)
-    situation_cells = {s: counts.add(sum(youth.get(s, {}).values())) for s in situations}
-    counts.adds_up(list(situation_cells.values()), lines["children"][1])
-    dropouts = counts.add_many([youth.get("dropped_out", {}).get(o, 0) for o in office_ids])
-    counts.adds_up(dropouts, situation_cells["dropped_out"])
-    lines["dropped_out"] = (dropouts, situation_cells["dropped_out"])
 
-    activity = figures.activity_kinds(scope)
-    activity_cells = {kind: counts.add(n) for kind, n in activity.items()}
-    reasons = figures.reasons(scope)
-    reason_cells = counts.add_many([n for _label, n in reasons])
-    goals = figures.plan_goals(scope)
-    goal_cells = {name: counts.add(n) for name, n in goals.items()}
-    quality = figures.quality_of_life(scope)
-    quality_cells = counts.add_many([families for _label, families, _change in quality])
+def _format_share(value: float | None) -> str:
+    return "–" if value is None else f"{number_format(100 * value, 0)} %"
 
-    counts.protect()
 
-    def office_row(label: str, name: str, link: str = "") -> Row:
-        cells, total = lines[name]
-        return Row(
-            label,
-            [counts[c] for c in cells] + ([counts[total]] if len(offices) > 1 else []),
-            links=[link if link and o in drill_down_offices else "" for o in office_ids],
-        )
+def _format_number(value: float | None, digits: int = 1) -> str:
+    return "–" if value is None else number_format(value, digits)
 
-    def share_row(label: str, part: str, whole: str) -> Row:
-        part_cells, part_total = lines[part]
-        whole_cells, whole_total = lines[whole]
-        values = [
-            _format_share(share(counts[p], counts[w]))
-            for p, w in zip(part_cells, whole_cells, strict=True)
-        ]
-        if len(offices) > 1:
-            values.append(_format_share(share(counts[part_total], counts[whole_total])))
-        return Row(label, list(values))
 
-    def median_row() -> Row:
-        keys: list[int | None] = list(office_ids) + ([None] if len(offices) > 1 else [])
-        values: list[Cell | str] = []
-        for key in keys:
-            median, _long, receiving = assistance.get(key, (None, 0, 0))
-            values.append(_format_number(median, 0) if receiving >= THRESHOLD else "–")
-        return Row(_("Days on social assistance, median"), values)
+@dataclass
+class Figures:
+    """Everything counted for one scope (the chosen programme's clients, or all)."""
 
-    def per_client_row() -> Row:
-        values: list[Cell | str] = []
-        pairs = list(zip(lines["contacts"][0], lines["followed"][0], strict=True))
-        if len(offices) > 1:
-            pairs.append((lines["contacts"][1], lines["followed"][1]))
-        for contacts_index, followed_index in pairs:
-            c, f = counts[contacts_index], counts[followed_index]
-            values.append(
-                _format_number(c.value / f.value)
-                if c.shown and f.shown and f.value >= THRESHOLD
-                else "–"
-            )
-        return Row(_("Contacts per followed client"), values)
+    lines: dict[str, PerOffice]
+    activity: Breakdown
+    contacts: Breakdown
+    assistance_months: Breakdown
+    assistance: Breakdown
+    medians: dict[int | None, float | None]
+    caseworkers: dict[Any, str]
+    caseload: Breakdown
+    reason_labels: dict[int, str]
+    reasons: Breakdown
+    youth: Breakdown
+    goals: Breakdown
+    quality: list[tuple[str, PerOffice, float | None]]
 
-    caseload_link = "followup:caseload"
-    key_figures = Table(
-        "key-figures",
-        _("Key figures"),
-        [_("Figure"), *(o.name for o in offices), *([_("Total")] if len(offices) > 1 else [])],
-        [
-            office_row(_("Clients followed in the period"), "followed"),
-            office_row(_("Active clients"), "active"),
-            office_row(_("Contacts in the period"), "contacts"),
-            per_client_row(),
-            office_row(_("Active clients overdue for contact"), "overdue", caseload_link),
-            office_row(_("Followed clients in activity"), "in_activity"),
-            share_row(_("Share of followed clients in activity"), "in_activity", "followed"),
-            office_row(_("Clients into work or education"), "transitions"),
-            office_row(_("Clients on social assistance"), "assistance"),
-            median_row(),
-            Row(
-                _("On social assistance for more than six months"),
-                [counts[c] for c in long_assistance[0]]
-                + ([counts[long_assistance[1]]] if len(offices) > 1 else []),
-            ),
-            office_row(_("Children in the families followed"), "children"),
-            office_row(_("Dropped out of upper secondary school"), "dropped_out"),
-            share_row(_("Share of the children who dropped out"), "dropped_out", "children"),
-        ],
+
+def collect(scope: Scope) -> Figures:
+    assistance, medians = figures.assistance_time(scope)
+    caseworkers, caseload = figures.caseload(scope)
+    reason_labels, reasons = figures.reasons(scope)
+    return Figures(
+        lines=figures.key_figures(scope),
+        activity=figures.activity_kinds(scope),
+        contacts=figures.contacts_by_month(scope),
+        assistance_months=figures.assistance_by_month(scope),
+        assistance=assistance,
+        medians=medians,
+        caseworkers=caseworkers,
+        caseload=caseload,
+        reason_labels=reason_labels,
+        reasons=reasons,
+        youth=figures.youth(scope),
+        goals=figures.plan_goals(scope),
+        quality=figures.quality_of_life(scope),
     )
 
+
+def build(
+    scope: Scope, *, chosen: Sequence[int] | None = None, drill_down_offices: Sequence[int] = ()
+) -> Dashboard:
+    """The dashboard of `scope` (all the offices the user may see), showing `chosen` offices."""
+    office_ids = [o.pk for o in scope.offices]
+    shown = [i for i, o in enumerate(office_ids) if chosen is None or o in chosen]
+    with_total = len(shown) > 1
+    columns = shown + ([len(office_ids)] if with_total else [])
+    months = scope.months()
+    data = collect(scope)
+    whole = collect(replace(scope, programme=None)) if scope.programme is not None else None
+
+    def pick(cells: Sequence[Cell]) -> list[Cell | str]:
+        return [cells[c] for c in columns]
+
+    def protected(name: str, rows: Sequence[Any], *, rows_add_up: bool) -> Protected:
+        counts: Breakdown = getattr(data, name)
+        return Protected(
+            rows,
+            counts,
+            getattr(whole, name) if whole else None,
+            office_ids,
+            rows_add_up=rows_add_up,
+        )
+
+    def line(name: str) -> list[Cell]:
+        return _line(data.lines[name], whole.lines[name] if whole else None, office_ids)
+
+    activity = protected("activity", ACTIVITY_KINDS, rows_add_up=False)
+    # Followed clients, split into those in activity and the rest: the parts of one whole.
+    followed_split = Protected(
+        ["in", "out"],
+        _split(data.lines["in_activity"], data.lines["followed"]),
+        _split(whole.lines["in_activity"], whole.lines["followed"]) if whole else None,
+        office_ids,
+        rows_add_up=True,
+    )
+    assert followed_split.totals is not None
+    followed_cells, in_activity_cells = followed_split.totals, followed_split.row("in")
+    contacts = protected("contacts", months, rows_add_up=True)
+    assistance_months = protected("assistance_months", months, rows_add_up=False)
+    assistance = protected("assistance", ["long", "short"], rows_add_up=True)
+    caseworker_keys = sorted(data.caseworkers, key=lambda k: (k is None, data.caseworkers[k]))
+    caseload = protected("caseload", caseworker_keys, rows_add_up=True)
+    reason_keys = list(data.reason_labels)
+    reasons = protected("reasons", reason_keys, rows_add_up=False)
+    youth = protected("youth", SITUATIONS, rows_add_up=True)
+    goals = protected("goals", ["set", "achieved", "closed"], rows_add_up=False)
+    overdue, transitions, episodes = line("overdue"), line("transitions"), line("episodes")
+    empty = [Cell(0)] * (len(office_ids) + 1)
+
+    def shares(part: Sequence[Cell], whole_cells: Sequence[Cell]) -> list[Cell | str]:
+        return [_format_share(share(part[c], whole_cells[c])) for c in columns]
+
+    def per_client() -> list[Cell | str]:
+        assert contacts.totals is not None
+        values: list[Cell | str] = []
+        for c in columns:
+            contact, person = contacts.totals[c], followed_cells[c]
+            ok = contact.shown and person.shown and person.value >= THRESHOLD
+            values.append(_format_number(contact.value / person.value) if ok else "–")
+        return values
+
+    def medians() -> list[Cell | str]:
+        keys: list[int | None] = [*office_ids, None]
+        assert assistance.totals is not None
+        return [
+            _format_number(data.medians.get(keys[c]), 0)
+            if assistance.totals[c].shown and assistance.totals[c].value >= THRESHOLD
+            else "–"
+            for c in columns
+        ]
+
+    office_names = [scope.offices[i].name for i in shown]
+    headers = [_("Figure"), *office_names, *([_("Total")] if with_total else [])]
+    links = ["followup:caseload" if office_ids[i] in drill_down_offices else "" for i in shown]
+    key_rows = [
+        Row(_("Clients followed in the period"), pick(followed_cells)),
+        Row(_("Active clients now"), pick(caseload.totals or empty)),
+        Row(_("Contacts in the period"), pick(contacts.totals or empty)),
+        Row(_("Contacts per followed client"), per_client()),
+        Row(_("Active clients overdue for contact now"), pick(overdue), links=links),
+        Row(_("Case episodes opened"), pick(episodes)),
+        Row(_("Followed clients in activity"), pick(in_activity_cells)),
+        Row(_("Share of followed clients in activity"), shares(in_activity_cells, followed_cells)),
+        Row(_("Clients into work or education"), pick(transitions)),
+        Row(_("Clients on social assistance"), pick(assistance.totals or empty)),
+        Row(_("Days on social assistance, median"), medians()),
+        Row(_("On social assistance for more than six months"), pick(assistance.row("long"))),
+        Row(_("Children in the families followed"), pick(youth.totals or empty)),
+        Row(_("Dropped out of upper secondary school"), pick(youth.row("dropped_out"))),
+        Row(
+            _("Share of the children who dropped out"),
+            shares(youth.row("dropped_out"), youth.totals or empty),
+        ),
+    ]
+    key_figures = Table("key-figures", _("Key figures"), headers, key_rows)
+
+    def column_label() -> str:
+        return office_names[0] if not with_total else _("All offices")
+
+    chosen_column = columns[-1] if with_total else columns[0]
     trend_rows = [
         Row(
             f"{month:%m.%Y}",
-            [
-                counts[contacts_months[i]],
-                counts[episodes_months[i]],
-                counts[assistance_months[i]],
-                counts[transitions_months[i]],
-            ],
+            [contacts.row(month)[chosen_column], assistance_months.row(month)[chosen_column]],
         )
-        for i, month in enumerate(months)
+        for month in months
     ]
-    trend_rows.append(
-        Row(
-            _("Total"),
-            [
-                counts[lines["contacts"][1]],
-                counts[lines["episodes"][1]],
-                "–",
-                counts[transitions_total],
-            ],
-        )
-    )
+    trend_rows.append(Row(_("Total"), [(contacts.totals or empty)[chosen_column], "–"]))
     trend_table = Table(
         "months",
         _("Month by month"),
-        [
-            _("Month"),
-            _("Contacts"),
-            _("Case episodes opened"),
-            _("Clients on social assistance"),
-            _("Into work or education"),
-        ],
+        [_("Month"), _("Contacts"), _("Clients on social assistance")],
         trend_rows,
+        note=column_label(),
     )
     trend = charts.line_chart(
-        _("Contacts and case episodes opened, month by month"),
+        _("Contacts and clients on social assistance, month by month"),
         months,
         [
-            (_("Contacts"), [counts[i] for i in contacts_months]),
-            (_("Case episodes opened"), [counts[i] for i in episodes_months]),
+            (_("Contacts"), [contacts.row(m)[chosen_column] for m in months]),
+            (
+                _("Clients on social assistance"),
+                [assistance_months.row(m)[chosen_column] for m in months],
+            ),
         ],
     )
 
-    caseload_rows = [
-        Row(name or _("No responsible caseworker"), [counts[c]])
-        for (name, _n), c in zip(caseload, caseload_cells, strict=True)
-    ]
-    caseload_rows.append(Row(_("Total"), [counts[lines["active"][1]]]))
+    def rows_of(table: Protected, keys: Sequence[Any], label: Callable[[Any], str]) -> list[Row]:
+        """The chosen column's rows, without the caseworkers or reasons of other offices."""
+        return [
+            Row(label(key), [table.row(key)[chosen_column]])
+            for key in keys
+            if with_total or table.row(key)[chosen_column].value != 0
+        ]
+
+    caseload_rows = rows_of(
+        caseload, caseworker_keys, lambda k: data.caseworkers[k] or _("No responsible caseworker")
+    )
+    caseload_rows.append(Row(_("Total"), [(caseload.totals or empty)[chosen_column]]))
     activity_labels = {
         "work": _("Work-oriented activity"),
         "education": _("Education or Norwegian training"),
@@ -281,9 +307,14 @@ def build(scope: Scope, *, drill_down_offices: Sequence[int] = ()) -> Dashboard:
     activity_rows = [
         Row(
             activity_labels[kind],
-            [counts[cell], _format_share(share(counts[cell], counts[lines["followed"][1]]))],
+            [
+                activity.row(kind)[chosen_column],
+                _format_share(
+                    share(activity.row(kind)[chosen_column], followed_cells[chosen_column])
+                ),
+            ],
         )
-        for kind, cell in activity_cells.items()
+        for kind in ACTIVITY_KINDS
     ]
     situation_labels = {
         "in_school": _("In school"),
@@ -292,49 +323,44 @@ def build(scope: Scope, *, drill_down_offices: Sequence[int] = ()) -> Dashboard:
         "not_in_school": _("Not in school"),
         "unknown": _("School situation not recorded"),
     }
-    children_total = counts[lines["children"][1]]
+    children_total = (youth.totals or empty)[chosen_column]
     youth_rows = [
         Row(
             situation_labels[s],
             [
-                counts[situation_cells[s]],
-                _format_share(share(counts[situation_cells[s]], children_total)),
+                youth.row(s)[chosen_column],
+                _format_share(share(youth.row(s)[chosen_column], children_total)),
             ],
         )
-        for s in situations
+        for s in SITUATIONS
     ]
     youth_rows.append(Row(_("Total"), [children_total, ""]))
-    reason_rows = [
-        Row(label, [counts[c]]) for (label, _n), c in zip(reasons, reason_cells, strict=True)
-    ]
+    reason_rows = rows_of(reasons, reason_keys, lambda k: data.reason_labels[k])
     goal_labels = {
         "set": _("Goals set in the period"),
         "achieved": _("Goals achieved in the period"),
         "closed": _("Goals closed without being achieved"),
     }
-    goal_rows = [Row(goal_labels[name], [counts[cell]]) for name, cell in goal_cells.items()]
-    quality_rows = [
-        Row(
-            label,
-            [
-                counts[c],
-                ("+" if change and change > 0 else "") + _format_number(change)
-                if counts[c].shown and families >= THRESHOLD
-                else "–",
-            ],
-        )
-        for (label, families, change), c in zip(quality, quality_cells, strict=True)
+    goal_rows = [
+        Row(goal_labels[g], [goals.row(g)[chosen_column]]) for g in ["set", "achieved", "closed"]
     ]
 
-    types, outcomes, matrix = figures.interventions_by_type_and_outcome(scope)
-    intervention_rows: list[Row] = []
-    if matrix:
-        grid = protect_table(matrix)
-        outcome_headers = [o or _("No outcome recorded") for o in outcomes]
-        for label, row in zip([*types, _("Total")], grid, strict=True):
-            intervention_rows.append(Row(label, list(row)))
-    else:
-        outcome_headers = []
+    # Quality of life: families per area and office, protected like the rest; the average
+    # change only for all one's offices and all clients, as an average of fewer than five
+    # families could be worked out from two others.
+    everyone_view = with_total and len(shown) == len(office_ids) and scope.programme is None
+    quality_rows = []
+    for label, per_office, change in data.quality:
+        whole_quality = next((w for w in whole.quality if w[0] == label), None) if whole else None
+        whole_per_office = (whole_quality[1] if whole_quality else {}) if whole else None
+        families_cells = _line(per_office, whole_per_office, office_ids)
+        shown_families = families_cells[chosen_column]
+        average = (
+            ("+" if change and change > 0 else "") + _format_number(change)
+            if everyone_view and shown_families.shown and shown_families.value >= THRESHOLD
+            else "–"
+        )
+        quality_rows.append(Row(label, [shown_families, average]))
 
     tables = [
         trend_table,
@@ -343,40 +369,44 @@ def build(scope: Scope, *, drill_down_offices: Sequence[int] = ()) -> Dashboard:
             _("Active clients per responsible caseworker"),
             [_("Caseworker"), _("Clients")],
             caseload_rows,
+            note=column_label(),
         ),
         Table(
             "activity",
             _("Followed clients in activity, by kind (a client may be in several)"),
             [_("Activity"), _("Clients"), _("Share of followed clients")],
             activity_rows,
+            note=column_label(),
         ),
         Table(
             "reasons",
             _("Reasons for contact in the case episodes opened (an episode may have several)"),
             [_("Reason"), _("Case episodes")],
             reason_rows,
+            note=column_label(),
         ),
-        Table(
-            "interventions",
-            _("Interventions ended in the period, by type and outcome"),
-            [_("Intervention"), *outcome_headers, *([_("Total")] if outcome_headers else [])],
-            intervention_rows,
-        ),
+        _interventions_table(scope),
         Table(
             "youth",
             _("Children in the families followed, by school situation at the end of the period"),
             [_("School situation"), _("Children"), _("Share")],
             youth_rows,
+            note=column_label(),
         ),
-        Table("goals", _("Family plans"), [_("Goals"), _("Number")], goal_rows),
+        Table(
+            "goals", _("Family plans"), [_("Goals"), _("Number")], goal_rows, note=column_label()
+        ),
         Table(
             "quality-of-life",
             _(
-                "The families' own quality of life: change from the first review "
-                "to the latest (0–10)"
+                "The families' own quality of life: "
+                "change from the first review to the latest (0–10)"
             ),
             [_("Life area"), _("Families rated twice or more"), _("Average change")],
             quality_rows,
+            note=column_label()
+            if everyone_view
+            else _("The average change is shown for all your offices and all clients only."),
         ),
     ]
     bar_charts = [
@@ -391,9 +421,38 @@ def build(scope: Scope, *, drill_down_offices: Sequence[int] = ()) -> Dashboard:
     ]
     return Dashboard(
         scope=scope,
-        offices=offices,
         key_figures=key_figures,
         tables=tables,
         trend=trend,
         bar_charts=bar_charts,
+    )
+
+
+def _split(part: PerOffice, whole: PerOffice) -> Breakdown:
+    """A part of a whole per office, and the rest of it."""
+    return {"in": dict(part), "out": {o: n - part.get(o, 0) for o, n in whole.items()}}
+
+
+def _interventions_table(scope: Scope) -> Table:
+    """Type × outcome of the interventions that ended, for all the user's offices and only
+    without a programme: it is not broken down by office, so it is never shown for a part."""
+    headers = [_("Intervention")]
+    rows: list[Row] = []
+    if scope.programme is None:
+        types, outcomes, matrix = figures.interventions_by_type_and_outcome(scope)
+        if matrix:
+            grid = protect_table(matrix)
+            headers += [o or _("No outcome recorded") for o in outcomes] + [_("Total")]
+            rows = [
+                Row(label, list(row)) for label, row in zip([*types, _("Total")], grid, strict=True)
+            ]
+    return Table(
+        "interventions",
+        _("Interventions ended in the period, by type and outcome"),
+        headers,
+        rows,
+        note=_("All your offices, all clients."),
+        empty=_("Shown for all clients only: choose “All clients” instead of a programme.")
+        if scope.programme is not None
+        else "",
     )

@@ -5,9 +5,10 @@ to a published total, a hidden count could be recovered by subtraction, so more
 counts are hidden (secondary suppression, shown as "x") until no hidden count
 can be pinned down by a reader who knows everything on the page: the visible
 counts, every total, that "<5" is 1–4 and that "x" is 5 or more. Whether a
-count can be pinned down is decided exactly, by a small constraint solver over
-all the sums of the table at once (rows, columns and any totals shared with
-other tables), not one row at a time. A total that cannot be protected is
+count can be pinned down is decided exactly: for a line of counts and its total
+by a small constraint solver (protect_counts, which takes any set of sums, so
+it can serve tables that share totals too), for a two-way table with its
+margins by the cycle test (protect_table). A total that cannot be protected is
 hidden itself.
 """
 
@@ -57,11 +58,6 @@ LEGEND = _(
     "<5: fewer than five. x: hidden so that a number below five cannot be worked out "
     "from the totals."
 )
-
-
-def display_count(count: int) -> str:
-    """The text a dashboard shows for a count of persons standing on its own."""
-    return Cell(count, Mark.SMALL if 0 < count < THRESHOLD else Mark.SHOWN).text
 
 
 # Positions are indices into one flat list of counts. A sum: these counts add up to that one.
@@ -157,9 +153,23 @@ class _Reader:
         return found
 
 
-def protect_counts(values: Sequence[int], sums: Sequence[Sum]) -> list[Cell]:
-    """Mark counts (totals among them) so that no small count can be worked out."""
+def _first_marks(values: Sequence[int], whole: Sequence[int] | None) -> list[Mark]:
+    """Primary suppression. With `whole` (the same counts for everyone, where these are for
+    a part, such as one programme's clients), a count is also hidden where the rest of the
+    whole would be 1–4: the rest could otherwise be worked out by subtraction."""
     marks = [Mark.SMALL if 0 < v < THRESHOLD else Mark.SHOWN for v in values]
+    if whole is not None:
+        for i, (part, everyone) in enumerate(zip(values, whole, strict=True)):
+            if marks[i] == Mark.SHOWN and 0 < everyone - part < THRESHOLD and part >= THRESHOLD:
+                marks[i] = Mark.HIDDEN
+    return marks
+
+
+def protect_counts(
+    values: Sequence[int], sums: Sequence[Sum], *, whole: Sequence[int] | None = None
+) -> list[Cell]:
+    """Mark counts (totals among them) so that no small count can be worked out."""
+    marks = _first_marks(values, whole)
     totals = {total for _parts, total in sums}
     while pinned := _Reader(values, marks, sums).pinned():
         if not _hide_more(values, marks, sums, pinned, totals):
@@ -199,16 +209,20 @@ def _hide_more(
 
 
 def protect_series(
-    values: Sequence[int], *, with_total: bool = True
-) -> tuple[list[Cell], Cell | None]:
-    """One row of counts, and its total when the counts add up to one."""
-    if not with_total:
-        return [Cell(v, Mark.SMALL if 0 < v < THRESHOLD else Mark.SHOWN) for v in values], None
-    cells = protect_counts([*values, sum(values)], [(range(len(values)), len(values))])
+    values: Sequence[int], *, whole: Sequence[int] | None = None
+) -> tuple[list[Cell], Cell]:
+    """One row of counts and their total."""
+    cells = protect_counts(
+        [*values, sum(values)],
+        [(range(len(values)), len(values))],
+        whole=[*whole, sum(whole)] if whole is not None else None,
+    )
     return cells[:-1], cells[-1]
 
 
-def protect_table(matrix: Sequence[Sequence[int]]) -> list[list[Cell]]:
+def protect_table(
+    matrix: Sequence[Sequence[int]], *, whole: Sequence[Sequence[int]] | None = None
+) -> list[list[Cell]]:
     """A two-way table with its row totals, column totals and grand total (the last row and
     column of the result).
 
@@ -217,10 +231,12 @@ def protect_table(matrix: Sequence[Sequence[int]]) -> list[list[Cell]]:
     which each count can move by one within what its mark allows; the tables of
     such sums are totally unimodular, so the cycle test is exact and fast.
     """
-    columns = len(matrix[0]) if matrix else 0
-    grid = [[*row, sum(row)] for row in matrix]
-    grid.append([sum(row[c] for row in grid) for c in range(columns + 1)])
-    marks = [[Mark.SMALL if 0 < v < THRESHOLD else Mark.SHOWN for v in row] for row in grid]
+    grid = _with_totals(matrix)
+    if whole is not None:
+        everyone = _with_totals(whole)
+        marks = [_first_marks(row, every) for row, every in zip(grid, everyone, strict=True)]
+    else:
+        marks = [_first_marks(row, None) for row in grid]
     while pinned := _pinned_in_table(grid, marks):
         if not _hide_beside(grid, marks, pinned):
             # Everything that could be hidden is, and "<5" and "x" still give a count away.
@@ -229,6 +245,13 @@ def protect_table(matrix: Sequence[Sequence[int]]) -> list[list[Cell]]:
         [Cell(v, m) for v, m in zip(row, row_marks, strict=True)]
         for row, row_marks in zip(grid, marks, strict=True)
     ]
+
+
+def _with_totals(matrix: Sequence[Sequence[int]]) -> list[list[int]]:
+    columns = len(matrix[0]) if matrix else 0
+    grid = [[*row, sum(row)] for row in matrix]
+    grid.append([sum(row[c] for row in grid) for c in range(columns + 1)])
+    return grid
 
 
 def _pinned_in_table(grid: list[list[int]], marks: list[list[Mark]]) -> list[tuple[int, int]]:
@@ -284,8 +307,9 @@ def _pinned_in_table(grid: list[list[int]], marks: list[list[Mark]]) -> list[tup
 def _hide_beside(
     grid: list[list[int]], marks: list[list[Mark]], pinned: list[tuple[int, int]]
 ) -> bool:
-    """Hide the smallest visible count in the row or column of a pinned count (inner counts
-    before totals); where their lines are all hidden already, the smallest anywhere."""
+    """Hide the smallest visible count in the row or column of a pinned count (at equal
+    values an inner count before a total); where their lines are all hidden already, the
+    smallest anywhere."""
     last_row, last_column = len(grid) - 1, len(grid[0]) - 1
 
     def visible(cells: list[tuple[int, int]]) -> list[tuple[int, bool, int, int]]:

@@ -11,9 +11,11 @@ from dashboards import page
 from dashboards.figures import Scope
 from dashboards.forms import DashboardForm
 from dashboards.suppression import LEGEND
+from husk.db_router import reading_from_replica
 from organisation.access import AGGREGATES, AuthenticatedHttpRequest, policy
 from organisation.models import Office, User
 from organisation.roles import Role
+from research.export.writers import neutralise
 
 
 def _offices_of(user: User) -> list[Office]:
@@ -33,19 +35,24 @@ def _dashboard(request: AuthenticatedHttpRequest) -> tuple[DashboardForm, page.D
     # What the request leaves out is the default: all offices, the last twelve months.
     data = {**{k: _as_text(v) for k, v in defaults.items()}, **request.GET.dict()}
     form = DashboardForm(data, offices=offices)
-    if not offices or not form.is_valid():
+    if not offices:
+        return form, None
+    if not form.is_valid():
         if form.errors.get("office") or form.errors.get("programme"):
             # A tampered office or programme widens nothing: it is not found.
             raise Http404
         return form, None
     start, end = form.period()
+    # Counted for every office the user may see, whichever is chosen (see dashboards.page).
     scope = Scope(
-        offices=tuple(form.chosen_offices()),
-        start=start,
-        end=end,
-        programme=form.cleaned_data.get("programme"),
+        offices=tuple(offices), start=start, end=end, programme=form.cleaned_data.get("programme")
     )
-    return form, page.build(scope, drill_down_offices=request.user.person_level_office_ids)
+    chosen = [o.pk for o in form.chosen_offices()]
+    drill_down_offices = request.user.person_level_office_ids
+    # Who may see which offices was decided above on the primary; only the counting, heavy
+    # and content to lag a moment behind, goes to the read replica when there is one.
+    with reading_from_replica():
+        return form, page.build(scope, chosen=chosen, drill_down_offices=drill_down_offices)
 
 
 def _as_text(value: object) -> str:
@@ -68,9 +75,11 @@ def dashboard_home(request: AuthenticatedHttpRequest) -> HttpResponse:
 @policy(AGGREGATES, methods=("GET",))
 def dashboard_download(request: AuthenticatedHttpRequest, slug: str, fmt: str) -> HttpResponse:
     """One table of the dashboard as CSV or XLSX, with the same counts hidden as on the page."""
+    if fmt not in {"csv", "xlsx"}:
+        raise Http404
     _form, dashboard = _dashboard(request)
     table = dashboard.table(slug) if dashboard else None
-    if table is None or fmt not in {"csv", "xlsx"}:
+    if table is None:
         raise Http404
     rows = table.as_rows()
     filename = f"husk-{slug}-{dashboard.scope.start:%Y%m}-{dashboard.scope.end:%Y%m}"  # type: ignore[union-attr]
@@ -78,7 +87,13 @@ def dashboard_download(request: AuthenticatedHttpRequest, slug: str, fmt: str) -
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
         writer.writerow([table.title])
-        writer.writerows(rows)
+        if table.note:
+            writer.writerow([table.note])
+        # Labels are names (caseworkers, offices, codes) a spreadsheet might run as a formula;
+        # the counts are the page's own text ("<5", "+1,5") and are written as they are.
+        headers, *body = rows
+        writer.writerow([neutralise(h) for h in headers])
+        writer.writerows([neutralise(label), *cells] for label, *cells in body)
         writer.writerow([str(LEGEND)])
         response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
     else:
@@ -91,6 +106,8 @@ def dashboard_download(request: AuthenticatedHttpRequest, slug: str, fmt: str) -
         )
         sheet = workbook.add_worksheet(slug[:31])
         sheet.write_string(0, 0, table.title)
+        if table.note:
+            sheet.write_string(1, 0, table.note)
         for r, row in enumerate(rows, start=2):
             for c, value in enumerate(row):
                 if value.isdigit():

@@ -26,7 +26,7 @@ from families.models import (
     ReviewRating,
     SchoolStatus,
 )
-from followup.models import Contact, Intervention
+from followup.models import Contact, Enrolment, Intervention, Programme
 from organisation.models import Office, User
 from organisation.roles import Role
 from tests.factories import ClientFactory, MembershipFactory, code
@@ -145,32 +145,62 @@ def scope_of(*offices: Office) -> Scope:
     return Scope(offices=tuple(offices), start=SCOPE_START, end=SCOPE_END)
 
 
-def test_the_figures_match_a_hand_count(heimdal: Office, heimdal_data: dict[str, object]) -> None:
+def test_the_figures_match_a_hand_count(
+    heimdal: Office, caseworker_heimdal: User, heimdal_data: dict[str, object]
+) -> None:
     scope = scope_of(heimdal)
-    counts = figures.per_office(scope)
-    assert counts["followed"] == {heimdal.pk: 7}
-    assert counts["active"] == {heimdal.pk: 8}
-    assert counts["overdue"] == {heimdal.pk: 1}
-    assert counts["in_activity"] == {heimdal.pk: 1}
-    assert counts["transitions"] == {heimdal.pk: 1}
-    assert counts["assistance"] == {heimdal.pk: 4}
-    by_office, by_month = figures.contacts(scope)
-    assert by_office == {heimdal.pk: 6}
-    assert by_month == {D(2025, 1, 1): 3, D(2025, 3, 1): 3}
+    h = heimdal.pk
+    assert figures.key_figures(scope) == {
+        "followed": {h: 7},
+        "in_activity": {h: 1},
+        "overdue": {h: 1},
+        "transitions": {h: 1},
+        "episodes": {h: 3},
+    }
+    assert figures.activity_kinds(scope) == {
+        "work": {h: 1},
+        "education": {h: 0},
+        "kvp": {h: 0},
+        "other": {h: 0},
+    }
+    assert figures.contacts_by_month(scope) == {D(2025, 1, 1): {h: 3}, D(2025, 3, 1): {h: 3}}
     # Days on assistance: 100, 100, 300 (2024-09-04 to 2025-06-30), and 303 (to the period's end).
-    median, long_, receiving = figures.assistance_time(scope)[heimdal.pk]
-    assert (median, long_, receiving) == (200.0, 2, 4)
-    assert figures.assistance_by_month(scope)[D(2025, 3, 1)] == 4
-    assert figures.assistance_by_month(scope)[D(2025, 6, 1)] == 2
-    assert figures.youth(scope) == {"dropped_out": {heimdal.pk: 1}, "in_school": {heimdal.pk: 1}}
-    assert figures.plan_goals(scope) == {"set": 1, "achieved": 1, "closed": 0}
+    split, medians = figures.assistance_time(scope)
+    assert split == {"long": {h: 2}, "short": {h: 2}}
+    assert medians == {h: 200.0, None: 200.0}
+    by_month = figures.assistance_by_month(scope)
+    assert (by_month[D(2025, 3, 1)], by_month[D(2025, 6, 1)]) == ({h: 4}, {h: 2})
+    assert figures.youth(scope) == {
+        "in_school": {h: 1},
+        "completed": {},
+        "dropped_out": {h: 1},
+        "not_in_school": {},
+        "unknown": {},
+    }
+    assert figures.plan_goals(scope) == {"set": {h: 1}, "achieved": {h: 1}, "closed": {h: 0}}
     ((_area, families, change),) = figures.quality_of_life(scope)
-    assert (families, change) == (1, 4)
-    assert figures.transitions_by_month(scope) == {D(2025, 4, 1): 1}
+    assert (families, change) == ({h: 1}, 4)
     types, outcomes, matrix = figures.interventions_by_type_and_outcome(scope)
     assert (types, outcomes, matrix) == (["Arbeidstrening"], ["Over i heltidsarbeid"], [[1]])
-    caseload = figures.caseload(scope)
-    assert [n for _name, n in caseload] == [6, 2]
+    names, caseload = figures.caseload(scope)
+    assert caseload == {caseworker_heimdal.pk: {h: 6}, None: {h: 2}}
+    assert set(names) == {caseworker_heimdal.pk, None}
+
+
+def test_overlapping_assistance_periods_count_once(
+    heimdal: Office, heimdal_data: dict[str, object]
+) -> None:
+    # Supplementary assistance beside client 0's full assistance adds no days.
+    with acting_as(system_actor("tests")):
+        BenefitPeriod.objects.create(
+            client=heimdal_data["people"][0],  # type: ignore[index]
+            kind=code(CodeList.BENEFIT_KIND, "okonomisk_sosialhjelp_supplement"),
+            start=D(2025, 2, 1),
+            end=D(2025, 3, 1),
+        )
+    split, medians = figures.assistance_time(scope_of(heimdal))
+    assert split == {"long": {heimdal.pk: 2}, "short": {heimdal.pk: 2}}
+    assert medians[heimdal.pk] == 200.0
 
 
 def test_every_small_count_on_the_page_is_hidden(
@@ -187,16 +217,38 @@ def test_every_small_count_on_the_page_is_hidden(
 def test_offices_are_side_by_side_with_their_total(
     heimdal: Office, sagene: Office, heimdal_data: dict[str, object], caseworker_sagene: User
 ) -> None:
+    # Heimdal: 12 followed, 6 of them in activity; Sagene: 10 followed, 5 in activity.
     with acting_as(system_actor("tests")):
-        for n in range(6):
-            p = person(sagene, 100 + n)
+        for n, office in enumerate([heimdal] * 5 + [sagene] * 10):
+            p = person(office, 100 + n)
             CaseEpisode.objects.create(client=p, opened_on=D(2025, 2, 1))
+            if n < 10:
+                Intervention.objects.create(
+                    client=p,
+                    type=code(CodeList.INTERVENTION_TYPE, "work_training"),
+                    start=D(2025, 2, 1),
+                    status="in_progress",
+                )
     dashboard = build(scope_of(heimdal, sagene))
     assert dashboard.key_figures.headers[1:] == ["NAV Heimdal", "NAV Sagene", "Totalt"]
-    followed = next(
-        r for r in dashboard.key_figures.rows if r.label == "Brukere fulgt opp i perioden"
-    )
-    assert [str(c) for c in followed.cells] == ["7", "6", "13"]
+    rows = {r.label: [str(c) for c in r.cells] for r in dashboard.key_figures.rows}
+    assert rows["Brukere fulgt opp i perioden"] == ["12", "10", "22"]
+    assert rows["Brukere fulgt opp som er i aktivitet"] == ["6", "5", "11"]
+    assert rows["Andel av brukerne fulgt opp som er i aktivitet"] == ["50 %", "50 %", "50 %"]
+
+
+def test_one_office_shows_its_column_of_the_table_for_all_offices(
+    heimdal: Office, sagene: Office, heimdal_data: dict[str, object]
+) -> None:
+    # So the page for one office cannot be subtracted from the page for both.
+    with acting_as(system_actor("tests")):
+        for n in range(6):
+            CaseEpisode.objects.create(client=person(sagene, 100 + n), opened_on=D(2025, 2, 1))
+    both = build(scope_of(heimdal, sagene))
+    alone = build(scope_of(heimdal, sagene), chosen=[heimdal.pk])
+    assert alone.key_figures.headers[1:] == ["NAV Heimdal"]
+    for wide, narrow in zip(both.key_figures.rows, alone.key_figures.rows, strict=True):
+        assert [str(c) for c in narrow.cells] == [str(wide.cells[0])], wide.label
 
 
 @pytest.fixture
@@ -219,6 +271,8 @@ def test_a_manager_sees_only_their_offices(
     page = client.get(reverse("dashboards:home"), PERIOD)
     assert page.status_code == 200
     assert "NAV Sagene" not in page.text
+    # A table counted for more than the chosen office says so.
+    assert "Alle kontorene dine, alle brukere." in page.text
     # A tampered office widens nothing.
     assert (
         client.get(reverse("dashboards:home"), {**PERIOD, "office": sagene.pk}).status_code == 404
@@ -264,7 +318,7 @@ def test_downloads_show_what_the_page_shows(
     )
     rows = list(csv.reader(io.StringIO(response.content.decode())))
     assert rows[0] == ["Nøkkeltall"]
-    overdue = next(r for r in rows if r and r[0] == "Aktive brukere som skulle hatt kontakt")
+    overdue = next(r for r in rows if r and r[0] == "Aktive brukere som nå skulle hatt kontakt")
     assert overdue[1] == "<5"
     workbook = load_workbook(
         io.BytesIO(
@@ -321,3 +375,43 @@ def test_the_period_must_be_sensible(client: HttpClient, manager_heimdal: User) 
     client.force_login(manager_heimdal)
     page = client.get(reverse("dashboards:home"), {"start": "2025-06", "end": "2025-01"})
     assert "Perioden slutter før den starter." in page.text
+
+
+def test_a_name_a_spreadsheet_would_run_is_downloaded_as_text(
+    client: HttpClient, manager_heimdal: User, heimdal: Office, heimdal_data: dict[str, object]
+) -> None:
+    from tests.factories import staff
+
+    sly = staff("lur.veileder", Role.CASEWORKER, heimdal)
+    User.objects.filter(pk=sly.pk).update(first_name="=HYPERLINK(1)", last_name="")
+    with acting_as(system_actor("tests")):
+        for n in range(5):
+            person(heimdal, 300 + n, caseworker=sly)
+    client.force_login(manager_heimdal)
+    response = client.get(reverse("dashboards:download", args=["caseload", "csv"]), PERIOD)
+    labels = [row[0] for row in csv.reader(io.StringIO(response.content.decode())) if row]
+    assert "'=HYPERLINK(1) " in labels
+    assert not any(label.startswith("=") for label in labels)
+
+
+def test_a_programme_count_is_hidden_where_the_rest_would_be_small(
+    heimdal: Office, heimdal_data: dict[str, object]
+) -> None:
+    # Six of the seven followed clients are in the programme: showing 6 beside the page for
+    # all clients (7) would give away the one client outside it.
+    people = heimdal_data["people"]
+    with acting_as(system_actor("tests")):
+        programme = Programme.objects.create(
+            office=heimdal, name="Mattementor", start=D(2024, 1, 1)
+        )
+        for p in people[:6]:  # type: ignore[index]
+            Enrolment.objects.create(client=p, programme=programme, enrolled_on=D(2024, 12, 1))
+    scope = Scope(offices=(heimdal,), start=SCOPE_START, end=SCOPE_END, programme=programme)
+    assert figures.key_figures(scope)["followed"] == {heimdal.pk: 6}
+    rows = {r.label: [str(c) for c in r.cells] for r in build(scope).key_figures.rows}
+    assert rows["Brukere fulgt opp i perioden"] == ["x"]
+    # The table not broken down by office is shown only without a programme.
+    interventions = build(scope).table("interventions")
+    assert interventions is not None
+    assert interventions.rows == []
+    assert "velg «Alle brukere»" in interventions.empty  # and says why it is empty
