@@ -20,11 +20,12 @@
 
 import datetime
 import enum
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Final, Literal
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 type Gender = Literal["F", "M"]
@@ -212,7 +213,7 @@ def parse_national_id(
         int(number[4:6]),
         int(number[6:9]),
         d_number=d_number,
-        today=today or datetime.date.today(),
+        today=today or timezone.localdate(),
     )
 
     if synthetic:
@@ -246,21 +247,22 @@ def parse_duf_number(value: str, *, today: datetime.date | None = None) -> str:
     year = int(number[:4])
     if year < _DUF_FIRST_YEAR:
         raise ValidationError(_MSG_DUF_YEAR, code="date")
-    if year > (today or datetime.date.today()).year:
+    if year > (today or timezone.localdate()).year:
         raise ValidationError(_MSG_DUF_FUTURE, code="future")
     return number
 
 
-def _synthetic_candidates(
-    birth_date: datetime.date, *, gender: str | None, d_number: bool
-) -> list[str]:
+def synthetic_national_ids(
+    birth_date: datetime.date, *, gender: str | None = None, d_number: bool = False
+) -> Iterator[str]:
+    """The valid synthetic numbers for a date of birth, in order, made as they are asked
+    for: a generator of many people keeps one of these per date instead of a list."""
     if not 1854 <= birth_date.year <= 2039:
         raise ValueError("Person numbers exist for years of birth 1854 to 2039 only.")
     year = birth_date.year % 100
     day_field = birth_date.day + (_D_NUMBER_DAY_OFFSET if d_number else 0)
     month_field = birth_date.month + _SYNTHETIC_MONTH_OFFSET
     prefix = f"{day_field:02d}{month_field:02d}{year:02d}"
-    numbers: list[str] = []
     for individual in range(1000):
         # Only individual numbers that give this year and no other, so that parsing returns
         # the same date of birth whatever day it is.
@@ -272,8 +274,7 @@ def _synthetic_candidates(
         check_digits = _legacy_check_digits([int(char) for char in first_nine])
         if check_digits is None:
             continue
-        numbers.append(f"{first_nine}{check_digits[0]}{check_digits[1]}")
-    return numbers
+        yield f"{first_nine}{check_digits[0]}{check_digits[1]}"
 
 
 def synthetic_national_id(
@@ -295,7 +296,7 @@ def synthetic_national_id(
         raise ValueError('gender must be "F", "M" or None.')
     if index < 0:
         raise ValueError("index must not be negative.")
-    numbers = _synthetic_candidates(birth_date, gender=gender, d_number=d_number)
+    numbers = list(synthetic_national_ids(birth_date, gender=gender, d_number=d_number))
     if index >= len(numbers):
         raise ValueError(f"Only {len(numbers)} synthetic numbers exist for this date and gender.")
     return numbers[index]

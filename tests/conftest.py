@@ -1,8 +1,6 @@
 """Named people of the test suite: one user per role and office, their clients, a task worker."""
 
-import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,6 +12,7 @@ from codelists.loader import load_missing_codes
 from organisation.models import Office, User
 from organisation.roles import Role
 from tests.factories import ClientFactory, OfficeFactory, UserFactory, staff
+from tests.workers import start_db_worker
 
 
 @pytest.fixture
@@ -97,16 +96,6 @@ def client_sagene(sagene: Office) -> Client:
     return ClientFactory(office=sagene, first_name="Ola", last_name="Prøvesen")
 
 
-def database_url_of_tests() -> str:
-    """DATABASE_URL of the test database, for processes the tests start (a task worker)."""
-    from urllib.parse import urlsplit, urlunsplit
-
-    from django.db import connection
-
-    parts = urlsplit(os.environ["DATABASE_URL"])
-    return urlunsplit(parts._replace(path="/" + str(connection.settings_dict["NAME"])))
-
-
 @pytest.fixture(autouse=True)
 def exports_directory(settings: Any, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Export archives of a test go to a directory of its own, not to ./var/exports."""
@@ -123,22 +112,7 @@ def task_worker(
     transactional_db: None, exports_directory: Path
 ) -> Iterator[subprocess.Popen[bytes]]:
     """A real `manage.py db_worker` process on the test database, as in production."""
-    worker = subprocess.Popen(  # noqa: S603 - our own manage.py, fixed arguments
-        [
-            sys.executable,
-            str(Path(__file__).resolve().parents[1] / "manage.py"),
-            "db_worker",
-            "--no-reload",
-            "--no-startup-delay",
-            "--interval",
-            "0.2",
-        ],
-        env={
-            **os.environ,
-            "DATABASE_URL": database_url_of_tests(),
-            "RESEARCH_EXPORT_DIR": str(exports_directory),
-        },
-    )
+    worker = start_db_worker(env={"RESEARCH_EXPORT_DIR": str(exports_directory)})
     yield worker
     worker.terminate()
     worker.wait(timeout=30)

@@ -8,6 +8,8 @@ the exported cells finds them if they leak.
 import datetime
 from dataclasses import dataclass, field
 
+from django.utils import timezone
+
 from audit.history import acting_as, system_actor
 from clients.models import Assessment, AssessmentItem, BenefitPeriod, CaseEpisode, Client
 from clients.national_id import synthetic_national_id
@@ -29,7 +31,7 @@ from research.models import Consent, ResearchProject, Table
 from tests.factories import code
 
 CANARY = "KANARIFUGL-7f3a91"
-TODAY = datetime.date.today()
+TODAY = timezone.localdate()
 START = datetime.date(TODAY.year - 5, 1, 1)
 
 

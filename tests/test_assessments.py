@@ -8,6 +8,7 @@ from django.db import connection
 from django.test import Client as HttpClient
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from audit.history import acting_as, system_actor
 from audit.models import AccessLog
@@ -25,7 +26,7 @@ from organisation.models import Office, User
 from tests.factories import ClientFactory, UserFactory, code
 
 pytestmark = pytest.mark.usefixtures("codes")
-TODAY = datetime.date.today()
+TODAY = timezone.localdate()
 DAY = datetime.timedelta(days=1)
 
 

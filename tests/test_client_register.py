@@ -6,6 +6,7 @@ import re
 import pytest
 from django.test import Client as HttpClient
 from django.urls import reverse
+from django.utils import timezone
 
 from audit.history import acting_as, system_actor
 from audit.models import AccessLog
@@ -78,7 +79,7 @@ def test_a_future_birth_date_is_refused(
     client: HttpClient, caseworker_heimdal: User, heimdal: Office
 ) -> None:
     client.force_login(caseworker_heimdal)
-    tomorrow = datetime.date.today() + datetime.timedelta(days=1)
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
     response = client.post(
         reverse("clients:register"),
         form_data(heimdal, national_id="", birth_date=tomorrow.isoformat()),

@@ -7,6 +7,7 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.test import Client as HttpClient
 from django.urls import reverse
+from django.utils import timezone
 
 from audit.history import acting_as, system_actor
 from clients import episodes
@@ -17,7 +18,7 @@ from tests.factories import ClientFactory, code
 
 pytestmark = pytest.mark.usefixtures("codes")
 
-TODAY = datetime.date.today()
+TODAY = timezone.localdate()
 BIRTH = datetime.date(1980, 5, 17)
 
 

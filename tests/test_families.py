@@ -7,6 +7,7 @@ from django.db import connection
 from django.test import Client as HttpClient
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from audit.history import acting_as, system_actor
 from audit.models import AccessLog
@@ -16,7 +17,7 @@ from organisation.models import Office, User
 from tests.factories import ClientFactory, code
 
 pytestmark = pytest.mark.usefixtures("codes")
-TODAY = datetime.date.today()
+TODAY = timezone.localdate()
 D = datetime.date
 
 

@@ -5,6 +5,7 @@ import datetime
 import pytest
 from django.test import Client as HttpClient
 from django.urls import reverse
+from django.utils import timezone
 
 from audit.history import acting_as, system_actor
 from codelists.models import CodeList
@@ -14,7 +15,7 @@ from organisation.models import Office, User
 from tests.factories import ClientFactory, code
 
 pytestmark = pytest.mark.usefixtures("codes")
-TODAY = datetime.date.today().isoformat()
+TODAY = timezone.localdate().isoformat()
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ from django.db import connection
 from django.test import Client as HttpClient
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from audit.history import acting_as, system_actor
 from audit.models import AccessLog
@@ -174,7 +175,7 @@ def test_two_revisions_can_be_compared_and_the_plan_shown_on_a_date(
     assert before.context["as_on"] is None
     today = client.get(
         reverse("families:plan_revisions", args=[family.pk]),
-        {"on": datetime.date.today().isoformat()},
+        {"on": timezone.localdate().isoformat()},
     )
     assert today.context["as_on"].number == 2
 

@@ -8,6 +8,7 @@ from django.db import connection
 from django.test import Client as HttpClient
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from audit.history import acting_as, system_actor
 from families.models import Family, Review, ReviewRating
@@ -60,7 +61,7 @@ def test_a_review_cannot_be_in_the_future(
     client: HttpClient, coordinator_heimdal: User, family: Family
 ) -> None:
     client.force_login(coordinator_heimdal)
-    tomorrow = (datetime.date.today() + datetime.timedelta(days=1)).isoformat()
+    tomorrow = (timezone.localdate() + datetime.timedelta(days=1)).isoformat()
     review(client, family, tomorrow, housing=5)
     assert not Review.objects.exists()
 

@@ -7,6 +7,7 @@ from django.db import connection
 from django.test import Client as HttpClient
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from audit.models import AccessLog
 from codelists.models import CodeList
@@ -15,7 +16,7 @@ from organisation.models import Office, User
 from tests.factories import ClientFactory, ContactFactory, code
 
 pytestmark = pytest.mark.usefixtures("codes")
-TODAY = datetime.date.today()
+TODAY = timezone.localdate()
 
 
 def contact_post(contact: Contact, **overrides: object) -> dict[str, object]:

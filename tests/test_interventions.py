@@ -10,6 +10,7 @@ from django.db import connection
 from django.test import Client as HttpClient
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from audit.history import acting_as, system_actor
 from audit.versioning import EditConflictError
@@ -22,7 +23,7 @@ from organisation.models import User
 from tests.factories import TrackedFactory, code
 
 pytestmark = pytest.mark.usefixtures("codes")
-TODAY = datetime.date.today()
+TODAY = timezone.localdate()
 LAST_MONTH = TODAY - datetime.timedelta(days=30)
 FINAL = {Status.COMPLETED, Status.CANCELLED}
 DISALLOWED = [

@@ -11,7 +11,7 @@ import datetime
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import translation
+from django.utils import timezone, translation
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -181,8 +181,8 @@ def test_parsed_number_is_frozen_and_its_repr_hides_the_personal_number() -> Non
 
 
 def test_default_today_is_the_current_date() -> None:
-    yesterday = datetime.date.today() - datetime.timedelta(days=1)
-    tomorrow = datetime.date.today() + datetime.timedelta(days=1)
+    yesterday = timezone.localdate() - datetime.timedelta(days=1)
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
 
     assert parse_national_id(person_number(yesterday, 500), allow_synthetic=False)
     with pytest.raises(ValidationError) as excinfo:

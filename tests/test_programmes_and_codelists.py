@@ -5,6 +5,7 @@ import datetime
 import pytest
 from django.test import Client as HttpClient
 from django.urls import reverse
+from django.utils import timezone
 
 from audit.history import acting_as, system_actor
 from codelists.loader import load_missing_codes
@@ -14,7 +15,7 @@ from organisation.models import Office, User
 from tests.factories import ClientFactory, ContactFactory, code
 
 pytestmark = pytest.mark.usefixtures("codes")
-TODAY = datetime.date.today()
+TODAY = timezone.localdate()
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ import re
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from clients.models import Client
@@ -25,7 +26,7 @@ def test_caseworker_logs_a_meeting_and_sees_it_on_the_caseload(page: Page, demo:
     caseworker = User.objects.get(username="veileder.heimdal")
     person = Client.objects.filter(caseworker=caseworker, status="active").order_by("pk").first()
     assert person is not None
-    next_meeting = datetime.date.today() + datetime.timedelta(days=9)
+    next_meeting = timezone.localdate() + datetime.timedelta(days=9)
 
     log_in(page, "veileder.heimdal")
     expect(page).to_have_url(re.compile(re.escape(reverse("followup:caseload")) + "$"))
@@ -41,7 +42,7 @@ def test_caseworker_logs_a_meeting_and_sees_it_on_the_caseload(page: Page, demo:
 
     page.get_by_role("link", name="Registrer kontakt").click()
     expect(page.get_by_role("textbox", name="Dato*")).to_have_value(
-        datetime.date.today().isoformat()
+        timezone.localdate().isoformat()
     )
     page.get_by_label("Kontaktform").select_option(label="Hjemmebesøk")
     page.get_by_label("Notat").fill("Hjemmebesøk. Snakket om bolig og skole.")
