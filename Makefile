@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 DEV_ENV := DEBUG=1 HTTPS=0 ALLOW_SYNTHETIC_IDS=1
 
-.PHONY: run test lint format typecheck migrations-check check-deploy translations install worker clean
+.PHONY: run test bench lint format typecheck migrations-check check-deploy translations install worker clean
 
 $(STAMP): pyproject.toml
 	@python=$$(scripts/find-python) && echo "Using $$python" && \
@@ -27,6 +27,16 @@ run: install
 	@trap 'kill 0' INT TERM EXIT; \
 	  $(DEV_ENV) $(PY) manage.py db_worker & \
 	  $(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:8000
+
+# The figures of docs/performance.md on the national synthetic dataset (built once, in a
+# database of its own, then reused). Prints a table; results in var/bench/results.json.
+BENCH_STAMP := $(VENV)/.bench-stamp
+$(BENCH_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet -e ".[dev,bench]"
+	@touch $(BENCH_STAMP)
+
+bench: install $(BENCH_STAMP)
+	$(DEV_ENV) $(PY) manage.py bench
 
 worker: install
 	$(DEV_ENV) $(PY) manage.py db_worker

@@ -28,17 +28,27 @@ class DemoUser:
     last_name: str
     role: Role
     office: str | None = None
+    also: tuple[Role, ...] = ()
 
 
 DEMO_USERS = [
     DemoUser("veileder.heimdal", "Ingrid", "Berg", Role.CASEWORKER, "heimdal"),
     DemoUser("koordinator.heimdal", "Kari", "Nilsen", Role.COORDINATOR, "heimdal"),
     DemoUser("leder.heimdal", "Per", "Hansen", Role.MANAGER, "heimdal"),
+    DemoUser(
+        "innsyn.heimdal",
+        "Jonas",
+        "Dahl",
+        Role.CASEWORKER,
+        "heimdal",
+        # Answers clients' requests to see who has read their case (innsyn).
+        also=(Role.ACCESS_LOG_READER,),
+    ),
     DemoUser("veileder.sagene", "Amir", "Haddad", Role.CASEWORKER, "sagene"),
     DemoUser("koordinator.sagene", "Marte", "Lunde", Role.COORDINATOR, "sagene"),
     DemoUser("leder.sagene", "Ola", "Strand", Role.MANAGER, "sagene"),
     DemoUser("forsker", "Sigrid", "Forsberg", Role.RESEARCHER),
-    DemoUser("admin", "Anne", "Admin", Role.ADMINISTRATOR),
+    DemoUser("admin", "Anne", "Admin", Role.ADMINISTRATOR, also=(Role.ACCESS_LOG_READER,)),
 ]
 
 
@@ -71,9 +81,9 @@ def seed_organisation(clients_per_office: int = CLIENTS_PER_OFFICE) -> dict[str,
                 role=demo.role,
                 office=offices[demo.office] if demo.office else None,
             )
-            if demo.role == Role.ADMINISTRATOR:
-                # The demo administrator may also read the access log (a role of its own).
-                Membership.objects.get_or_create(user=user, role=Role.ACCESS_LOG_READER)
+            for role in demo.also:
+                # Roles without an office (reading the access log is one).
+                Membership.objects.get_or_create(user=user, role=role, office=None)
         seed_clients(offices, actor, timezone.localdate(), per_office=clients_per_office)
         # Families are made of the clients: as many as there are adults, at most 80.
         seed_families(offices, actor, timezone.localdate())

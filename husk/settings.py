@@ -97,6 +97,19 @@ DATABASES = {
         conn_health_checks=True,
     ),
 }
+# An optional streaming read replica. Only code that asks for it reads there
+# (dashboards, research exports; see husk.db_router); everything else, and every
+# write, stays on the primary. The name is lower case so that the URL, which holds
+# a password, does not become a setting shown in error reports.
+if replica_url := env_str("DATABASE_REPLICA_URL", ""):
+    DATABASES["replica"] = dj_database_url.parse(
+        replica_url,
+        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
+        conn_health_checks=True,
+        # Tests have no replica: the alias reads the test database of "default".
+        test_options={"MIRROR": "default"},
+    )
+DATABASE_ROUTERS = ["husk.db_router.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_str("REDIS_URL", "")

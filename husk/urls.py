@@ -12,6 +12,7 @@ from organisation.access import ADMINISTRATION, LOGGED_IN, PUBLIC, policy, with_
 urlpatterns = [
     path("", views.home, name="home"),
     path("health/", views.health, name="health"),
+    path("reference/", views.reference, name="reference"),
     path(
         "login/",
         policy(PUBLIC)(

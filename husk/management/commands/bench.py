@@ -1,0 +1,138 @@
+"""`make bench`: the figures of docs/performance.md on the national synthetic dataset.
+
+Builds (or reuses) the dataset in a database of its own — DATABASE_URL's name
+with `_bench` added, or BENCH_DATABASE_URL — then measures in a second run of
+this command connected to it, prints a table of figures, references, ratios and
+goals, and writes them to var/bench/results.json. It is a command, not a test.
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg2
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandParser
+
+from husk.synthetic import PROFILES
+
+
+def bench_database_url() -> str:
+    if os.environ.get("BENCH_DATABASE_URL"):
+        return os.environ["BENCH_DATABASE_URL"]
+    parts = urlsplit(os.environ["DATABASE_URL"])
+    name = parts.path.lstrip("/") or "husk"
+    return urlunsplit(parts._replace(path=f"/{name}_bench"))
+
+
+class Command(BaseCommand):
+    help = "Build or reuse the national dataset, then measure every figure of performance.md."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--seconds", type=float, default=15, help="Per load run.")
+        parser.add_argument("--port", type=int, default=8765)
+        parser.add_argument("--rebuild", action="store_true", help="Generate the data again.")
+        parser.add_argument("--measure", action="store_true", help=argparse.SUPPRESS)
+        parser.add_argument("--out", type=Path, default=Path(settings.BASE_DIR) / "var" / "bench")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["measure"]:
+            self._measure(options)
+            return
+        url = bench_database_url()
+        env = {**os.environ, "DATABASE_URL": url}
+        self._ensure_database(url, rebuild=options["rebuild"])
+        manage = [sys.executable, "manage.py"]
+        subprocess.run([*manage, "migrate", "--no-input", "-v0"], env=env, check=True)  # noqa: S603
+        # Generation is one transaction: a dataset is there whole or not at all.
+        if self._clients(url) < PROFILES["national"].clients:
+            self.stdout.write("Building the national synthetic dataset (once; it is reused)…")
+            subprocess.run(  # noqa: S603 - our own command
+                [*manage, "generate_synthetic", "--profile", "national", "--yes"],
+                env=env,
+                check=True,
+            )
+        else:
+            self.stdout.write(f"Reusing the national dataset in {urlsplit(url).path[1:]}.")
+        subprocess.run(  # noqa: S603 - this command, measuring inside the bench database
+            [
+                *manage,
+                "bench",
+                "--measure",
+                "--seconds",
+                str(options["seconds"]),
+                "--port",
+                str(options["port"]),
+                "--out",
+                str(options["out"]),
+            ],
+            env=env,
+            check=True,
+        )
+
+    def _ensure_database(self, url: str, *, rebuild: bool) -> None:
+        parts = urlsplit(url)
+        name = parts.path.lstrip("/")
+        admin = urlunsplit(parts._replace(path="/postgres"))
+        connection = psycopg2.connect(admin)
+        connection.autocommit = True
+        with connection.cursor() as cursor:
+            if rebuild:
+                cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+            if cursor.fetchone() is None:
+                cursor.execute(f'CREATE DATABASE "{name}"')
+        connection.close()
+
+    def _clients(self, url: str) -> int:
+        connection = psycopg2.connect(url)
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT count(*) FROM clients_client")
+                row = cursor.fetchone()
+                return int(row[0]) if row else 0
+        finally:
+            connection.close()
+
+    def _measure(self, options: dict[str, Any]) -> None:
+        from husk.bench import measure
+
+        say = self.stdout.write
+        people = measure.prepare()
+        figures = []
+        say("Queries per page")
+        figures += measure.queries_per_page(people)
+        with measure.gunicorn(options["port"]) as host:
+            say("Pages under load (locust on loopback)")
+            figures += measure.pages(host, people, options["seconds"], say)
+            say("Dashboards")
+            figures += measure.dashboards(host, people, say)
+            say("Client search")
+            figures += measure.search(host, people, say)
+        say("Research export")
+        figures += measure.export(people, say)
+        self._report(figures, options["out"])
+
+    def _report(self, figures: list[Any], out: Path) -> None:
+        say = self.stdout.write
+        say("")
+        say(f"{'figure':<48} {'value':>10} {'reference':>10} {'ratio':>7}  {'goal':<24} ok")
+        for f in figures:
+            reference = f"{f.reference:.1f}" if f.reference is not None else ""
+            ratio = f"{f.ratio:.2f}" if f.ratio is not None else ""
+            ok = {True: "yes", False: "NO", None: ""}[f.ok]
+            say(f"{f.what:<48} {f.value:>10.1f} {reference:>10} {ratio:>7}  {f.goal:<24} {ok}")
+        out.mkdir(parents=True, exist_ok=True)
+        results = out / "results.json"
+        results.write_text(
+            json.dumps(
+                [{**asdict(f), "ratio": f.ratio} for f in figures], indent=2, ensure_ascii=False
+            )
+        )
+        say(f"\nWritten to {results}")
