@@ -149,8 +149,12 @@ def key_figures(scope: Scope) -> dict[str, PerOffice]:
     }
 
 
-def _assistance_kinds() -> QuerySet[Code]:
-    return Code.objects.of(CodeList.BENEFIT_KIND).filter(extra__social_assistance=True)
+def assistance_kinds() -> list[int]:
+    """The kinds of benefit that are social assistance, as ids: constants in the statements
+    that use them let the planner start from the office's clients (it cannot estimate a
+    filter on the codes' JSON, and started from every period of these kinds instead)."""
+    kinds = Code.objects.of(CodeList.BENEFIT_KIND).filter(extra__social_assistance=True)
+    return list(kinds.values_list("pk", flat=True))
 
 
 def _activity_interventions(scope: Scope) -> QuerySet[Intervention]:
@@ -316,26 +320,30 @@ def interventions_by_type_and_outcome(
     return [label for _s, label in types], [label for _s, label in outcomes], matrix
 
 
-def _assistance_periods(scope: Scope) -> tuple[str, tuple[Any, ...]]:
+def _assistance_periods(scope: Scope, kinds: list[int] | None) -> tuple[str, tuple[Any, ...]]:
     """The SQL of the clients' assistance periods overlapping the period (person, office_of,
     since, until), for the statements that take them further."""
+    kinds = assistance_kinds() if kinds is None else kinds
     periods = (
-        BenefitPeriod.objects.filter(client__in=clients(scope), kind__in=_assistance_kinds())
+        BenefitPeriod.objects.filter(client__in=clients(scope), kind__in=kinds)
         .filter(_overlapping("start", "end", scope))
+        .order_by()
         .values(person=F("client"), office_of=F("client__office"), since=F("start"), until=F("end"))
     )
     sql, params = periods.query.sql_with_params()
     return sql, tuple(params)
 
 
-def assistance_time(scope: Scope) -> tuple[Breakdown, dict[int | None, float | None]]:
+def assistance_time(
+    scope: Scope, kinds: list[int] | None = None
+) -> tuple[Breakdown, dict[int | None, float | None]]:
     """Clients on social assistance in the period, split by whether they received it for more
     than six months, per office; and per office (None: all offices) the median days.
 
     Days are those of the union of a client's assistance periods (full and supplementary
     assistance may overlap), an open period counted to the end of the period.
     """
-    inner, params = _assistance_periods(scope)
+    inner, params = _assistance_periods(scope, kinds)
     sql = f"""
         WITH per_client AS (
             SELECT person, office_of, (
@@ -363,9 +371,9 @@ def assistance_time(scope: Scope) -> tuple[Breakdown, dict[int | None, float | N
     return split, medians
 
 
-def assistance_by_month(scope: Scope) -> Breakdown:
+def assistance_by_month(scope: Scope, kinds: list[int] | None = None) -> Breakdown:
     """Clients receiving social assistance in each month of the period, per office."""
-    inner, params = _assistance_periods(scope)
+    inner, params = _assistance_periods(scope, kinds)
     sql = f"""
         SELECT m.month::date, p.office_of, count(DISTINCT p.person)
         FROM generate_series(%s::date, %s::date, interval '1 month') AS m(month)

@@ -137,14 +137,15 @@ class Figures:
 
 
 def collect(scope: Scope) -> Figures:
-    assistance, medians = figures.assistance_time(scope)
+    kinds = figures.assistance_kinds()
+    assistance, medians = figures.assistance_time(scope, kinds)
     caseworkers, caseload = figures.caseload(scope)
     reason_labels, reasons = figures.reasons(scope)
     return Figures(
         lines=figures.key_figures(scope),
         activity=figures.activity_kinds(scope),
         contacts=figures.contacts_by_month(scope),
-        assistance_months=figures.assistance_by_month(scope),
+        assistance_months=figures.assistance_by_month(scope, kinds),
         assistance=assistance,
         medians=medians,
         caseworkers=caseworkers,

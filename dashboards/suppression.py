@@ -12,6 +12,7 @@ margins by the cycle test (protect_table). A total that cannot be protected is
 hidden itself.
 """
 
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -237,10 +238,15 @@ def protect_table(
         marks = [_first_marks(row, every) for row, every in zip(grid, everyone, strict=True)]
     else:
         marks = [_first_marks(row, None) for row in grid]
-    while pinned := _pinned_in_table(grid, marks):
-        if not _hide_beside(grid, marks, pinned):
+    pinned = _pinned_in_table(grid, marks)
+    while pinned:
+        newly_hidden = _hide_beside(grid, marks, pinned)
+        if newly_hidden is None:
             # Everything that could be hidden is, and "<5" and "x" still give a count away.
             return [[Cell(v, Mark.WITHHELD) for v in row] for row in grid]
+        # Hiding a count only adds to the cycles, so a count found free stays free: only
+        # the pinned ones and the one just hidden are looked at again (in table order).
+        pinned = _pinned_in_table(grid, marks, sorted({*pinned, newly_hidden}))
     return [
         [Cell(v, m) for v, m in zip(row, row_marks, strict=True)]
         for row, row_marks in zip(grid, marks, strict=True)
@@ -254,7 +260,12 @@ def _with_totals(matrix: Sequence[Sequence[int]]) -> list[list[int]]:
     return grid
 
 
-def _pinned_in_table(grid: list[list[int]], marks: list[list[Mark]]) -> list[tuple[int, int]]:
+def _pinned_in_table(
+    grid: list[list[int]],
+    marks: list[list[Mark]],
+    candidates: Sequence[tuple[int, int]] | None = None,
+) -> list[tuple[int, int]]:
+    """The hidden counts (of `candidates`, or all) that the totals pin down, in table order."""
     last_row, last_column = len(grid) - 1, len(grid[0]) - 1
 
     def sign(r: int, c: int) -> int:
@@ -269,6 +280,13 @@ def _pinned_in_table(grid: list[list[int]], marks: list[list[Mark]]) -> list[tup
     hidden = [
         (r, c) for r, row in enumerate(marks) for c, mark in enumerate(row) if mark != Mark.SHOWN
     ]
+    # The cycles run through hidden counts only: follow them by lists, not by scanning
+    # every row and column (tables of all offices have hundreds of columns).
+    rows_of_column: dict[int, list[int]] = defaultdict(list)
+    columns_of_row: dict[int, list[int]] = defaultdict(list)
+    for r, c in hidden:
+        rows_of_column[c].append(r)
+        columns_of_row[r].append(c)
 
     def on_a_cycle(start: tuple[int, int], step: int) -> bool:
         # From the start's column, alternate: a column goes to a row through a count that
@@ -280,36 +298,33 @@ def _pinned_in_table(grid: list[list[int]], marks: list[list[Mark]]) -> list[tup
         while frontier:
             reached_rows = []
             for c in frontier:
-                for r in range(last_row + 1):
-                    if (
-                        (r, c) != start
-                        and r not in seen_rows
-                        and marks[r][c] != Mark.SHOWN
-                        and can_move(r, c, -step)
-                    ):
+                for r in rows_of_column[c]:
+                    if (r, c) != start and r not in seen_rows and can_move(r, c, -step):
                         if r == r0:
                             return True
                         seen_rows.add(r)
                         reached_rows.append(r)
             frontier = []
             for r in reached_rows:
-                for c in range(last_column + 1):
-                    if c not in seen_columns and marks[r][c] != Mark.SHOWN and can_move(r, c, step):
+                for c in columns_of_row[r]:
+                    if c not in seen_columns and can_move(r, c, step):
                         seen_columns.add(c)
                         frontier.append(c)
         return False
 
     return [
-        p for p in hidden if not any(can_move(*p, step) and on_a_cycle(p, step) for step in (1, -1))
+        p
+        for p in (hidden if candidates is None else candidates)
+        if not any(can_move(*p, step) and on_a_cycle(p, step) for step in (1, -1))
     ]
 
 
 def _hide_beside(
     grid: list[list[int]], marks: list[list[Mark]], pinned: list[tuple[int, int]]
-) -> bool:
+) -> tuple[int, int] | None:
     """Hide the smallest visible count in the row or column of a pinned count (at equal
     values an inner count before a total); where their lines are all hidden already, the
-    smallest anywhere."""
+    smallest anywhere. Returns where, or None where nothing is left to hide."""
     last_row, last_column = len(grid) - 1, len(grid[0]) - 1
 
     def visible(cells: list[tuple[int, int]]) -> list[tuple[int, bool, int, int]]:
@@ -327,10 +342,10 @@ def _hide_beside(
     else:
         candidates = visible(everywhere)
     if not candidates:
-        return False
+        return None
     _value, _total, r, c = candidates[0]
     marks[r][c] = Mark.HIDDEN
-    return True
+    return (r, c)
 
 
 def share(part: Cell, whole: Cell) -> float | None:

@@ -109,6 +109,12 @@ if replica_url := env_str("DATABASE_REPLICA_URL", ""):
         # Tests have no replica: the alias reads the test database of "default".
         test_options={"MIRROR": "default"},
     )
+# No JIT compilation: the dashboards run a dozen mid-sized aggregates whose plans
+# cost enough to trigger it, and compiling took ~0.6 s each on the national
+# dataset, longer than running them (docs/performance.md). The bench's psql
+# reference runs with the same options.
+for _database in DATABASES.values():
+    _database.setdefault("OPTIONS", {})["options"] = "-c jit=off"
 DATABASE_ROUTERS = ["husk.db_router.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

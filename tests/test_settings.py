@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
+from django.db import connection
 from django.test import Client as HttpClient
 from django.urls import reverse
 
@@ -100,3 +101,11 @@ def test_health_opens_a_fresh_connection(client: HttpClient, db: None) -> None:
     response = client.get(reverse("health"))
     assert response.status_code == 200
     assert response.json() == {"status": "ok"}
+
+
+@pytest.mark.django_db
+def test_connections_run_without_jit_compilation() -> None:
+    """The dashboards' aggregates took longer to compile than to run (husk.settings)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone() == ("off",)
