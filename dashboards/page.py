@@ -141,9 +141,10 @@ def collect(scope: Scope) -> Figures:
     assistance, medians = figures.assistance_time(scope, kinds)
     caseworkers, caseload = figures.caseload(scope)
     reason_labels, reasons = figures.reasons(scope)
+    activity = figures.activity(scope)
     return Figures(
-        lines=figures.key_figures(scope),
-        activity=figures.activity_kinds(scope),
+        lines={**figures.key_figures(scope), "in_activity": activity.pop("in_activity")},
+        activity=activity,
         contacts=figures.contacts_by_month(scope),
         assistance_months=figures.assistance_by_month(scope, kinds),
         assistance=assistance,

@@ -152,12 +152,12 @@ def test_the_figures_match_a_hand_count(
     h = heimdal.pk
     assert figures.key_figures(scope) == {
         "followed": {h: 7},
-        "in_activity": {h: 1},
         "overdue": {h: 1},
         "transitions": {h: 1},
         "episodes": {h: 3},
     }
-    assert figures.activity_kinds(scope) == {
+    assert figures.activity(scope) == {
+        "in_activity": {h: 1},
         "work": {h: 1},
         "education": {h: 0},
         "kvp": {h: 0},
@@ -392,6 +392,53 @@ def test_a_name_a_spreadsheet_would_run_is_downloaded_as_text(
     labels = [row[0] for row in csv.reader(io.StringIO(response.content.decode())) if row]
     assert "'=HYPERLINK(1) " in labels
     assert not any(label.startswith("=") for label in labels)
+
+
+def test_activity_counts_each_kind_by_hand(heimdal: Office) -> None:
+    """One client per way into activity (and ways that do not count), checked by hand."""
+    with acting_as(system_actor("tests")):
+        people = [person(heimdal, n) for n in range(10)]
+        for p in people[:9]:  # followed in the period; 9 is not
+            CaseEpisode.objects.create(client=p, opened_on=D(2024, 11, 1))
+        in_period = {"start": D(2025, 2, 1), "status": "in_progress"}
+        for who, type_code, extra in [
+            (0, "norwegian_course", in_period),  # education
+            (3, "kvp", in_period),  # KVP as an intervention
+            (4, "housing_help", in_period),  # another intervention
+            (6, "work_training", in_period),  # work and education both
+            (
+                6,
+                "maths_camp",
+                {"start": D(2024, 9, 1), "end": D(2025, 1, 31), "status": "completed"},
+            ),
+            (7, "work_training", {"start": D(2025, 2, 1), "status": "planned"}),  # not under way
+            (
+                8,
+                "job_activity",
+                {"start": D(2024, 1, 1), "end": D(2024, 12, 31), "status": "completed"},
+            ),
+            (9, "work_training", in_period),  # not followed
+        ]:
+            Intervention.objects.create(
+                client=people[who], type=code(CodeList.INTERVENTION_TYPE, type_code), **extra
+            )
+        for who, kind in [(1, "introduksjonsstonad"), (2, "kvalifiseringsstonad"), (8, "aap")]:
+            BenefitPeriod.objects.create(
+                client=people[who], kind=code(CodeList.BENEFIT_KIND, kind), start=D(2025, 3, 1)
+            )
+        programme = Programme.objects.create(office=heimdal, name="Mentor", start=D(2024, 1, 1))
+        Enrolment.objects.create(client=people[5], programme=programme, enrolled_on=D(2025, 5, 1))
+        Enrolment.objects.create(
+            client=people[7], programme=programme, enrolled_on=D(2024, 1, 1), left_on=D(2024, 6, 1)
+        )
+    h = heimdal.pk
+    assert figures.activity(scope_of(heimdal)) == {
+        "in_activity": {h: 7},  # 0–6
+        "work": {h: 1},  # 6
+        "education": {h: 3},  # 0, 1, 6
+        "kvp": {h: 2},  # 2, 3
+        "other": {h: 1},  # 4
+    }
 
 
 def test_a_programme_count_is_hidden_where_the_rest_would_be_small(
