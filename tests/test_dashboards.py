@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 
 from audit.history import acting_as, system_actor
 from clients.models import BenefitPeriod, CaseEpisode, Client
-from codelists.models import CodeList
+from codelists.models import Code, CodeList
 from dashboards import figures
 from dashboards.figures import Scope
 from dashboards.page import build
@@ -439,6 +439,47 @@ def test_activity_counts_each_kind_by_hand(heimdal: Office) -> None:
         "kvp": {h: 2},  # 2, 3
         "other": {h: 1},  # 4
     }
+
+
+def test_quality_of_life_compares_each_familys_first_and_latest_rating(
+    heimdal: Office, sagene: Office
+) -> None:
+    with acting_as(system_actor("tests")):
+        author = User.objects.get(username="system:tests")
+        housing, economy = (
+            code(CodeList.LIFE_AREA, "housing"),
+            code(CodeList.LIFE_AREA, "economy_debt"),
+        )
+
+        def family(office: Office, reviews: list[tuple[D, dict[Code, int]]]) -> None:
+            f = Family.objects.create(office=office, name="Familien", created_on=D(2024, 1, 1))
+            for day, ratings in reviews:
+                review = Review.objects.create(family=f, reviewed_on=day, by=author)
+                for area, rating in ratings.items():
+                    ReviewRating.objects.create(review=review, life_area=area, rating=rating)
+
+        # Three reviews: first 2, latest 6 (+4); economy only once, so not counted.
+        family(
+            heimdal,
+            [
+                (D(2024, 3, 1), {housing: 2, economy: 5}),
+                (D(2024, 9, 1), {housing: 9}),
+                (D(2025, 6, 1), {housing: 6}),
+            ],
+        )
+        # +1 at Heimdal, and a review after the period that is left out.
+        family(
+            heimdal,
+            [
+                (D(2025, 1, 1), {housing: 5}),
+                (D(2025, 2, 1), {housing: 6}),
+                (D(2025, 9, 1), {housing: 1}),
+            ],
+        )
+        # -2 at Sagene.
+        family(sagene, [(D(2024, 5, 1), {housing: 7}), (D(2025, 5, 1), {housing: 5})])
+    ((_area, families, change),) = figures.quality_of_life(scope_of(heimdal, sagene))
+    assert (families, change) == ({heimdal.pk: 2, sagene.pk: 1}, (4 + 1 - 2) / 3)
 
 
 def test_a_programme_count_is_hidden_where_the_rest_would_be_small(
