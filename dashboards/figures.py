@@ -13,7 +13,6 @@ from typing import Any
 
 from django.db import connections
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
-from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import get_language
 
@@ -273,15 +272,33 @@ def caseload(scope: Scope) -> tuple[dict[Any, str], Breakdown]:
 
 
 def contacts_by_month(scope: Scope) -> Breakdown:
-    """Contacts in the period per month and office."""
-    rows = (
-        Contact.objects.filter(client__in=clients(scope), date__range=(scope.start, scope.end))
-        .order_by()
-        .annotate(month=TruncMonth("date"))
-        .values("month", "client__office")
-        .annotate(n=Count("pk"))
-    )
-    return _breakdown(rows, "month", "client__office")
+    """Contacts in the period per month and office.
+
+    Counted per client and month first, from the contacts' (client, date) index alone, and
+    only then given the client's office: a year of national contacts is two million rows, and
+    counting them before the join took a quarter of the time. The clients' filter inside
+    lets the planner start from one office's clients where that is all that is asked for.
+    """
+    chosen, params = (
+        clients(scope).order_by().values(person=F("pk"), office_of=F("office")).query
+    ).sql_with_params()
+    sql = f"""
+        SELECT per_client.month, c.office_of, sum(per_client.n)::int
+        FROM (
+            SELECT client_id, date_trunc('month', date::timestamp)::date AS month, count(*) AS n
+            FROM {Contact._meta.db_table}
+            WHERE date BETWEEN %s AND %s AND client_id IN (SELECT person FROM ({chosen}) c)
+            GROUP BY 1, 2
+        ) per_client
+        JOIN ({chosen}) c ON c.person = per_client.client_id
+        GROUP BY 1, 2"""  # noqa: S608 - the table name from the model, the inner query the ORM's
+    with connections[read_alias()].cursor() as cursor:
+        cursor.execute(sql, [scope.start, scope.end, *params, *params])
+        rows = cursor.fetchall()
+    result: Breakdown = defaultdict(dict)
+    for month, office, n in rows:
+        result[month][office] = n
+    return dict(result)
 
 
 def reasons(scope: Scope) -> tuple[dict[int, str], Breakdown]:
