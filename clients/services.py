@@ -16,18 +16,24 @@ from organisation.models import Office, User
 SIMILAR_NAME = 0.75
 
 
-def client_search(*, user: User, query: str) -> QuerySet[Client]:
-    """Clients of the user's offices by national id (11 digits) or by name."""
+def identifier_in(query: str) -> tuple[str, str] | None:
+    """("national_id" or "duf_number", the digits) where the query is a number, not a name."""
     digits = "".join(ch for ch in query if ch.isdigit())
+    if len(digits) < len(query.replace(" ", "")) - 2:
+        return None
+    return {11: ("national_id", digits), 12: ("duf_number", digits)}.get(len(digits))
+
+
+def client_search(*, user: User, query: str) -> QuerySet[Client]:
+    """Clients of the user's offices by national id (11 digits), DUF number or by name."""
     clients = (
         Client.objects.visible_to(user)
         .exclude(status=Client.Status.MERGED)
         .select_related("office", "caseworker")
     )
-    if len(digits) == 11 and len(digits) >= len(query.replace(" ", "")) - 2:
-        return clients.filter(national_id=digits)
-    if len(digits) == 12 and len(digits) >= len(query.replace(" ", "")) - 2:
-        return clients.filter(duf_number=digits)
+    if identifier := identifier_in(query):
+        field, digits = identifier
+        return clients.filter(**{field: digits})
     return clients.matching_name(query)
 
 

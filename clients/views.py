@@ -60,8 +60,10 @@ def client_search(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         query = form.cleaned_data["query"]
         results = list(services.client_search(user=request.user, query=query)[:50])
-        # Searching one member leads to the whole family, children included.
-        families = list(family_search(user=request.user, query=query)[:20])
+        # Searching one member by name leads to the whole family, children included (a
+        # number names one client, and scanning every member's name for it found nothing).
+        if services.identifier_in(query) is None:
+            families = list(family_search(user=request.user, query=query)[:20])
         record_read(
             request,
             action=AccessLog.Action.SEARCH,

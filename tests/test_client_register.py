@@ -265,3 +265,22 @@ def test_search_results_cost_the_same_for_many_hits(
     few = count()
     ClientFactory.create_batch(20, office=heimdal, last_name="Nordmann")
     assert count() == few
+
+
+def test_a_number_search_does_not_scan_families_by_name(
+    client: HttpClient, caseworker_heimdal: User, heimdal: Office
+) -> None:
+    """A national id or DUF number names one client: only names lead to families."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    number = synthetic_national_id(BIRTH, 3, gender="F")
+    found = ClientFactory(office=heimdal, national_id=number, birth_date=BIRTH)
+    client.force_login(caseworker_heimdal)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(reverse("clients:search"), {"query": number})
+    assert found.get_absolute_url() in response.text
+    assert not [q for q in queries if "families_familymember" in q["sql"]]
+    with CaptureQueriesContext(connection) as queries:
+        client.post(reverse("clients:search"), {"query": found.last_name})
+    assert [q for q in queries if "families_familymember" in q["sql"]]
