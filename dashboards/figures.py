@@ -14,7 +14,6 @@ from typing import Any
 from django.db import connections
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
-from django.utils.translation import get_language
 
 from clients.models import BenefitPeriod, CaseEpisode, Client
 from codelists.models import Code, CodeList
@@ -319,8 +318,8 @@ def reasons(scope: Scope) -> tuple[dict[int, str], Breakdown]:
 
 
 def _label(row: dict[str, Any], prefix: str) -> str:
-    language = (get_language() or "nb")[:2]
-    return str(row[f"{prefix}label_en" if language == "en" else f"{prefix}label_nb"])
+    """A code's label, from a row of its columns, by the code list's own choice of language."""
+    return Code(label_nb=row[f"{prefix}label_nb"], label_en=row[f"{prefix}label_en"]).label
 
 
 def interventions_by_type_and_outcome(
@@ -539,7 +538,7 @@ def quality_of_life(scope: Scope) -> list[tuple[str, PerOffice, float | None]]:
         rows = cursor.fetchall()
     areas: dict[int, tuple[str, PerOffice, list[int]]] = {}
     for area, nb, en, office, families_count, change in rows:
-        label = _label({"x_label_nb": nb, "x_label_en": en}, "x_")
+        label = Code(label_nb=nb, label_en=en).label
         entry = areas.setdefault(area, (label, {}, [0, 0]))
         entry[1][office] = families_count
         entry[2][0] += families_count

@@ -9,6 +9,7 @@ from django.db import connection
 from django.test import Client as HttpClient
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
 from openpyxl import load_workbook
 
 from audit.history import acting_as, system_actor
@@ -185,6 +186,18 @@ def test_the_figures_match_a_hand_count(
     names, caseload = figures.caseload(scope)
     assert caseload == {caseworker_heimdal.pk: {h: 6}, None: {h: 2}}
     assert set(names) == {caseworker_heimdal.pk, None}
+
+
+def test_code_labels_follow_the_language(heimdal: Office, heimdal_data: dict[str, object]) -> None:
+    scope = scope_of(heimdal)
+    work_training = code(CodeList.INTERVENTION_TYPE, "work_training")
+    housing = code(CodeList.LIFE_AREA, "housing")
+    for language in ("nb", "en"):
+        with translation.override(language):
+            types, _outcomes, _matrix = figures.interventions_by_type_and_outcome(scope)
+            ((area, _families, _change),) = figures.quality_of_life(scope)
+            assert (types, area) == ([work_training.label], housing.label)
+    assert work_training.label_nb != work_training.label_en
 
 
 def test_overlapping_assistance_periods_count_once(
