@@ -658,4 +658,29 @@ class _Sql:
             with connection.cursor() as cursor:
                 cursor.execute(sql, {"actor": self.actor, "since": first})
                 made += cursor.rowcount
+            made += self._m2m_history(model, first)
+        return made
+
+    def _m2m_history(self, model: type[Model], first: int) -> int:
+        """The links of the new records' tracked many-to-many fields (an episode's reasons,
+        a contact's topics) under their "+" rows, as simple_history records them on save:
+        without them the history says the record was made without any, and the first real
+        edit would show them as added."""
+        made = 0
+        historical = model.history.model  # type: ignore[attr-defined]
+        for field in historical._history_m2m_fields:
+            through = field.remote_field.through._meta
+            columns = ", ".join(f'"{f.column}"' for f in through.concrete_fields)
+            linked = field.m2m_column_name()
+            sql = f"""
+                INSERT INTO {getattr(historical, field.name).model._meta.db_table}
+                    ({columns}, history_id)
+                SELECT {", ".join(f't."{f.column}"' for f in through.concrete_fields)},
+                       h.history_id
+                FROM {through.db_table} t
+                JOIN {historical._meta.db_table} h ON h.id = t."{linked}"
+                WHERE h.id > %(since)s"""  # noqa: S608 - our own table and column names
+            with connection.cursor() as cursor:
+                cursor.execute(sql, {"since": first})
+                made += cursor.rowcount
         return made

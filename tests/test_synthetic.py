@@ -106,6 +106,20 @@ def test_every_record_has_its_history_by_the_generator() -> None:
     assert row.history_date.date() == first.recorded_at.date()
 
 
+@pytest.mark.usefixtures("generated")
+def test_the_history_holds_the_links_each_record_was_made_with() -> None:
+    """An episode's reasons and a contact's topics are in its "+" row, as a save leaves them."""
+    for model, field in [(CaseEpisode, "reasons"), (Contact, "topics")]:
+        source = model._meta.model_name + "_id"
+        links = model._meta.get_field(field).remote_field.through  # type: ignore[union-attr]
+        historical_links = getattr(model.history.model, field).model  # type: ignore[attr-defined]
+        assert links.objects.exists(), model
+        recorded = historical_links.objects.filter(history__history_type="+")
+        assert set(recorded.values_list("history__id", "code_id")) == set(
+            links.objects.values_list(source, "code_id")
+        ), model
+
+
 def test_the_command_will_not_mix_with_real_data_unasked(db: None, client_heimdal: Client) -> None:
     with pytest.raises(CommandError, match="--yes"):
         call_command("generate_synthetic", "--profile", "small")
