@@ -169,31 +169,32 @@ def activity(scope: Scope) -> Breakdown:
         .query.sql_with_params()
     )
     kinds = [kind for kind in ACTIVITY_KINDS if kind != "other"]
+    # A flag per kind of activity from the code c of an intervention's type or a benefit's
+    # kind, with the codes of that kind as its parameter.
+    flags = ", ".join(f"bool_or(c.code = ANY(%s)) AS {kind}" for kind in kinds)
 
-    def codes_of(mapping: dict[str, str], kind: str) -> list[str]:
-        return [code for code, k in mapping.items() if k == kind]
+    def flag_codes(mapping: dict[str, str]) -> list[list[str]]:
+        return [[code for code, k in mapping.items() if k == kind] for kind in kinds]
 
-    running = ", ".join(f"bool_or(t.code = ANY(%s)) AS {kind}" for kind in kinds)
-    benefit = ", ".join(f"bool_or(k.code = ANY(%s)) AS {kind}" for kind in kinds)
     counted = ", ".join(f"count(*) FILTER (WHERE r.{kind} OR b.{kind})" for kind in kinds)
     overlapping = "{start} <= %s AND ({end} IS NULL OR {end} >= %s)"
     period = [scope.end, scope.start]
     sql = f"""
         WITH followed AS ({followed_sql}),
         running AS (
-            SELECT i.client_id, {running}, bool_or(NOT t.code = ANY(%s)) AS other
+            SELECT i.client_id, {flags}, bool_or(NOT c.code = ANY(%s)) AS other
             FROM {Intervention._meta.db_table} i
             JOIN followed f ON f.person = i.client_id
-            JOIN {Code._meta.db_table} t ON t.id = i.type_id
+            JOIN {Code._meta.db_table} c ON c.id = i.type_id
             WHERE i.status = ANY(%s) AND {overlapping.format(start="i.start", end='i."end"')}
             GROUP BY i.client_id
         ),
         benefit AS (
-            SELECT p.client_id, {benefit}
+            SELECT p.client_id, {flags}
             FROM {BenefitPeriod._meta.db_table} p
             JOIN followed f ON f.person = p.client_id
-            JOIN {Code._meta.db_table} k ON k.id = p.kind_id
-            WHERE k.code = ANY(%s) AND {overlapping.format(start="p.start", end='p."end"')}
+            JOIN {Code._meta.db_table} c ON c.id = p.kind_id
+            WHERE c.code = ANY(%s) AND {overlapping.format(start="p.start", end='p."end"')}
             GROUP BY p.client_id
         ),
         enrolled AS (
@@ -213,11 +214,11 @@ def activity(scope: Scope) -> Breakdown:
         GROUP BY f.office_of"""  # noqa: S608 - table names from the models, values as parameters
     params = [
         *followed_params,
-        *[codes_of(ACTIVITY_OF_TYPE, kind) for kind in kinds],
+        *flag_codes(ACTIVITY_OF_TYPE),
         list(ACTIVITY_OF_TYPE),
         [Status.IN_PROGRESS.value, Status.COMPLETED.value],
         *period,
-        *[codes_of(ACTIVITY_BENEFITS, kind) for kind in kinds],
+        *flag_codes(ACTIVITY_BENEFITS),
         list(ACTIVITY_BENEFITS),
         *period,
         *period,
