@@ -330,6 +330,10 @@ class _Sql:
 
     def _run(self, model: type[Model], sql: str, params: dict[str, Any]) -> int:
         self.since.setdefault(model, _max_id(model))
+        return self._run_plain(sql, params)
+
+    def _run_plain(self, sql: str, params: dict[str, Any]) -> int:
+        """A statement on rows that have no history of their own (links, temp tables)."""
         with connection.cursor() as cursor:
             cursor.execute(sql, {"today": self.today, **params})
             return int(cursor.rowcount)
@@ -339,9 +343,7 @@ class _Sql:
 
     @functools.cached_property
     def _clients(self) -> int:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT count(*) FROM syn_clients")
-            return int(cursor.fetchone()[0])
+        return self._count("syn_clients")
 
     def _pick(self, n: int, skew: float = 1.0) -> str:
         """A random client for each of n rows (rn), busy clients drawn more often."""
@@ -377,10 +379,6 @@ class _Sql:
             },
         )
         return made
-
-    def _run_plain(self, sql: str, params: dict[str, Any]) -> None:
-        with connection.cursor() as cursor:
-            cursor.execute(sql, {"today": self.today, **params})
 
     def _code_params(self, name: str, code_list: CodeList) -> dict[str, Any]:
         codes = self._codes(code_list)
