@@ -257,10 +257,16 @@ def build(
     ]
     key_figures = Table("key-figures", _("Key figures"), headers, key_rows)
 
-    def column_label() -> str:
-        return office_names[0] if not with_total else _("All offices")
-
+    # The tables below show one column: the chosen office's, or the total of all offices.
     chosen_column = columns[-1] if with_total else columns[0]
+    chosen_note = office_names[0] if not with_total else _("All offices")
+
+    def of_chosen(slug: str, title: str, headers: list[str], rows: list[Row]) -> Table:
+        return Table(slug, title, headers, rows, note=chosen_note)
+
+    def with_share(label: str, part: Cell, whole_cell: Cell) -> Row:
+        return Row(label, [part, _format_share(share(part, whole_cell))])
+
     trend_rows = [
         Row(
             f"{month:%m.%Y}",
@@ -269,12 +275,11 @@ def build(
         for month in months
     ]
     trend_rows.append(Row(_("Total"), [(contacts.totals or empty)[chosen_column], "–"]))
-    trend_table = Table(
+    trend_table = of_chosen(
         "months",
         _("Month by month"),
         [_("Month"), _("Contacts"), _("Clients on social assistance")],
         trend_rows,
-        note=column_label(),
     )
     trend = charts.line_chart(
         _("Contacts and clients on social assistance, month by month"),
@@ -307,14 +312,8 @@ def build(
         "other": _("Other intervention"),
     }
     activity_rows = [
-        Row(
-            activity_labels[kind],
-            [
-                activity.row(kind)[chosen_column],
-                _format_share(
-                    share(activity.row(kind)[chosen_column], followed_cells[chosen_column])
-                ),
-            ],
+        with_share(
+            activity_labels[kind], activity.row(kind)[chosen_column], followed_cells[chosen_column]
         )
         for kind in ACTIVITY_KINDS
     ]
@@ -327,13 +326,7 @@ def build(
     }
     children_total = (youth.totals or empty)[chosen_column]
     youth_rows = [
-        Row(
-            situation_labels[s],
-            [
-                youth.row(s)[chosen_column],
-                _format_share(share(youth.row(s)[chosen_column], children_total)),
-            ],
-        )
+        with_share(situation_labels[s], youth.row(s)[chosen_column], children_total)
         for s in SITUATIONS
     ]
     youth_rows.append(Row(_("Total"), [children_total, ""]))
@@ -351,10 +344,14 @@ def build(
     # change only for all one's offices and all clients, as an average of fewer than five
     # families could be worked out from two others.
     everyone_view = with_total and len(shown) == len(office_ids) and scope.programme is None
+    # The same life areas counted for all clients, by label (reversed: where two areas
+    # share a label, the first one is taken).
+    whole_quality = (
+        {label: counts for label, counts, _c in reversed(whole.quality)} if whole else {}
+    )
     quality_rows = []
     for label, per_office, change in data.quality:
-        whole_quality = next((w for w in whole.quality if w[0] == label), None) if whole else None
-        whole_per_office = (whole_quality[1] if whole_quality else {}) if whole else None
+        whole_per_office = whole_quality.get(label, {}) if whole else None
         families_cells = _line(per_office, whole_per_office, office_ids)
         shown_families = families_cells[chosen_column]
         average = (
@@ -366,38 +363,32 @@ def build(
 
     tables = [
         trend_table,
-        Table(
+        of_chosen(
             "caseload",
             _("Active clients per responsible caseworker"),
             [_("Caseworker"), _("Clients")],
             caseload_rows,
-            note=column_label(),
         ),
-        Table(
+        of_chosen(
             "activity",
             _("Followed clients in activity, by kind (a client may be in several)"),
             [_("Activity"), _("Clients"), _("Share of followed clients")],
             activity_rows,
-            note=column_label(),
         ),
-        Table(
+        of_chosen(
             "reasons",
             _("Reasons for contact in the case episodes opened (an episode may have several)"),
             [_("Reason"), _("Case episodes")],
             reason_rows,
-            note=column_label(),
         ),
         _interventions_table(scope),
-        Table(
+        of_chosen(
             "youth",
             _("Children in the families followed, by school situation at the end of the period"),
             [_("School situation"), _("Children"), _("Share")],
             youth_rows,
-            note=column_label(),
         ),
-        Table(
-            "goals", _("Family plans"), [_("Goals"), _("Number")], goal_rows, note=column_label()
-        ),
+        of_chosen("goals", _("Family plans"), [_("Goals"), _("Number")], goal_rows),
         Table(
             "quality-of-life",
             _(
@@ -406,20 +397,21 @@ def build(
             ),
             [_("Life area"), _("Families rated twice or more"), _("Average change")],
             quality_rows,
-            note=column_label()
+            note=chosen_note
             if everyone_view
             else _("The average change is shown for all your offices and all clients only."),
         ),
     ]
+
+    def bars(title: str, rows: list[Row]) -> charts.BarChart:
+        """A chart of the rows' counts (the first column), as the table beside it shows them."""
+        return charts.bar_chart(title, [(r.label, r.cells[0]) for r in rows])
+
+    # The caseload and youth tables end in a "Total" row, which is not a bar.
     bar_charts = [
-        charts.bar_chart(_("Reasons for contact"), [(r.label, r.cells[0]) for r in reason_rows]),
-        charts.bar_chart(
-            _("Active clients per responsible caseworker"),
-            [(r.label, r.cells[0]) for r in caseload_rows[:-1]],
-        ),
-        charts.bar_chart(
-            _("Children by school situation"), [(r.label, r.cells[0]) for r in youth_rows[:-1]]
-        ),
+        bars(_("Reasons for contact"), reason_rows),
+        bars(_("Active clients per responsible caseworker"), caseload_rows[:-1]),
+        bars(_("Children by school situation"), youth_rows[:-1]),
     ]
     return Dashboard(
         scope=scope,
