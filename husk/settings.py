@@ -19,6 +19,9 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 # Synthetic national ids (month + 80) are accepted only where this is on:
 # demo installations and tests, never production.
 ALLOW_SYNTHETIC_IDS = env_bool("ALLOW_SYNTHETIC_IDS", False)
+# `/reference/`, the yardstick `make bench` compares pages with: on where the bench serves
+# the app, and in tests (its access policy is in the matrix); a deployment has no use for it.
+BENCH_REFERENCE_PAGE = env_bool("BENCH_REFERENCE_PAGE", False)
 
 INSTALLED_APPS = [
     "django.contrib.admin",

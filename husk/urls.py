@@ -1,18 +1,19 @@
 """Root URLs. Every view here declares its access policy (see organisation.access)."""
 
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.i18n import set_language
 
 from husk import views
+from husk.bench.views import reference
 from husk.forms import LoginForm
 from organisation.access import ADMINISTRATION, LOGGED_IN, PUBLIC, policy, with_policy
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("health/", views.health, name="health"),
-    path("reference/", views.reference, name="reference"),
     path(
         "login/",
         policy(PUBLIC)(
@@ -32,3 +33,6 @@ urlpatterns = [
     path("administration/", include("organisation.urls")),
     path("django-admin/", with_policy(ADMINISTRATION, admin.site.urls)),
 ]
+
+if settings.BENCH_REFERENCE_PAGE:
+    urlpatterns.append(path("reference/", reference, name="reference"))

@@ -5,7 +5,6 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 
 from organisation.access import LOGGED_IN, PUBLIC, AuthenticatedHttpRequest, policy
-from organisation.models import Office
 from organisation.roles import HOME_PRIORITY, Role
 
 HOME_OF_ROLE = {
@@ -40,11 +39,3 @@ def health(request: HttpRequest) -> HttpResponse:
     finally:
         connection.close()
     return JsonResponse({"status": "ok"})
-
-
-@policy(LOGGED_IN, methods=("GET",))
-def reference(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """The benchmark's yardstick: one indexed query and a tiny template, through the same
-    middleware (session, authentication, security headers) as every other page."""
-    office = Office.objects.filter(pk__in=request.user.person_level_office_ids[:1]).first()
-    return render(request, "reference.html", {"office": office})

@@ -109,3 +109,25 @@ def test_connections_run_without_jit_compilation() -> None:
     with connection.cursor() as cursor:
         cursor.execute("SHOW jit")
         assert cursor.fetchone() == ("off",)
+
+
+def test_the_bench_reference_page_is_not_served_in_production() -> None:
+    """`/reference/` exists for `make bench` (and this suite's access matrix) only."""
+    resolved = {}
+    for switch in ("0", "1"):
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "import django; django.setup(); from django.urls import resolve; "
+                "resolve('/reference/')",
+            ],
+            cwd=ROOT,
+            env={**PRODUCTION_ENV, "BENCH_REFERENCE_PAGE": switch},
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        resolved[switch] = result.returncode == 0 or result.stderr
+    assert "Resolver404" in str(resolved["0"])
+    assert resolved["1"] is True

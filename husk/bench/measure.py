@@ -130,6 +130,7 @@ def production_env() -> dict[str, str]:
         "SECRET_KEY": settings.SECRET_KEY,
         "ALLOWED_HOSTS": "127.0.0.1",
         "LOG_LEVEL": "WARNING",
+        "BENCH_REFERENCE_PAGE": "1",  # the yardstick the pages are compared with
     }
 
 

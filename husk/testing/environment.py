@@ -15,6 +15,7 @@ os.environ.setdefault("DEBUG", "0")
 os.environ.setdefault("HTTPS", "0")
 os.environ.setdefault("STATIC_MANIFEST", "0")
 os.environ.setdefault("ALLOW_SYNTHETIC_IDS", "1")
+os.environ.setdefault("BENCH_REFERENCE_PAGE", "1")
 # The suite adds its own replica alias where it tests one (tests/test_scale_out.py).
 os.environ.pop("DATABASE_REPLICA_URL", None)
 os.environ.setdefault("FAST_PASSWORD_HASHING", "1")
