@@ -11,6 +11,8 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -19,8 +21,23 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg2
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
+from psycopg2 import sql
 
 from husk.synthetic import PROFILES
+
+
+@contextmanager
+def _connected(url: str) -> Iterator[psycopg2.extensions.cursor]:
+    """A cursor on a database this process's Django is not connected to (the bench's own,
+    or the server's maintenance database), in autocommit: CREATE DATABASE and VACUUM cannot
+    run inside a transaction."""
+    connection = psycopg2.connect(url)
+    connection.autocommit = True
+    try:
+        with connection.cursor() as cursor:
+            yield cursor
+    finally:
+        connection.close()
 
 
 def bench_database_url() -> str:
@@ -80,37 +97,26 @@ class Command(BaseCommand):
     def _ensure_database(self, url: str, *, rebuild: bool) -> None:
         parts = urlsplit(url)
         name = parts.path.lstrip("/")
-        admin = urlunsplit(parts._replace(path="/postgres"))
-        connection = psycopg2.connect(admin)
-        connection.autocommit = True
-        with connection.cursor() as cursor:
+        with _connected(urlunsplit(parts._replace(path="/postgres"))) as cursor:
             if rebuild:
-                cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                cursor.execute(
+                    sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+                )
             cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
             if cursor.fetchone() is None:
-                cursor.execute(f'CREATE DATABASE "{name}"')
-        connection.close()
+                cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
     def _vacuum(self, url: str) -> None:
         """Measure the data as autovacuum keeps it: a freshly loaded table has no visibility
         map yet, so index-only scans (contacts by client and date) would read the heap."""
-        connection = psycopg2.connect(url)
-        connection.autocommit = True  # VACUUM cannot run in a transaction
-        try:
-            with connection.cursor() as cursor:
-                cursor.execute("VACUUM (ANALYZE)")
-        finally:
-            connection.close()
+        with _connected(url) as cursor:
+            cursor.execute("VACUUM (ANALYZE)")
 
     def _clients(self, url: str) -> int:
-        connection = psycopg2.connect(url)
-        try:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT count(*) FROM clients_client")
-                row = cursor.fetchone()
-                return int(row[0]) if row else 0
-        finally:
-            connection.close()
+        with _connected(url) as cursor:
+            cursor.execute("SELECT count(*) FROM clients_client")
+            row = cursor.fetchone()
+            return int(row[0]) if row else 0
 
     def _measure(self, options: dict[str, Any]) -> None:
         from husk.bench import measure
