@@ -46,6 +46,7 @@ class Table:
     rows: list[Row]
     note: str = ""  # whose counts these are, where it is not the chosen office
     empty: str = ""  # why there are no rows, where it is not that nothing happened
+    chart: charts.BarChart | None = None  # drawn above the table, from its rows
 
     def as_rows(self) -> list[list[str]]:
         """The table as text, for downloads: exactly what the page shows."""
@@ -58,7 +59,6 @@ class Dashboard:
     key_figures: Table
     tables: list[Table]
     trend: charts.LineChart
-    bar_charts: list[charts.BarChart]
 
     def table(self, slug: str) -> Table | None:
         return next((t for t in [self.key_figures, *self.tables] if t.slug == slug), None)
@@ -261,8 +261,18 @@ def build(
     chosen_column = columns[-1] if with_total else columns[0]
     chosen_note = office_names[0] if not with_total else _("All offices")
 
-    def of_chosen(slug: str, title: str, headers: list[str], rows: list[Row]) -> Table:
-        return Table(slug, title, headers, rows, note=chosen_note)
+    def of_chosen(
+        slug: str,
+        title: str,
+        headers: list[str],
+        rows: list[Row],
+        chart: charts.BarChart | None = None,
+    ) -> Table:
+        return Table(slug, title, headers, rows, note=chosen_note, chart=chart)
+
+    def bars(title: str, rows: list[Row]) -> charts.BarChart:
+        """A chart of the rows' counts (the first column), as the table beside it shows them."""
+        return charts.bar_chart(title, [(r.label, r.cells[0]) for r in rows])
 
     def with_share(label: str, part: Cell, whole_cell: Cell) -> Row:
         return Row(label, [part, _format_share(share(part, whole_cell))])
@@ -368,6 +378,8 @@ def build(
             _("Active clients per responsible caseworker"),
             [_("Caseworker"), _("Clients")],
             caseload_rows,
+            # Without the "Total" row, which is not a bar; likewise for the children below.
+            bars(_("Active clients per responsible caseworker"), caseload_rows[:-1]),
         ),
         of_chosen(
             "activity",
@@ -380,6 +392,7 @@ def build(
             _("Reasons for contact in the case episodes opened (an episode may have several)"),
             [_("Reason"), _("Case episodes")],
             reason_rows,
+            bars(_("Reasons for contact"), reason_rows),
         ),
         _interventions_table(scope),
         of_chosen(
@@ -387,6 +400,7 @@ def build(
             _("Children in the families followed, by school situation at the end of the period"),
             [_("School situation"), _("Children"), _("Share")],
             youth_rows,
+            bars(_("Children by school situation"), youth_rows[:-1]),
         ),
         of_chosen("goals", _("Family plans"), [_("Goals"), _("Number")], goal_rows),
         Table(
@@ -402,23 +416,11 @@ def build(
             else _("The average change is shown for all your offices and all clients only."),
         ),
     ]
-
-    def bars(title: str, rows: list[Row]) -> charts.BarChart:
-        """A chart of the rows' counts (the first column), as the table beside it shows them."""
-        return charts.bar_chart(title, [(r.label, r.cells[0]) for r in rows])
-
-    # The caseload and youth tables end in a "Total" row, which is not a bar.
-    bar_charts = [
-        bars(_("Reasons for contact"), reason_rows),
-        bars(_("Active clients per responsible caseworker"), caseload_rows[:-1]),
-        bars(_("Children by school situation"), youth_rows[:-1]),
-    ]
     return Dashboard(
         scope=scope,
         key_figures=key_figures,
         tables=tables,
         trend=trend,
-        bar_charts=bar_charts,
     )
 
 

@@ -320,6 +320,19 @@ def test_no_name_national_id_or_note_on_the_managers_pages(
     assert "Barn0" not in text
 
 
+def test_each_bar_chart_is_drawn_just_above_its_table(
+    client: HttpClient, manager_heimdal: User, heimdal_data: dict[str, object]
+) -> None:
+    client.force_login(manager_heimdal)
+    text = client.get(reverse("dashboards:home"), PERIOD).text
+    # No reason for contact was recorded: that table has no rows, so no chart.
+    assert text.count('<figure class="mb-2">') == 2
+    for slug in ["caseload", "youth"]:
+        table = text.index(f'data-testid="table-{slug}"')
+        chart = text.rindex('<figure class="mb-2">', 0, table)
+        assert text.index('data-testid="table-', chart) == table, slug
+
+
 def test_downloads_show_what_the_page_shows(
     client: HttpClient, manager_heimdal: User, heimdal_data: dict[str, object]
 ) -> None:
