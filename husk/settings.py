@@ -115,9 +115,10 @@ if replica_url := env_str("DATABASE_REPLICA_URL", ""):
 # No JIT compilation: the dashboards run a dozen mid-sized aggregates whose plans
 # cost enough to trigger it, and compiling took ~0.6 s each on the national
 # dataset, longer than running them (docs/performance.md). The bench's psql
-# reference runs with the same options.
+# reference runs with the same options. Added to any the URL gives (?options=...).
 for _database in DATABASES.values():
-    _database.setdefault("OPTIONS", {})["options"] = "-c jit=off"
+    _options = _database.setdefault("OPTIONS", {})
+    _options["options"] = f"{_options.get('options', '')} -c jit=off".lstrip()
 DATABASE_ROUTERS = ["husk.db_router.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

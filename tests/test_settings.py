@@ -131,3 +131,24 @@ def test_the_bench_reference_page_is_not_served_in_production() -> None:
         resolved[switch] = result.returncode == 0 or result.stderr
     assert "Resolver404" in str(resolved["0"])
     assert resolved["1"] is True
+
+
+def test_jit_is_turned_off_beside_the_options_of_the_database_url() -> None:
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); from django.conf import settings; "
+            "print(settings.DATABASES['default']['OPTIONS']['options'])",
+        ],
+        cwd=ROOT,
+        env={
+            **PRODUCTION_ENV,
+            "DATABASE_URL": PRODUCTION_ENV["DATABASE_URL"]
+            + "?options=-c%20statement_timeout%3D5000",
+        },
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.stdout.strip() == "-c statement_timeout=5000 -c jit=off", result.stderr
