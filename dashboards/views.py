@@ -78,11 +78,10 @@ def dashboard_download(request: AuthenticatedHttpRequest, slug: str, fmt: str) -
     if fmt not in {"csv", "xlsx"}:
         raise Http404
     _form, dashboard = _dashboard(request)
-    table = dashboard.table(slug) if dashboard else None
-    if table is None:
+    if dashboard is None or (table := dashboard.table(slug)) is None:
         raise Http404
     rows = table.as_rows()
-    filename = f"husk-{slug}-{dashboard.scope.start:%Y%m}-{dashboard.scope.end:%Y%m}"  # type: ignore[union-attr]
+    filename = f"husk-{slug}-{dashboard.scope.start:%Y%m}-{dashboard.scope.end:%Y%m}"
     if fmt == "csv":
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
