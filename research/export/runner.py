@@ -34,6 +34,8 @@ from research.export.writers import Cell, TableWriter, open_writer, read_table
 from research.models import ResearchProject, Sample, Table
 
 CHUNK = 5_000
+# Benefits that count as activity in the panel (KVP and the introduction programme).
+ACTIVITY_KINDS = frozenset({"kvalifiseringsstonad", "introduksjonsstonad"})
 # (step, percent done or None for "still at it")
 Progress = Callable[[str, int | None], None]
 
@@ -237,6 +239,9 @@ class Exporter:
             directory=directory, tables=self.tables, formats=self.formats, as_of=as_of
         )
         self.relative = project.date_mode == ResearchProject.DateMode.RELATIVE
+        # One run, one key and one population: built once here, not again for every table.
+        self.key = ProjectKey(bytes(project.secret))
+        self.population = with_population(self.scope)
 
     def run(self) -> ExportResult:
         self.directory.mkdir(parents=True, exist_ok=True)
@@ -253,18 +258,11 @@ class Exporter:
         return self.result
 
     def _params(self, removed: list[int]) -> dict[str, Any]:
+        kinds = list(Code.objects.of(CodeList.BENEFIT_KIND))
         return {
             **self.scope.params(removed),
-            "assistance_kinds": [
-                c.pk
-                for c in Code.objects.of(CodeList.BENEFIT_KIND)
-                if c.attribute("social_assistance")
-            ],
-            "activity_kinds": list(
-                Code.objects.of(CodeList.BENEFIT_KIND)
-                .filter(code__in=["kvalifiseringsstonad", "introduksjonsstonad"])
-                .values_list("pk", flat=True)
-            ),
+            "assistance_kinds": [c.pk for c in kinds if c.attribute("social_assistance")],
+            "activity_kinds": [c.pk for c in kinds if c.code in ACTIVITY_KINDS],
         }
 
     def source_queries(self) -> list[tuple[str, str, dict[str, Any]]]:
@@ -272,10 +270,9 @@ class Exporter:
         and checks: what the benchmark copies with COPY to compare the export with."""
         params = self._params([])
         queries = [(str(Table.PERSONS), persons_sql(self.scope), self.scope.params([]))]
-        population = with_population(self.scope)
         for table in self.tables:
             if table != Table.PERSONS:
-                queries.append((table, population + SPECS[table].select_sql(), params))
+                queries.append((table, self.population + SPECS[table].select_sql(), params))
         return queries
 
     def _persons(self, connection: BaseDatabaseWrapper) -> list[int]:
@@ -301,10 +298,9 @@ class Exporter:
         )
         result = anonymity.k_anonymise(people, identifiers, k=self.project.k)
         numbering = result.categories()
-        key = ProjectKey(bytes(self.project.secret))
         rows = sorted(
             (
-                key.pseudonym("client", person_key),
+                self.key.pseudonym("client", person_key),
                 *(
                     numbering[qi.name].numbers.get(value, OTHER)
                     for qi, value in zip(identifiers, values, strict=True)
@@ -346,15 +342,13 @@ class Exporter:
         params: dict[str, Any],
         registry: dict[str, Categories],
     ) -> None:
-        population = with_population(self.scope)
-        key = ProjectKey(bytes(self.project.secret))
         variables = [_key_variable(spec.key)]
         emitters: list[Emit] = []
         for column in spec.columns:
             categories = None
             if column.categories:
                 categories = self._categories(connection, spec, column, params, registry)
-            column_variables, emit = _column(column, categories, self.relative, key)
+            column_variables, emit = _column(column, categories, self.relative, self.key)
             variables.extend(column_variables)
             emitters.append(emit)
 
@@ -368,10 +362,10 @@ class Exporter:
             return out
 
         rows = self._ticking(
-            spec.table, _stream(connection, population + spec.select_sql(), params)
+            spec.table, _stream(connection, self.population + spec.select_sql(), params)
         )
         with tempfile.TemporaryFile(dir=self.directory) as spool:
-            blocks = _spool_by_pseudonym(rows, key, cells, spool)
+            blocks = _spool_by_pseudonym(rows, self.key, cells, spool)
             self._write(spec.table, variables, _in_pseudonym_order(blocks, spool))
 
     def _ticking(
@@ -391,11 +385,10 @@ class Exporter:
     ) -> Categories:
         """The column's numbering, with codes used by fewer than k persons merged."""
         categories = registry[column.categories].copy()
-        population = with_population(self.scope)
-        counts = dict(_fetch(connection, population + spec.counts_sql(column), params))
+        counts = dict(_fetch(connection, self.population + spec.counts_sql(column), params))
 
         def persons_in(keys: list[Hashable]) -> int:
-            union = population + spec.union_count_sql(column)
+            union = self.population + spec.union_count_sql(column)
             return int(_fetch(connection, union, {**params, "codes": keys})[0][0])
 
         categories.merge_rare(counts, self.project.k, persons_in)
