@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 THRESHOLD = 5
@@ -55,9 +56,14 @@ class Cell:
         return self.text
 
 
-LEGEND = _(
-    "<5: fewer than five. x: hidden so that a number below five cannot be worked out "
-    "from the totals."
+LEGEND = format_lazy(
+    "{} {}",
+    _(
+        "<5: fewer than five. x: hidden so that a number below five cannot be worked out "
+        "from the totals."
+    ),
+    # A withheld table, and the shares, medians and averages left out, show "–".
+    _("–: nothing to show, or left out so that a number below five cannot be worked out."),
 )
 
 

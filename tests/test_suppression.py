@@ -8,10 +8,12 @@ to have at least two possible values.
 
 import itertools
 
+from django.utils import translation
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dashboards.suppression import (
+    LEGEND,
     THRESHOLD,
     Cell,
     Mark,
@@ -136,3 +138,9 @@ def test_a_share_is_hidden_where_it_would_give_a_small_count_away() -> None:
     assert share(Cell(3, Mark.SMALL), Cell(40)) is None
     assert share(Cell(38), Cell(40)) is None  # the other 2 would be known
     assert share(Cell(0), Cell(40)) == 0.0
+
+
+def test_the_legend_explains_every_mark_a_count_may_show() -> None:
+    with translation.override("en"):
+        legend = str(LEGEND)
+    assert all(f"{mark}:" in legend for mark in ("<5", "x", "–")), legend
