@@ -8,6 +8,7 @@ of the user's offices at once (dashboards.page).
 
 import datetime
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -121,9 +122,14 @@ def _by_office(queryset: QuerySet[Any], office_field: str = "office") -> PerOffi
 
 
 def _breakdown(rows: Any, row_key: str, office_key: str) -> Breakdown:
+    return _breakdown_of((row[row_key], row[office_key], row["n"]) for row in rows)
+
+
+def _breakdown_of(rows: Iterable[tuple[Any, int, int]]) -> Breakdown:
+    """Rows of (row, office, count), as from a cursor, as a breakdown."""
     result: Breakdown = defaultdict(dict)
-    for row in rows:
-        result[row[row_key]][row[office_key]] = row["n"]
+    for key, office, n in rows:
+        result[key][office] = n
     return dict(result)
 
 
@@ -294,11 +300,7 @@ def contacts_by_month(scope: Scope) -> Breakdown:
         GROUP BY 1, 2"""  # noqa: S608 - the table name from the model, the inner query the ORM's
     with connections[read_alias()].cursor() as cursor:
         cursor.execute(sql, [scope.start, scope.end, *params, *params])
-        rows = cursor.fetchall()
-    result: Breakdown = defaultdict(dict)
-    for month, office, n in rows:
-        result[month][office] = n
-    return dict(result)
+        return _breakdown_of(cursor.fetchall())
 
 
 def reasons(scope: Scope) -> tuple[dict[int, str], Breakdown]:
@@ -418,11 +420,7 @@ def assistance_by_month(scope: Scope, kinds: list[int] | None = None) -> Breakdo
         GROUP BY m.month, p.office_of"""  # noqa: S608 - the inner query is the ORM's own
     with connections[read_alias()].cursor() as cursor:
         cursor.execute(sql, [scope.start.replace(day=1), scope.end, *params])
-        rows = cursor.fetchall()
-    result: Breakdown = defaultdict(dict)
-    for month, office, n in rows:
-        result[month][office] = n
-    return dict(result)
+        return _breakdown_of(cursor.fetchall())
 
 
 def youth(scope: Scope) -> Breakdown:
