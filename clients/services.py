@@ -67,7 +67,6 @@ def possible_duplicates(
     return list(found.values())
 
 
-@transaction.atomic
 def records_of(client: Client) -> list[int]:
     """The client's record and every record merged into it, however many merges back."""
     records, newest = [client.pk], [client.pk]
@@ -78,6 +77,7 @@ def records_of(client: Client) -> list[int]:
     return records
 
 
+@transaction.atomic
 def client_register(*, data: dict[str, Any]) -> Client:
     return Client.objects.create(**data)
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from audit.history import acting_as, system_actor
 from audit.models import AccessLog
+from clients import services
 from clients.models import Client, Transfer
 from clients.national_id import synthetic_national_id
 from organisation.models import Office, User
@@ -284,3 +285,18 @@ def test_a_number_search_does_not_scan_families_by_name(
     with CaptureQueriesContext(connection) as queries:
         client.post(reverse("clients:search"), {"query": found.last_name})
     assert [q for q in queries if "families_familymember" in q["sql"]]
+
+
+def test_a_client_is_never_registered_without_its_history(
+    heimdal: Office, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The client row and its first history row are written in one transaction."""
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("history table unavailable")
+
+    monkeypatch.setattr(Client.history.model, "save", refuse)
+    data = {"first_name": "Sara", "last_name": "Østbø", "birth_date": BIRTH, "office": heimdal}
+    with acting_as(system_actor("tests")), pytest.raises(RuntimeError):
+        services.client_register(data=data)
+    assert not Client.objects.filter(last_name="Østbø").exists()
