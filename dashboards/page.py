@@ -163,7 +163,7 @@ def build(
     scope: Scope, *, chosen: Sequence[int] | None = None, drill_down_offices: Sequence[int] = ()
 ) -> Dashboard:
     """The dashboard of `scope` (all the offices the user may see), showing `chosen` offices."""
-    office_ids = [o.pk for o in scope.offices]
+    office_ids = scope.office_ids
     shown = [i for i, o in enumerate(office_ids) if chosen is None or o in chosen]
     with_total = len(shown) > 1
     columns = shown + ([len(office_ids)] if with_total else [])
