@@ -201,17 +201,22 @@ def check_may_export(*, project: ResearchProject, today: datetime.date | None = 
         )
 
 
+def check_may_request(*, project: ResearchProject, user: User, tables: Sequence[str]) -> None:
+    """What an export needs, checked when it is requested and again when the worker runs it."""
+    if not project.members.filter(pk=user.pk).exists():
+        raise ExportRefused(_("Only the project's members can request exports."))
+    check_may_export(project=project)
+    if not tables or set(tables) - set(project.tables):
+        raise ExportRefused(_("Choose tables the project is allowed to receive."))
+
+
 def export_request(
     *, project: ResearchProject, by: User, tables: Sequence[str], formats: Sequence[str]
 ) -> Export:
     """Queue an export for the worker; a refused request is logged too."""
     detail = {"tables": sorted(tables), "formats": sorted(formats)}
     try:
-        if not project.members.filter(pk=by.pk).exists():
-            raise ExportRefused(_("Only the project's members can request exports."))
-        check_may_export(project=project)
-        if not tables or set(tables) - set(project.tables):
-            raise ExportRefused(_("Choose tables the project is allowed to receive."))
+        check_may_request(project=project, user=by, tables=tables)
         if not formats or set(formats) - set(Format.values):
             raise ExportRefused(_("Choose at least one format."))
     except ExportRefused as refusal:
@@ -249,15 +254,6 @@ def _update(export: Export, **fields: Any) -> None:
     export.save(update_fields=list(fields))
 
 
-def _check_still_allowed(export: Export, project: ResearchProject) -> None:
-    """What was allowed at the request must still be allowed when the worker runs it."""
-    check_may_export(project=project)
-    if not project.members.filter(pk=export.requested_by_id).exists():
-        raise ExportRefused(_("Only the project's members can request exports."))
-    if set(export.tables) - set(project.tables):
-        raise ExportRefused(_("Choose tables the project is allowed to receive."))
-
-
 def export_perform(*, export: Export) -> None:
     """Run a requested export (on a worker) and store its archive for download."""
     project = ResearchProject.objects.get(pk=export.project_id)
@@ -276,7 +272,9 @@ def export_perform(*, export: Export) -> None:
 
     stored = ""
     try:
-        _check_still_allowed(export, project)
+        # What was allowed at the request must still be allowed now: an approval may have
+        # lapsed, a member left or a table been taken off the project while it was queued.
+        check_may_request(project=project, user=export.requested_by, tables=export.tables)
         with tempfile.TemporaryDirectory(prefix="husk-export-") as work:
             result = Exporter(
                 project=project,

@@ -161,6 +161,42 @@ def test_an_unapproved_project_cannot_request_and_the_refusal_is_logged(
     assert ExportEvent.objects.get().kind == "refused"
 
 
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ("office added", "Prosjektet er ikke godkjent for alle kontorene det omfatter"),
+        ("member removed", "Bare prosjektets medlemmer kan bestille uttrekk."),
+        ("table taken off", "Velg tabeller prosjektet har lov til å få."),
+    ],
+)
+def test_the_worker_checks_again_what_the_request_was_allowed(
+    researcher: User,
+    project: ResearchProject,
+    sagene: Office,
+    manager_heimdal: User,
+    change: str,
+    reason: str,
+) -> None:
+    export = Export.objects.create(
+        project=project, requested_by=researcher, tables=["persons", "contacts"], formats=["csv"]
+    )
+    with acting_as(system_actor("tests")):
+        if change == "office added":
+            project.offices.add(sagene)
+        elif change == "member removed":
+            project.members.remove(researcher)
+        else:
+            project.tables = ["persons"]
+            project.save()
+    if change == "table taken off":
+        services.project_approve(project=project, by=manager_heimdal)  # the new scope approved
+    services.export_perform(export=Export.objects.select_related("requested_by").get())
+    export.refresh_from_db()
+    assert (export.status, export.archive) == ("failed", "")
+    assert export.error.startswith(reason)
+    assert ExportEvent.objects.get().kind == "failed"
+
+
 def test_the_status_row_shows_progress_while_running(
     client: HttpClient, researcher: User, project: ResearchProject
 ) -> None:
