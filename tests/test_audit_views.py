@@ -22,6 +22,20 @@ from tests.research_data import make_project
 D = datetime.date
 
 
+def logged_read(
+    user: User, view_name: str, client_ids: list[int], *, action: str = "view"
+) -> AccessLog:
+    """An allowed read as record_read logs it, made outside this test's requests."""
+    return AccessLog.objects.create(
+        user=user,
+        roles=",".join(sorted(user.roles)),
+        action=action,
+        view_name=view_name,
+        client_ids=client_ids,
+        allowed=True,
+    )
+
+
 @pytest.fixture
 def family(heimdal: Office, client_heimdal: Client) -> Family:
     with acting_as(system_actor("tests")):
@@ -91,35 +105,14 @@ def test_a_client_can_be_told_who_has_seen_their_case(
 ) -> None:
     client.force_login(coordinator_heimdal)
     client.get(client_heimdal.get_absolute_url())
-    AccessLog.objects.create(
-        user=coordinator_heimdal,
-        roles="coordinator",
-        action="export",
-        view_name="research:export",
-        client_ids=[client_heimdal.pk, 999],
-        allowed=True,
-    )
+    logged_read(coordinator_heimdal, "research:export", [client_heimdal.pk, 999], action="export")
     # A read of a duplicate record, since merged into this one, was a read of the same person.
     duplicate = ClientFactory(office=client_heimdal.office)
-    AccessLog.objects.create(
-        user=caseworker_sagene,
-        roles="caseworker",
-        action="view",
-        view_name="clients:detail",
-        client_ids=[duplicate.pk],
-        allowed=True,
-    )
+    logged_read(caseworker_sagene, "clients:detail", [duplicate.pk])
     # And so was a read of a record merged into that duplicate before (a chain of merges),
     # on a page the report names in words rather than by its URL name.
     older = ClientFactory(office=client_heimdal.office)
-    AccessLog.objects.create(
-        user=log_reader,
-        roles="access_log",
-        action="view",
-        view_name="families:plan_revisions",
-        client_ids=[older.pk],
-        allowed=True,
-    )
+    logged_read(log_reader, "families:plan_revisions", [older.pk])
     with acting_as(caseworker_heimdal):
         merging.client_merge(keep=duplicate, merge=older, by=caseworker_heimdal)
         merging.client_merge(keep=client_heimdal, merge=duplicate, by=caseworker_heimdal)
