@@ -436,15 +436,16 @@ def queries_per_page(people: People) -> list[Figure]:
 def export(people: People, say: Callable[[str], None]) -> list[Figure]:
     """A research export of every table for every office, CSV, beside COPY of its rows."""
     project = _project(people)
-    # The reference: COPY of the same rows the export reads, to nowhere.
+    out = Path(tempfile.mkdtemp(prefix="husk-bench-export-"))
+    # The reference: COPY of the same rows the export reads, to nowhere. This exporter only
+    # gives the queries; it never runs, so nothing is written to its directory.
     exporter = Exporter(
         project=project,
         tables=list(Table.values),
         formats=["csv"],
-        directory=Path(tempfile.mkdtemp()),
+        directory=out,
         as_of=timezone.localdate(),
     )
-    out = Path(tempfile.mkdtemp(prefix="husk-bench-export-"))
     began = time.perf_counter()
     process = subprocess.Popen(  # noqa: S603 - our own manage.py
         [sys.executable, "manage.py", "research_export", project.code, "--out", str(out)],
