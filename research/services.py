@@ -25,7 +25,7 @@ from followup.models import Enrolment, Programme
 from organisation.models import Office, User
 from organisation.roles import Role
 from research.export.archive import build_archive
-from research.export.runner import Exporter, ExportResult, sha256_of
+from research.export.runner import Exporter, ExportResult, Progress, sha256_of
 from research.models import (
     Consent,
     Export,
@@ -276,21 +276,18 @@ def export_perform(*, export: Export) -> None:
         # lapsed, a member left or a table been taken off the project while it was queued.
         check_may_request(project=project, user=export.requested_by, tables=export.tables)
         with tempfile.TemporaryDirectory(prefix="husk-export-") as work:
-            result = Exporter(
+            result, archive, made_at = export_build(
                 project=project,
                 tables=export.tables,
                 formats=export.formats,
-                directory=Path(work) / "files",
-                as_of=timezone.localdate(),
+                work=Path(work),
                 progress=progress,
-            ).run()
-            made_at = timezone.now()
-            archive = build_archive(project, result, Path(work) / "export.zip", made_at=made_at)
+            )
             name = f"{project.code}/{project.code}-{export.pk}-{made_at:%Y%m%d-%H%M%S}.zip"
             with archive.open("rb") as file:
                 stored = storages["exports"].save(name, File(file))
             digest = sha256_of(archive)
-        _deliver(export, result, stored, digest)
+        _deliver(export, project, result, stored, digest)
     except Exception as error:
         logger.exception("Research export %s failed", export.pk)
         if stored:
@@ -317,8 +314,65 @@ def export_perform(*, export: Export) -> None:
         )
 
 
+def export_build(
+    *,
+    project: ResearchProject,
+    tables: Sequence[str],
+    formats: Sequence[str],
+    work: Path,
+    progress: Progress | None = None,
+) -> tuple[ExportResult, Path, datetime.datetime]:
+    """Make the data files and their archive in a working directory; return when it was made.
+
+    The worker and the research_export command both make an export this way, so that
+    their files are the same byte for byte.
+    """
+    result = Exporter(
+        project=project,
+        tables=tables,
+        formats=formats,
+        directory=work / "files",
+        as_of=timezone.localdate(),
+        progress=progress,
+    ).run()
+    made_at = timezone.now()
+    return result, build_archive(project, result, work / "export.zip", made_at=made_at), made_at
+
+
 @transaction.atomic
-def _deliver(export: Export, result: ExportResult, stored: str, digest: str) -> None:
+def export_completed(
+    *,
+    project: ResearchProject,
+    user: User,
+    result: ExportResult,
+    detail: dict[str, Any],
+    export: Export | None = None,
+) -> None:
+    """Log a made export: in the export log, and, for a client's "who has seen my case"
+    report, in the access log with whose data went into it."""
+    ExportEvent.objects.create(
+        export=export,
+        project=project,
+        kind=ExportEvent.Kind.COMPLETED,
+        user=user,
+        detail={**detail, "files": result.files},
+    )
+    AccessLog.objects.create(
+        user=user,
+        roles=",".join(sorted(user.roles)),
+        action=AccessLog.Action.EXPORT,
+        view_name="research:export",
+        subject_type=ContentType.objects.get_for_model(Export) if export else None,
+        subject_id=export.pk if export else None,
+        client_ids=result.client_ids,
+        allowed=True,
+    )
+
+
+@transaction.atomic
+def _deliver(
+    export: Export, project: ResearchProject, result: ExportResult, stored: str, digest: str
+) -> None:
     now = timezone.now()
     summary = {
         "persons": result.persons,
@@ -340,27 +394,12 @@ def _deliver(export: Export, result: ExportResult, stored: str, digest: str) -> 
         archive_sha256=digest,
         summary=summary,
     )
-    ExportEvent.objects.create(
-        export=export,
-        project_id=export.project_id,
-        kind=ExportEvent.Kind.COMPLETED,
+    export_completed(
+        project=project,
         user=export.requested_by,
-        detail={"archive_sha256": digest, "files": result.files},
-    )
-    export_access_log(user=export.requested_by, client_ids=result.client_ids, export=export)
-
-
-def export_access_log(*, user: User, client_ids: list[int], export: Export | None) -> AccessLog:
-    """Whose data went into an export: a client's "who has seen my case" report shows it."""
-    return AccessLog.objects.create(
-        user=user,
-        roles=",".join(sorted(user.roles)),
-        action=AccessLog.Action.EXPORT,
-        view_name="research:export",
-        subject_type=ContentType.objects.get_for_model(Export) if export else None,
-        subject_id=export.pk if export else None,
-        client_ids=client_ids,
-        allowed=True,
+        result=result,
+        detail={"archive_sha256": digest},
+        export=export,
     )
 
 

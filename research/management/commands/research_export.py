@@ -12,13 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.utils import timezone
 
 from audit.history import acting_as, system_actor
 from research import services
-from research.export.archive import build_archive
-from research.export.runner import Exporter
-from research.models import ExportEvent, Format, ResearchProject, Table
+from research.models import Format, ResearchProject, Table
 
 
 def _choices(value: str, allowed: list[str], what: str) -> list[str]:
@@ -69,32 +66,27 @@ class Command(BaseCommand):
         out: Path = options["out"]
         out.mkdir(parents=True, exist_ok=True)
         actor = system_actor("research_export")
-        made_at = timezone.now()
         with acting_as(actor), tempfile.TemporaryDirectory(prefix="husk-export-") as work:
-            result = Exporter(
+            result, archive, made_at = services.export_build(
                 project=project,
                 tables=tables,
                 formats=formats,
-                directory=Path(work) / "files",
-                as_of=timezone.localdate(),
+                work=Path(work),
                 progress=lambda stage, percent: (
                     self.stderr.write(f"{stage} …") if percent is not None else None
                 ),
-            ).run()
-            archive = build_archive(project, result, Path(work) / "export.zip", made_at=made_at)
+            )
             target = out / f"{project.code}-{made_at:%Y%m%d-%H%M%S}.zip"
             shutil.copyfile(archive, target)
-            ExportEvent.objects.create(
+            services.export_completed(
                 project=project,
-                kind=ExportEvent.Kind.COMPLETED,
                 user=actor,
+                result=result,
                 detail={
                     "command": "research_export",
                     "os_user": getpass.getuser(),
                     "tables": tables,
                     "formats": formats,
-                    "files": result.files,
                 },
             )
-            services.export_access_log(user=actor, client_ids=result.client_ids, export=None)
         self.stdout.write(f"{target} ({result.persons} persons)")
