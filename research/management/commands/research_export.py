@@ -1,8 +1,8 @@
 """manage.py research_export <project> --format csv,sav --out <dir>: the export, scripted.
 
 The same code as an export requested on the web, run in this process instead
-of on a worker: the data files are the same, byte for byte. The archive, and
-the files unpacked beside it, go to --out. The run is logged like any other.
+of on a worker: the data files are the same, byte for byte. The archive goes
+to --out. The run is logged like any other.
 """
 
 import getpass
