@@ -276,6 +276,14 @@ def spy_on_snapshots(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, list[st
 @task()
 def leave_a_mark(directory: str, number: int) -> int:
     """A task of these tests: each run leaves a file named by the task's number and process."""
+    # A barrier: wait (for a while) until the other worker runs a task too, so that both
+    # take part however a busy machine schedules the two processes.
+    running = Path(directory).parent / "running"
+    running.mkdir(exist_ok=True)
+    (running / str(os.getpid())).touch()
+    deadline = time.monotonic() + 30
+    while len(list(running.iterdir())) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
     time.sleep(0.25)  # long enough for the other worker to claim the next task meanwhile
     Path(directory, f"{number}.{os.getpid()}.{uuid.uuid4().hex}").touch()
     return os.getpid()
