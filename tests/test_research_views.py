@@ -299,38 +299,46 @@ def test_research_pages_have_fixed_query_budgets(
 # Managers and administrators ---------------------------------------------------
 
 
+@pytest.fixture
+def unapproved(heimdal: Office, sagene: Office, researcher: User) -> ResearchProject:
+    """A project covering Heimdal and Sagene that neither has approved yet."""
+    return make_project([heimdal, sagene], members=[researcher], approvers=[], code_name="to")
+
+
+def approve(client: HttpClient, project: ResearchProject, *, follow: bool = False):  # type: ignore[no-untyped-def]
+    """The approval page's button, as the logged-in user."""
+    return client.post(reverse("research:project_approve", args=[project.pk]), follow=follow)
+
+
 def test_a_manager_approves_for_their_own_office_only(
     client: HttpClient,
     manager_sagene: User,
     manager_heimdal: User,
-    heimdal: Office,
     sagene: Office,
-    researcher: User,
+    unapproved: ResearchProject,
 ) -> None:
-    project = make_project([heimdal, sagene], members=[researcher], approvers=[], code_name="to")
     client.force_login(manager_sagene)
     page = client.get(reverse("research:approvals")).text
-    assert project.title in page
-    client.post(reverse("research:project_approve", args=[project.pk]))
-    state = project.approval_state()
+    assert unapproved.title in page
+    approve(client, unapproved)
+    state = unapproved.approval_state()
     assert state.approved == {sagene.pk}
     assert not state.complete
     client.force_login(manager_heimdal)
-    client.post(reverse("research:project_approve", args=[project.pk]))
-    assert project.approval_state().complete
+    approve(client, unapproved)
+    assert unapproved.approval_state().complete
 
 
 def test_an_office_that_has_approved_is_not_asked_again(
-    client: HttpClient, manager_sagene: User, heimdal: Office, sagene: Office, researcher: User
+    client: HttpClient, manager_sagene: User, unapproved: ResearchProject
 ) -> None:
-    project = make_project([heimdal, sagene], members=[researcher], approvers=[], code_name="en")
     client.force_login(manager_sagene)
-    client.post(reverse("research:project_approve", args=[project.pk]))
+    approve(client, unapproved)
     page = client.get(reverse("research:approvals")).text
-    assert f'Godkjenn<span class="visually-hidden"> {project.title}' not in page
-    response = client.post(reverse("research:project_approve", args=[project.pk]), follow=True)
+    assert f'Godkjenn<span class="visually-hidden"> {unapproved.title}' not in page
+    response = approve(client, unapproved, follow=True)
     assert "Prosjektet er allerede godkjent for kontorene du svarer for." in response.text
-    assert ProjectApproval.objects.filter(project=project).count() == 1
+    assert ProjectApproval.objects.filter(project=unapproved).count() == 1
 
 
 def test_a_manager_of_an_office_not_covered_gets_404(
@@ -338,17 +346,16 @@ def test_a_manager_of_an_office_not_covered_gets_404(
 ) -> None:
     client.force_login(manager_sagene)
     assert project.title not in client.get(reverse("research:approvals")).text
-    assert client.post(reverse("research:project_approve", args=[project.pk])).status_code == 404
+    assert approve(client, project).status_code == 404
     assert client.get(reverse("research:sample_new", args=[project.pk])).status_code == 404
 
 
 def test_an_administrator_approves_every_office_at_once(
-    client: HttpClient, administrator: User, heimdal: Office, sagene: Office, researcher: User
+    client: HttpClient, administrator: User, unapproved: ResearchProject
 ) -> None:
-    project = make_project([heimdal, sagene], members=[researcher], approvers=[], code_name="adm")
     client.force_login(administrator)
-    client.post(reverse("research:project_approve", args=[project.pk]))
-    assert project.approval_state().complete
+    approve(client, unapproved)
+    assert unapproved.approval_state().complete
 
 
 def test_a_sample_is_drawn_reproducibly_and_recorded(
@@ -434,12 +441,11 @@ def test_a_manager_draws_among_their_own_offices_clients_only(
 
 
 def test_an_unapproved_project_draws_no_sample(
-    client: HttpClient, manager_heimdal: User, heimdal: Office, sagene: Office, researcher: User
+    client: HttpClient, manager_heimdal: User, unapproved: ResearchProject
 ) -> None:
-    project = make_project([heimdal, sagene], members=[researcher], approvers=[], code_name="u")
     client.force_login(manager_heimdal)
-    form = {"size": 3, "start": project.period_start.isoformat(), "end": TODAY.isoformat()}
-    response = client.post(reverse("research:sample_new", args=[project.pk]), form)
+    form = {"size": 3, "start": unapproved.period_start.isoformat(), "end": TODAY.isoformat()}
+    response = client.post(reverse("research:sample_new", args=[unapproved.pk]), form)
     assert "ikke godkjent for alle kontorene" in response.text
     assert not Sample.objects.exists()
 
