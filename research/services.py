@@ -403,6 +403,17 @@ def _deliver(
     )
 
 
+def export_downloaded(*, export: Export, by: User) -> None:
+    """Log a download in the export log, with the hash of the archive handed out."""
+    ExportEvent.objects.create(
+        export=export,
+        project_id=export.project_id,
+        kind=ExportEvent.Kind.DOWNLOADED,
+        user=by,
+        detail={"archive_sha256": export.archive_sha256},
+    )
+
+
 def export_expire(*, export: Export) -> None:
     """Delete an archive whose time is up; the export's record and log stay."""
     if export.archive:

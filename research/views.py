@@ -132,13 +132,7 @@ def export_download(request: AuthenticatedHttpRequest, pk: int) -> HttpResponseB
     # the export was made ends its downloads too.
     if not export.is_downloadable() or not export.project.may_export():
         return render(request, "research/export_gone.html", {"export": export}, status=410)
-    ExportEvent.objects.create(
-        export=export,
-        project=export.project,
-        kind=ExportEvent.Kind.DOWNLOADED,
-        user=request.user,
-        detail={"archive_sha256": export.archive_sha256},
-    )
+    services.export_downloaded(export=export, by=request.user)
     record_read(request, action=AccessLog.Action.DOWNLOAD, subject=export)
     return FileResponse(
         storages["exports"].open(export.archive, "rb"),
