@@ -42,10 +42,4 @@ def access_log(request: AuthenticatedHttpRequest) -> HttpResponse:
         action=AccessLog.Action.LIST,
         client_ids={client for entry in page for client in entry.client_ids},
     )
-    query = request.GET.copy()
-    query.pop("page", None)
-    return render(
-        request,
-        "organisation/access_log.html",
-        {"form": form, "page": page, "query": query.urlencode()},
-    )
+    return render(request, "organisation/access_log.html", {"form": form, "page": page})

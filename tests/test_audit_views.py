@@ -201,3 +201,18 @@ def test_the_export_log_is_not_in_the_admin(client: HttpClient, administrator: U
     with pytest.raises(NoReverseMatch):
         reverse("admin:research_exportevent_changelist")
     assert client.get("/django-admin/research/exportevent/").status_code == 404
+
+
+def test_the_access_log_pages_keep_the_search(
+    client: HttpClient, log_reader: User, caseworker_heimdal: User, client_heimdal: Client
+) -> None:
+    for _ in range(51):
+        logged_read(caseworker_heimdal, "clients:detail", [client_heimdal.pk])
+    client.force_login(log_reader)
+    url = reverse("organisation:access_log")
+    first = client.get(url, {"user": caseworker_heimdal.pk}).text
+    assert f'href="?user={caseworker_heimdal.pk}&amp;page=2"' in first
+    # The next page's link replaces the page rather than adding another one.
+    second = client.get(url, {"user": caseworker_heimdal.pk, "page": 2}).text
+    assert f'href="?user={caseworker_heimdal.pk}&amp;page=1"' in second
+    assert second.count('data-testid="log-entry"') == 1
