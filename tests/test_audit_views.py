@@ -13,6 +13,7 @@ from audit.models import AccessLog
 from clients import merging
 from clients.models import Client
 from families.models import Family, FamilyMember
+from organisation import views as organisation_views
 from organisation.models import Office, User
 from organisation.roles import Role
 from research.models import ExportEvent
@@ -216,3 +217,34 @@ def test_the_access_log_pages_keep_the_search(
     second = client.get(url, {"user": caseworker_heimdal.pk, "page": 2}).text
     assert f'href="?user={caseworker_heimdal.pk}&amp;page=1"' in second
     assert second.count('data-testid="log-entry"') == 1
+
+
+def test_a_search_the_access_log_cannot_read_finds_nothing(
+    client: HttpClient, log_reader: User, caseworker_heimdal: User, client_heimdal: Client
+) -> None:
+    logged_read(caseworker_heimdal, "clients:detail", [client_heimdal.pk])
+    client.force_login(log_reader)
+    response = client.get(reverse("organisation:access_log"), {"end": "31.02.2025"})
+    assert "end" in response.context["form"].errors
+    assert 'data-testid="log-entry"' not in response.text
+
+
+def test_the_access_log_counts_no_further_than_it_needs(
+    client: HttpClient,
+    log_reader: User,
+    caseworker_heimdal: User,
+    client_heimdal: Client,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The log grows with every page opened: an unfiltered visit must not count all of it."""
+    monkeypatch.setattr(organisation_views, "COUNT_LIMIT", 3)
+    for _ in range(5):
+        logged_read(caseworker_heimdal, "clients:detail", [client_heimdal.pk])
+    client.force_login(log_reader)
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(reverse("organisation:access_log"))
+    paginator = response.context["page"].paginator
+    assert (paginator.count, paginator.more) == (3, True)
+    counts = [q["sql"] for q in captured if "COUNT(" in q["sql"] and "audit_accesslog" in q["sql"]]
+    assert counts
+    assert all("LIMIT 4" in sql for sql in counts)
