@@ -53,7 +53,8 @@ READ_PAGES = {
     "clients:history": _("The history of the case"),
     "clients:list": _("The list of clients"),
     "clients:search": _("A search"),
-    "clients:access_report": _("This report"),
+    # Also listed in the access log itself, where "this report" would name the wrong page.
+    "clients:access_report": _("Who has seen the case"),
     "clients:assessment_detail": _("An assessment"),
     "followup:caseload": _("A caseworker's work list"),
     "followup:contact_new": _("Logging a contact"),
