@@ -117,22 +117,22 @@ def family_history(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     )
     # The records are found in the history tables too, so that a deleted one's changes
     # stay on the page.
-    members = FamilyMember.history.filter(family_id=family.pk).values("id")
-    plans = FamilyPlan.history.filter(family_id=family.pk).values("id")
-    goals = PlanGoal.history.filter(plan_id__in=plans).values("id")
-    reviews = Review.history.filter(family_id=family.pk).values("id")
+    members = FamilyMember.history.filter(family_id=family.pk)
+    plans = FamilyPlan.history.filter(family_id=family.pk)
+    goals = PlanGoal.history.filter(plan_id__in=plans.values("id"))
+    reviews = Review.history.filter(family_id=family.pk)
     histories = [
         Family.history.filter(id=family.pk),
-        FamilyMember.history.filter(family_id=family.pk),
+        members,
         FamilyService.history.filter(family_id=family.pk),
         FamilyContact.history.filter(family_id=family.pk),
-        FamilyPlan.history.filter(family_id=family.pk),
-        PlanGoal.history.filter(plan_id__in=plans),
-        PlanAction.history.filter(goal_id__in=goals),
-        Review.history.filter(family_id=family.pk),
-        ReviewRating.history.filter(review_id__in=reviews),
-        SchoolStatus.history.filter(member_id__in=members),
-        LeisureActivity.history.filter(member_id__in=members),
+        plans,
+        goals,
+        PlanAction.history.filter(goal_id__in=goals.values("id")),
+        reviews,
+        ReviewRating.history.filter(review_id__in=reviews.values("id")),
+        SchoolStatus.history.filter(member_id__in=members.values("id")),
+        LeisureActivity.history.filter(member_id__in=members.values("id")),
     ]
     return render(
         request,
