@@ -2,6 +2,8 @@
 
 import datetime
 
+from dashboards.figures import ACTIVITY_BENEFITS, ACTIVITY_OF_TYPE
+
 # The statement follows the definitions of dashboards.figures for a scope without a
 # programme, figure by figure, but as a DBA would write it by hand: the offices' clients
 # are found once, each client's activity flags in one pass, and every figure is a grouped
@@ -27,13 +29,10 @@ followed AS (
 running AS (
     -- The followed clients' interventions in progress or completed in the period, by kind.
     SELECT i.client_id,
-           bool_or(t.code IN ('work_training', 'job_activity', 'wage_subsidy', 'youth_job'))
-               AS work,
-           bool_or(t.code IN ('education', 'norwegian_course', 'maths_camp')) AS education,
-           bool_or(t.code = 'kvp') AS kvp,
-           bool_or(t.code NOT IN ('work_training', 'job_activity', 'wage_subsidy', 'youth_job',
-                                  'education', 'norwegian_course', 'maths_camp', 'kvp'))
-               AS other
+           bool_or(t.code IN ({work_types})) AS work,
+           bool_or(t.code IN ({education_types})) AS education,
+           bool_or(t.code IN ({kvp_types})) AS kvp,
+           bool_or(t.code NOT IN ({activity_types})) AS other
     FROM followup_intervention i
     JOIN followed f ON f.id = i.client_id
     JOIN codelists_code t ON t.id = i.type_id
@@ -44,12 +43,12 @@ running AS (
 activity_benefit AS (
     -- The followed clients on KVP or the introduction programme in the period.
     SELECT b.client_id,
-           bool_or(k.code = 'kvalifiseringsstonad') AS kvp,
-           bool_or(k.code = 'introduksjonsstonad') AS education
+           bool_or(k.code IN ({kvp_benefits})) AS kvp,
+           bool_or(k.code IN ({education_benefits})) AS education
     FROM clients_benefitperiod b
     JOIN followed f ON f.id = b.client_id
     JOIN codelists_code k ON k.id = b.kind_id
-    WHERE k.code IN ('kvalifiseringsstonad', 'introduksjonsstonad') AND b.start <= {end}
+    WHERE k.code IN ({activity_benefits}) AND b.start <= {end}
       AND (b."end" IS NULL OR b."end" >= {start})
     GROUP BY b.client_id
 ),
@@ -313,4 +312,17 @@ def dashboard_sql(
         end=_date(end),
         today=_date(today),
         first_month=_date(start.replace(day=1)),
+        # The activity codes are the dashboard's own definitions, so the two cannot drift.
+        work_types=_codes(ACTIVITY_OF_TYPE, "work"),
+        education_types=_codes(ACTIVITY_OF_TYPE, "education"),
+        kvp_types=_codes(ACTIVITY_OF_TYPE, "kvp"),
+        activity_types=_codes(ACTIVITY_OF_TYPE),
+        kvp_benefits=_codes(ACTIVITY_BENEFITS, "kvp"),
+        education_benefits=_codes(ACTIVITY_BENEFITS, "education"),
+        activity_benefits=_codes(ACTIVITY_BENEFITS),
     ).strip()
+
+
+def _codes(kinds: dict[str, str], kind: str | None = None) -> str:
+    """The codes (of one kind, or all) as an SQL list of literals; they are our own constants."""
+    return ", ".join(f"'{code}'" for code, k in kinds.items() if kind in (None, k))
