@@ -35,7 +35,11 @@ class HistoryEntry:
 
 
 def _tracked_fields(model: type[models.Model]) -> list[models.Field[Any, Any]]:
-    return [f for f in model._meta.concrete_fields if f.name not in IGNORED and not f.primary_key]
+    return [
+        f
+        for f in model._meta.concrete_fields
+        if f.name not in IGNORED and not f.primary_key and not f.generated
+    ]
 
 
 def _referenced(rows: list[Any], fields: list[models.Field[Any, Any]]) -> dict[Any, dict[Any, str]]:

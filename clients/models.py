@@ -29,12 +29,20 @@ class Fold(models.Func):
 class ClientQuerySet(OfficeScopedQuerySet):
     def matching_name(self, text: str) -> Self:
         """Every word must occur in the name, ignoring case and accents (ø = o, å = a)."""
-        queryset = self.alias(
-            folded_name=Fold(Concat("first_name", models.Value(" "), "last_name"))
-        )
-        for word in text.split():
-            queryset = queryset.filter(folded_name__contains=Fold(models.Value(word)))
-        return queryset
+        return self.filter(folded_name_contains(text))
+
+
+def folded_full_name(first: str, last: str) -> Fold:
+    """The stored, folded "first last" of a person (see Client.folded_name)."""
+    return Fold(Concat(first, models.Value(" "), last))
+
+
+def folded_name_contains(text: str, field: str = "folded_name") -> models.Q:
+    """Every word of text occurs in the folded name stored in field."""
+    condition = models.Q()
+    for word in text.split():
+        condition &= models.Q(**{f"{field}__contains": Fold(models.Value(word))})
+    return condition
 
 
 class Client(models.Model):
@@ -116,9 +124,16 @@ class Client(models.Model):
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Name search compares this column: folded once when the name is written rather than
+    # per row and search (folding 19 000 names took 90 ms of every search nationally).
+    folded_name = models.GeneratedField(
+        expression=folded_full_name("first_name", "last_name"),
+        output_field=models.TextField(),
+        db_persist=True,
+    )
 
     objects = ClientQuerySet.as_manager()
-    history = tracked_history()
+    history = tracked_history(excluded_fields=["folded_name"])
 
     class Meta:
         verbose_name = _("client")

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from audit.history import TrackedQuerySet, tracked_history
-from clients.models import Client
+from clients.models import Client, folded_full_name
 from codelists.models import CodeList, code_field
 from followup.models import Status
 from organisation.access import OfficeScopedQuerySet
@@ -110,9 +110,16 @@ class FamilyMember(models.Model):
     role = models.CharField(_("role"), max_length=12, choices=Role.choices)
     joined_on = models.DateField(_("member from"))
     left_on = models.DateField(_("member until"), null=True, blank=True)
+    # The member's own name folded for search, as Client.folded_name; a client member is
+    # found by the client's name instead.
+    folded_name = models.GeneratedField(
+        expression=folded_full_name("first_name", "last_name"),
+        output_field=models.TextField(),
+        db_persist=True,
+    )
 
     objects = MembershipQuerySet.as_manager()
-    history = tracked_history()
+    history = tracked_history(excluded_fields=["folded_name"])
 
     class Meta:
         verbose_name = _("family member")

@@ -4,11 +4,10 @@ import datetime
 from collections.abc import Iterable
 
 from django.db import transaction
-from django.db.models import QuerySet, Value
-from django.db.models.functions import Coalesce, Concat
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
-from clients.models import Client, Fold
+from clients.models import Client, folded_name_contains
 from codelists.models import Code
 from families.models import (
     Family,
@@ -158,21 +157,20 @@ def family_contact_log(
 
 
 def family_search(*, user: User, query: str) -> QuerySet[Family]:
-    """Families of the user's offices with a member, client or not, matching every word."""
-    members = FamilyMember.objects.visible_to(user).alias(
-        folded_name=Fold(
-            Concat(
-                Coalesce("client__first_name", "first_name"),
-                Value(" "),
-                Coalesce("client__last_name", "last_name"),
-            )
-        )
+    """Families of the user's offices with a member, client or not, matching every word.
+
+    A client member is found by the client's stored folded name, another member by their
+    own. Two IN lists rather than one OR across the join to the client: with the OR,
+    PostgreSQL scanned every member and client in the country (80 ms nationally).
+    """
+    clients = Client.objects.visible_to(user).matching_name(query)
+    by_client = FamilyMember.objects.filter(client__in=clients.values("pk"))
+    by_own_name = FamilyMember.objects.visible_to(user).filter(
+        folded_name_contains(query), client=None
     )
-    for word in query.split():
-        members = members.filter(folded_name__contains=Fold(Value(word)))
     return (
         Family.objects.visible_to(user)
-        .filter(pk__in=members.values("family_id"))
+        .filter(Q(pk__in=by_client.values("family_id")) | Q(pk__in=by_own_name.values("family_id")))
         .prefetch_related("memberships")
         .order_by("name")
     )

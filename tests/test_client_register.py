@@ -268,6 +268,28 @@ def test_search_results_cost_the_same_for_many_hits(
     assert count() == few
 
 
+def test_name_search_compares_stored_folded_names_not_folding_every_row(
+    client: HttpClient, caseworker_heimdal: User, heimdal: Office
+) -> None:
+    """Folding each name in the query took 90 ms per office nationally: only the searched
+    words are folded; the names are folded once, when saved (Client.folded_name)."""
+    import re
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    ClientFactory(office=heimdal, first_name="Åse", last_name="Østbø")
+    client.force_login(caseworker_heimdal)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(reverse("clients:search"), {"query": "ostbo"})
+    assert "Østbø" in response.text
+    searching = [q["sql"] for q in queries if "husk_fold(" in q["sql"]]
+    assert len(searching) == 2  # the clients and the families
+    for sql in searching:
+        assert '"folded_name"' in sql
+        assert re.findall(r"husk_fold\(+(?!')", sql) == []
+
+
 def test_a_number_search_does_not_scan_families_by_name(
     client: HttpClient, caseworker_heimdal: User, heimdal: Office
 ) -> None:

@@ -258,3 +258,32 @@ def test_searching_a_child_leads_to_the_family(
     client.force_login(coordinator_sagene)
     other = client.post(reverse("clients:search"), {"query": "Selam"})
     assert list(other.context["families"]) == []
+
+
+def test_a_family_is_found_by_its_members_names_as_they_are_now(
+    client: HttpClient, coordinator_heimdal: User, family: Family
+) -> None:
+    """Client members by the client's name, others by their own; both folded when saved."""
+    parent = family.memberships.get(role="parent").client
+    assert parent is not None
+    with acting_as(system_actor("tests")):
+        parent.first_name = "Ågot"
+        parent.save()
+        FamilyMember.objects.create(
+            family=family,
+            first_name="Øyvind",
+            last_name="Ærø",
+            birth_date=D(2012, 3, 1),
+            role="child",
+            joined_on=D(2023, 1, 1),
+        )
+    parent.refresh_from_db()
+    assert parent.folded_name == "agot tesfay"
+    client.force_login(coordinator_heimdal)
+
+    def found(query: str) -> list[Family]:
+        return list(client.post(reverse("clients:search"), {"query": query}).context["families"])
+
+    assert found("AGOT tesfay") == [family]
+    assert found("oyvind aero") == [family]
+    assert found("agot aero") == []
