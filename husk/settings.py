@@ -164,9 +164,10 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_SENSITIVE_PARAMETERS = ["password"]
 
-# Sessions: 30 minutes idle (renewed on each request), 12 hours absolute.
+# Sessions: 30 minutes idle, 12 hours absolute. In use, a session is renewed (saved with a
+# new expiry) at most once a minute, not on every request: see organisation.middleware.
 SESSION_COOKIE_AGE = 30 * 60
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_RENEW_INTERVAL = 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_ABSOLUTE_TIMEOUT = 12 * 60 * 60
 SESSION_COOKIE_HTTPONLY = True
