@@ -1,7 +1,6 @@
 """Forms of the family plan."""
 
-from collections.abc import Iterable
-from typing import Any, cast
+from typing import Any
 
 from django import forms
 from django.db.models import Q
@@ -50,18 +49,6 @@ class ActionForm(ChoiceQuerysets, forms.ModelForm[PlanAction]):
         self._choice_field("responsible_service").queryset = FamilyService.objects.filter(
             Q(until__isnull=True), family=family
         ).select_related("service")
-
-    def choices_once(self) -> dict[str, list[Any]]:
-        """The select lists, read once for all the goals a page shows an action form under."""
-        return {
-            name: list(cast(Iterable[Any], self._choice_field(name).choices))
-            for name in ("responsible_member", "responsible_service")
-        }
-
-    def use_choices(self, choices: dict[str, list[Any]]) -> "ActionForm":
-        for name, values in choices.items():
-            self.fields[name].widget.choices = values
-        return self
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

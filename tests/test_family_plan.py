@@ -326,3 +326,37 @@ def test_revisions_are_shown_in_words_not_codes(
     ]
     assert "(Fullført)" in response.text
     assert "completed" not in response.text
+
+
+def test_each_goal_has_its_own_add_action_form_and_keeps_what_was_typed(
+    client: HttpClient, coordinator_heimdal: User, family: Family
+) -> None:
+    """The add-action form is rendered once and given each goal's ids (plan_views)."""
+    import re
+
+    client.force_login(coordinator_heimdal)
+    client.get(reverse("families:plan", args=[family.pk]))
+    add_goal(client, family, "Bolig", 1)
+    add_goal(client, family, "Arbeid", 2)
+    first, second = PlanGoal.objects.order_by("pk")
+    page = client.get(reverse("families:plan", args=[family.pk])).text
+    for goal in (first, second):
+        assert f'id="action{goal.pk}_text"' in page
+        assert f'for="action{goal.pk}_text"' in page
+    assert "__goal__" not in page
+    ids = re.findall(r'id="(action\d+_[a-z_]+)"', page)
+    assert len(ids) == len(set(ids))
+    # A refused action (a member responsible, but none chosen) comes back in its own goal.
+    response = client.post(
+        reverse("families:action_add", args=[second.pk]),
+        {"text": "Søke jobb hos Rema", "responsible": "member", "version": 3},
+    )
+    assert response.status_code == 200
+
+    def form_of(goal: PlanGoal) -> str:
+        action = reverse("families:action_add", args=[goal.pk])
+        return response.text.split(f'action="{action}"')[1].split("</form>")[0]
+
+    assert "Søke jobb hos Rema" in form_of(second)
+    assert "Søke jobb hos Rema" not in form_of(first)
+    assert f'id="action{second.pk}_responsible_member_error"' in response.text
