@@ -42,7 +42,6 @@ def _family(request: AuthenticatedHttpRequest, pk: int) -> Family:
 
 # The ids of a goal's add-action form: action<goal>_<field> (see _plan_page).
 _ACTION_ID = "action__goal___"
-_ACTION_IDS = f"{_ACTION_ID}%s"
 
 
 def _plan_page(
@@ -53,8 +52,9 @@ def _plan_page(
     # One add-action form per goal. They differ only in their ids, so the form is rendered
     # once with a placeholder in its ids (as a formset's __prefix__), which each goal
     # replaces with its own: rendering it per goal took a third of the page's time.
-    blank = ActionForm(family=family, initial={"version": plan.version}, auto_id=_ACTION_IDS)
-    blank_html = as_crispy_form(blank)
+    blank = ActionForm(family=family, initial={"version": plan.version}, auto_id=f"{_ACTION_ID}%s")
+    # A plan without goals shows no action form: nothing to render (or query).
+    blank_html = as_crispy_form(blank) if goals else ""
     posted = extra.pop("action_form", None)
     posted_goal = extra.get("action_form_goal")
     for goal in goals:
