@@ -6,6 +6,7 @@ Nothing here knows about suppression, which is applied to each table across all
 of the user's offices at once (dashboards.page).
 """
 
+import calendar
 import datetime
 from collections import defaultdict
 from collections.abc import Iterable
@@ -69,6 +70,12 @@ class Scope:
             months.append(month)
             month = (month + datetime.timedelta(days=32)).replace(day=1)
         return months
+
+
+def period_end(end_month: datetime.date) -> datetime.date:
+    """The last day of a period that ends in `end_month`: the month's last day, at most today."""
+    last_day = end_month.replace(day=calendar.monthrange(end_month.year, end_month.month)[1])
+    return min(last_day, timezone.localdate())
 
 
 def _overlapping(start: str, end: str, scope: Scope) -> Q:
@@ -546,3 +553,48 @@ def quality_of_life(scope: Scope) -> list[tuple[str, PerOffice, float | None]]:
         (label, per_office, total_change / total if total else None)
         for label, per_office, (total, total_change) in areas.values()
     ]
+
+
+@dataclass
+class Figures:
+    """Everything counted for one scope (the chosen programme's clients, or all)."""
+
+    lines: dict[str, PerOffice]
+    activity: Breakdown
+    contacts: Breakdown
+    assistance_months: Breakdown
+    assistance: Breakdown
+    medians: dict[int | None, float | None]
+    caseworkers: dict[Any, str]
+    caseload: Breakdown
+    reason_labels: dict[int, str]
+    reasons: Breakdown
+    youth: Breakdown
+    goals: Breakdown
+    quality: list[tuple[str, PerOffice, float | None]]
+    # Types, outcomes and their matrix; counted for all clients only (dashboards.page).
+    interventions: tuple[list[str], list[str], list[list[int]]] | None
+
+
+def collect(scope: Scope) -> Figures:
+    kinds = assistance_kinds()
+    assistance, medians = assistance_time(scope, kinds)
+    caseworkers, by_caseworker = caseload(scope)
+    reason_labels, by_reason = reasons(scope)
+    kinds_of_activity = activity(scope)
+    return Figures(
+        lines={**key_figures(scope), "in_activity": kinds_of_activity.pop("in_activity")},
+        activity=kinds_of_activity,
+        contacts=contacts_by_month(scope),
+        assistance_months=assistance_by_month(scope, kinds),
+        assistance=assistance,
+        medians=medians,
+        caseworkers=caseworkers,
+        caseload=by_caseworker,
+        reason_labels=reason_labels,
+        reasons=by_reason,
+        youth=youth(scope),
+        goals=plan_goals(scope),
+        quality=quality_of_life(scope),
+        interventions=interventions_by_type_and_outcome(scope) if scope.programme is None else None,
+    )

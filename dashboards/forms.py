@@ -1,6 +1,5 @@
 """The dashboard's choice of office, programme and period."""
 
-import calendar
 import datetime
 from typing import Any
 
@@ -9,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from dashboards.figures import period_end
 from followup.models import Programme
 from organisation.models import Office
 
@@ -87,6 +87,4 @@ class DashboardForm(forms.Form):
 
     def period(self) -> tuple[datetime.date, datetime.date]:
         start: datetime.date = self.cleaned_data["start"]
-        end: datetime.date = self.cleaned_data["end"]
-        last_day = end.replace(day=calendar.monthrange(end.year, end.month)[1])
-        return start.replace(day=1), min(last_day, timezone.localdate())
+        return start.replace(day=1), period_end(self.cleaned_data["end"])

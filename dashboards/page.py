@@ -13,6 +13,7 @@ situation), the parts are one table whose totals are the whole.
 The downloads are made from the same tables, so they show exactly what the page shows.
 """
 
+import datetime
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -20,8 +21,15 @@ from typing import Any
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
-from dashboards import charts, figures
-from dashboards.figures import ACTIVITY_KINDS, SITUATIONS, Breakdown, PerOffice, Scope
+from dashboards import charts, snapshots
+from dashboards.figures import (
+    ACTIVITY_KINDS,
+    SITUATIONS,
+    Breakdown,
+    Figures,
+    PerOffice,
+    Scope,
+)
 from dashboards.suppression import THRESHOLD, Cell, protect_series, protect_table, share
 
 
@@ -59,6 +67,8 @@ class Dashboard:
     key_figures: Table
     tables: list[Table]
     trend: charts.LineChart
+    # When the figures were counted, where that was not on this visit (dashboards.snapshots).
+    counted_at: datetime.datetime | None = None
 
     def table(self, slug: str) -> Table | None:
         return next((t for t in [self.key_figures, *self.tables] if t.slug == slug), None)
@@ -117,48 +127,6 @@ def _format_number(value: float | None, digits: int = 1) -> str:
     return "–" if value is None else number_format(value, digits)
 
 
-@dataclass
-class Figures:
-    """Everything counted for one scope (the chosen programme's clients, or all)."""
-
-    lines: dict[str, PerOffice]
-    activity: Breakdown
-    contacts: Breakdown
-    assistance_months: Breakdown
-    assistance: Breakdown
-    medians: dict[int | None, float | None]
-    caseworkers: dict[Any, str]
-    caseload: Breakdown
-    reason_labels: dict[int, str]
-    reasons: Breakdown
-    youth: Breakdown
-    goals: Breakdown
-    quality: list[tuple[str, PerOffice, float | None]]
-
-
-def collect(scope: Scope) -> Figures:
-    kinds = figures.assistance_kinds()
-    assistance, medians = figures.assistance_time(scope, kinds)
-    caseworkers, caseload = figures.caseload(scope)
-    reason_labels, reasons = figures.reasons(scope)
-    activity = figures.activity(scope)
-    return Figures(
-        lines={**figures.key_figures(scope), "in_activity": activity.pop("in_activity")},
-        activity=activity,
-        contacts=figures.contacts_by_month(scope),
-        assistance_months=figures.assistance_by_month(scope, kinds),
-        assistance=assistance,
-        medians=medians,
-        caseworkers=caseworkers,
-        caseload=caseload,
-        reason_labels=reason_labels,
-        reasons=reasons,
-        youth=figures.youth(scope),
-        goals=figures.plan_goals(scope),
-        quality=figures.quality_of_life(scope),
-    )
-
-
 def build(
     scope: Scope, *, chosen: Sequence[int] | None = None, drill_down_offices: Sequence[int] = ()
 ) -> Dashboard:
@@ -168,8 +136,12 @@ def build(
     with_total = len(shown) > 1
     columns = shown + ([len(office_ids)] if with_total else [])
     months = scope.months()
-    data = collect(scope)
-    whole = collect(replace(scope, programme=None)) if scope.programme is not None else None
+    data, counted_at = snapshots.figures_of(scope)
+    whole = None
+    if scope.programme is not None:
+        # All clients of the same offices and period: the dashboard without a programme.
+        whole, whole_counted_at = snapshots.figures_of(replace(scope, programme=None))
+        counted_at = min(filter(None, [counted_at, whole_counted_at]), default=None)
 
     def pick(cells: Sequence[Cell]) -> list[Cell | str]:
         return [cells[c] for c in columns]
@@ -394,7 +366,7 @@ def build(
             reason_rows,
             bars(_("Reasons for contact"), reason_rows),
         ),
-        _interventions_table(scope),
+        _interventions_table(data),
         of_chosen(
             "youth",
             _("Children in the families followed, by school situation at the end of the period"),
@@ -417,10 +389,7 @@ def build(
         ),
     ]
     return Dashboard(
-        scope=scope,
-        key_figures=key_figures,
-        tables=tables,
-        trend=trend,
+        scope=scope, key_figures=key_figures, tables=tables, trend=trend, counted_at=counted_at
     )
 
 
@@ -429,13 +398,13 @@ def _split(part: PerOffice, whole: PerOffice) -> Breakdown:
     return {"in": dict(part), "out": {o: n - part.get(o, 0) for o, n in whole.items()}}
 
 
-def _interventions_table(scope: Scope) -> Table:
+def _interventions_table(data: Figures) -> Table:
     """Type × outcome of the interventions that ended, for all the user's offices and only
     without a programme: it is not broken down by office, so it is never shown for a part."""
     headers = [_("Intervention")]
     rows: list[Row] = []
-    if scope.programme is None:
-        types, outcomes, matrix = figures.interventions_by_type_and_outcome(scope)
+    if data.interventions is not None:
+        types, outcomes, matrix = data.interventions
         if matrix:
             grid = protect_table(matrix)
             headers += [o or _("No outcome recorded") for o in outcomes] + [_("Total")]
@@ -449,6 +418,6 @@ def _interventions_table(scope: Scope) -> Table:
         rows,
         note=_("All your offices, all clients."),
         empty=_("Shown for all clients only: choose “All clients” instead of a programme.")
-        if scope.programme is not None
+        if data.interventions is None
         else "",
     )

@@ -138,6 +138,10 @@ TASKS = {
     },
 }
 
+# A dashboard scope whose counting takes this long (the national dashboard) is kept and
+# refreshed by a worker instead of counted on every visit: see dashboards.snapshots.
+DASHBOARD_SNAPSHOT_AFTER_MS = env_int("DASHBOARD_SNAPSHOT_AFTER_MS", 1000)
+
 AUTH_USER_MODEL = "organisation.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",

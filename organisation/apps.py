@@ -7,3 +7,9 @@ from django.utils.translation import gettext_lazy as _
 class OrganisationConfig(AppConfig):
     name = "organisation"
     verbose_name = _("Organisation")
+
+    def ready(self) -> None:
+        # The login stamp's receiver lives beside the middleware that reads it; connected
+        # here, not when the first request builds the middleware, so that a login before
+        # any request (a test's, a management command's) is stamped too.
+        from organisation import middleware  # noqa: F401

@@ -56,15 +56,16 @@ def test_dashboard_budget(client: HttpClient, administrator: User) -> None:
     OfficeFactory()
     few = count_queries(client, reverse("dashboards:home"))
     OfficeFactory.create_batch(5)
-    # + the offices, the programmes to choose from, the kinds of social assistance, and 14
-    # grouped statements for the figures of every office at once (see dashboards.figures)
-    assert few == count_queries(client, reverse("dashboards:home")) == BASE + 17
-    # With a programme: the chosen one looked up, and 14 statements for its figures beside
-    # the same 14 for all clients, to protect the rest (the interventions table is shown
-    # without a programme only).
+    # + the offices, the programmes to choose from, the look-up of a kept snapshot (none: quick
+    # to count), the kinds of social assistance, and 14 grouped statements for the figures of
+    # every office at once (see dashboards.figures and dashboards.snapshots)
+    assert few == count_queries(client, reverse("dashboards:home")) == BASE + 18
+    # With a programme: the chosen one looked up, then its own snapshot look-up and 14
+    # statements for its figures (no interventions table: it is shown without a programme
+    # only), beside all of the above for all clients, to protect the rest.
     with acting_as(system_actor("tests")):
         programme = Programme.objects.create(
             office=Office.objects.first(), name="Mattementor", start=datetime.date(2024, 1, 1)
         )
     with_programme = f"{reverse('dashboards:home')}?programme={programme.pk}"
-    assert count_queries(client, with_programme) == BASE + 17 + 14
+    assert count_queries(client, with_programme) == BASE + 18 + 16

@@ -1,0 +1,174 @@
+"""Figures of scopes slow to count: kept, served while fresh, and refreshed by a worker.
+
+Counting the national dashboard reads a year of every office and takes seconds
+however its SQL is written. Where counting a scope took at least
+DASHBOARD_SNAPSHOT_AFTER_MS, its figures are kept (before suppression, which is
+applied on every visit as before). A visit within FRESH of the counting is served
+them; a later visit within KEEP is served them too, and asks a worker to count
+again; after KEEP the scope is counted on the visit. The page says when its
+figures were counted. Scopes quick to count are counted on every visit and never
+kept: a snapshot earns its place only where counting is slow.
+"""
+
+import datetime
+import hashlib
+import time
+from dataclasses import fields
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone, translation
+
+from dashboards.figures import Figures, Scope, collect, period_end
+from dashboards.models import FigureSnapshot
+from husk.db_router import reading_from_replica
+from organisation.models import Office
+
+FRESH = datetime.timedelta(minutes=15)
+KEEP = datetime.timedelta(hours=24)
+
+
+def figures_of(scope: Scope) -> tuple[Figures, datetime.datetime | None]:
+    """The scope's figures, and when they were counted where that was not on this visit."""
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    key = _key(scope, language)
+    now = timezone.now()
+    snapshot = FigureSnapshot.objects.filter(key=key, counted_at__gt=now - KEEP).first()
+    if snapshot is not None:
+        if now - snapshot.counted_at >= FRESH:
+            _request_refresh(snapshot, now)
+        return decode(snapshot.figures), snapshot.counted_at
+    began = time.perf_counter()
+    figures = collect(scope)
+    seconds = time.perf_counter() - began
+    if seconds * 1000 >= settings.DASHBOARD_SNAPSHOT_AFTER_MS:
+        _keep(scope, key, language, figures, counted_at=now, seconds=seconds)
+    return figures, None
+
+
+def refresh(snapshot_id: int) -> None:
+    """Count a snapshot's scope again (a worker's task; see dashboards.tasks)."""
+    snapshot = FigureSnapshot.objects.select_related("programme").filter(pk=snapshot_id).first()
+    if snapshot is None or snapshot.refresh_requested_at is None:
+        return  # gone, or counted again since it was asked for
+    offices = tuple(Office.objects.filter(pk__in=snapshot.office_ids).order_by("name"))
+    if len(offices) != len(snapshot.office_ids):
+        snapshot.delete()  # an office is gone: no one is shown this scope any more
+        return
+    scope = Scope(
+        offices=offices,
+        start=snapshot.start,
+        end=period_end(snapshot.end_month),
+        programme=snapshot.programme,
+    )
+    now = timezone.now()
+    began = time.perf_counter()
+    with translation.override(snapshot.language), reading_from_replica():
+        figures = collect(scope)
+    # Not over figures counted later than these (by a visit after KEEP).
+    FigureSnapshot.objects.filter(pk=snapshot.pk, counted_at__lt=now).update(
+        figures=encode(figures),
+        counted_at=now,
+        seconds=time.perf_counter() - began,
+        refresh_requested_at=None,
+    )
+    _prune(now)
+
+
+def _key(scope: Scope, language: str) -> str:
+    """The scope as a key: the same offices, months, programme and language, the same key."""
+    parts = [
+        ",".join(str(pk) for pk in sorted(scope.office_ids)),
+        scope.start.isoformat(),
+        scope.end.replace(day=1).isoformat(),
+        str(scope.programme.pk if scope.programme else ""),
+        language,
+    ]
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()
+
+
+def _keep(
+    scope: Scope,
+    key: str,
+    language: str,
+    figures: Figures,
+    *,
+    counted_at: datetime.datetime,
+    seconds: float,
+) -> None:
+    # An upsert: two visits counting the same scope at once both keep theirs, neither fails.
+    FigureSnapshot.objects.bulk_create(
+        [
+            FigureSnapshot(
+                key=key,
+                office_ids=sorted(scope.office_ids),
+                start=scope.start,
+                end_month=scope.end.replace(day=1),
+                programme=scope.programme,
+                language=language,
+                figures=encode(figures),
+                counted_at=counted_at,
+                seconds=seconds,
+            )
+        ],
+        update_conflicts=True,
+        unique_fields=["key"],
+        update_fields=["figures", "counted_at", "seconds", "refresh_requested_at"],
+    )
+    _prune(counted_at)
+
+
+def _request_refresh(snapshot: FigureSnapshot, now: datetime.datetime) -> None:
+    """Ask a worker to count the scope again, once: a request already made is not made again
+    until FRESH has passed (its worker may have died)."""
+    from dashboards.tasks import refresh_snapshot
+
+    claimed = (
+        FigureSnapshot.objects.filter(pk=snapshot.pk)
+        .filter(Q(refresh_requested_at__isnull=True) | Q(refresh_requested_at__lt=now - FRESH))
+        .update(refresh_requested_at=now)
+    )
+    if claimed:
+        transaction.on_commit(lambda: refresh_snapshot.enqueue(snapshot.pk))
+
+
+def _prune(now: datetime.datetime) -> None:
+    """Snapshots past KEEP are never served again (each chosen period leaves one)."""
+    FigureSnapshot.objects.filter(counted_at__lt=now - KEEP).delete()
+
+
+def encode(figures: Figures) -> dict[str, Any]:
+    """Figures as JSON, keeping what JSON would lose: dates, and keys that are not text."""
+    return {f.name: _encode(getattr(figures, f.name)) for f in fields(Figures)}
+
+
+def decode(data: dict[str, Any]) -> Figures:
+    decoded = {name: _decode(value) for name, value in data.items()}
+    decoded["quality"] = [tuple(area) for area in decoded["quality"]]
+    if decoded["interventions"] is not None:
+        decoded["interventions"] = tuple(decoded["interventions"])
+    return Figures(**decoded)
+
+
+def _encode(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {"items": [[_encode(k), _encode(v)] for k, v in value.items()]}
+    if isinstance(value, datetime.date):
+        return {"date": value.isoformat()}
+    if isinstance(value, list | tuple):
+        return [_encode(v) for v in value]
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    raise TypeError(f"a dashboard figure of type {type(value).__name__} cannot be kept")
+
+
+def _decode(value: Any) -> Any:
+    if isinstance(value, dict):
+        if "date" in value:
+            return datetime.date.fromisoformat(value["date"])
+        return {_decode(k): _decode(v) for k, v in value["items"]}
+    if isinstance(value, list):
+        return [_decode(v) for v in value]
+    return value

@@ -1,0 +1,183 @@
+"""Dashboard scopes slow to count are kept, served while fresh and refreshed by a real worker."""
+
+import datetime
+import time
+
+import pytest
+from django.db import connection
+from django.test import Client as HttpClient
+from django.test.utils import CaptureQueriesContext, override_settings
+from django.urls import reverse
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+
+from audit.history import acting_as, system_actor
+from clients.models import Client
+from codelists.loader import load_missing_codes
+from codelists.models import CodeList
+from dashboards import snapshots
+from dashboards.figures import Figures, Scope, collect
+from dashboards.models import FigureSnapshot
+from followup.models import Intervention, Programme
+from organisation.models import Office, User
+from tests.factories import ClientFactory, ContactFactory, code
+
+D = datetime.date
+PERIOD = {"start": "2025-01", "end": "2025-06"}
+SCOPE = {"start": D(2025, 1, 1), "end": D(2025, 6, 30)}
+# Every scope counted here is kept, however quickly it was counted.
+ALWAYS_KEPT = override_settings(DASHBOARD_SNAPSHOT_AFTER_MS=0)
+
+
+def add_contacts(office: Office, n: int) -> None:
+    with acting_as(system_actor("tests")):
+        someone = ClientFactory(office=office)
+        ContactFactory.create_batch(n, client=someone, date=D(2025, 1, 15))
+
+
+def contacts_in(figures: Figures, office: Office) -> int:
+    return sum(per_office.get(office.pk, 0) for per_office in figures.contacts.values())
+
+
+def page(client: HttpClient, **extra: str) -> str:
+    response = client.get(reverse("dashboards:home"), {**PERIOD, **extra})
+    assert response.status_code == 200
+    return response.text
+
+
+@pytest.fixture
+def counted(heimdal: Office) -> Scope:
+    """A scope with seven contacts, counted once."""
+    load_missing_codes()  # a transactional test starts from an empty database
+    add_contacts(heimdal, 7)
+    return Scope(offices=(heimdal,), **SCOPE)
+
+
+@pytest.mark.django_db
+def test_a_scope_quick_to_count_is_counted_on_every_visit_and_never_kept(
+    client: HttpClient, manager_heimdal: User, counted: Scope, heimdal: Office
+) -> None:
+    client.force_login(manager_heimdal)
+    page(client)
+    add_contacts(heimdal, 3)
+    assert contacts_in(snapshots.figures_of(counted)[0], heimdal) == 10
+    assert 'data-testid="counted-at"' not in page(client)
+    assert not FigureSnapshot.objects.exists()
+
+
+@pytest.mark.django_db
+@ALWAYS_KEPT
+def test_a_kept_scope_is_served_while_fresh_without_counting_again(
+    client: HttpClient, manager_heimdal: User, counted: Scope, heimdal: Office
+) -> None:
+    client.force_login(manager_heimdal)
+    first = page(client)
+    assert 'data-testid="counted-at"' not in first  # counted on this visit
+    snapshot = FigureSnapshot.objects.get()
+    assert snapshot.office_ids == [heimdal.pk]
+    add_contacts(heimdal, 3)
+
+    with CaptureQueriesContext(connection) as captured:
+        again = page(client)
+    assert not [q for q in captured if "followup_contact" in q["sql"]]
+    assert len(captured) < 10
+    counted_at = timezone.localtime(snapshot.counted_at)
+    assert f"{counted_at:%d.%m.%Y %H:%M}" in again
+    assert contacts_in(snapshots.figures_of(counted)[0], heimdal) == 7
+    assert not DBTaskResult.objects.exists()  # fresh: no one is asked to count again
+
+
+@pytest.mark.django_db
+@ALWAYS_KEPT
+def test_a_snapshot_past_keep_is_counted_again_on_the_visit(
+    counted: Scope, heimdal: Office
+) -> None:
+    snapshots.figures_of(counted)
+    add_contacts(heimdal, 3)
+    FigureSnapshot.objects.update(counted_at=timezone.now() - snapshots.KEEP)
+    figures, counted_at = snapshots.figures_of(counted)
+    assert (contacts_in(figures, heimdal), counted_at) == (10, None)
+    assert FigureSnapshot.objects.get().counted_at > timezone.now() - snapshots.FRESH
+
+
+@pytest.mark.django_db
+@ALWAYS_KEPT
+def test_scopes_are_kept_apart_by_offices_period_programme_and_language(
+    client: HttpClient,
+    administrator: User,
+    manager_heimdal: User,
+    counted: Scope,
+    heimdal: Office,
+    sagene: Office,
+) -> None:
+    with acting_as(system_actor("tests")):
+        ended = Intervention.objects.create(
+            client=Client.objects.get(),
+            type=code(CodeList.INTERVENTION_TYPE, "work_training"),
+            start=D(2025, 1, 1),
+            end=D(2025, 2, 1),
+            status="completed",
+        )
+        programme = Programme.objects.create(
+            office=heimdal, name="Mattementor", start=D(2024, 1, 1)
+        )
+    client.force_login(administrator)
+    page(client)  # both offices
+    page(client, start="2025-02")
+    page(client, office=str(heimdal.pk))  # one office shown, both counted: the same scope
+    page(client, programme=str(programme.pk))  # its figures, and all clients' (as above)
+    client.force_login(manager_heimdal)
+    norwegian = page(client)  # Heimdal only
+    client.force_login(administrator)
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    english = page(client)
+    assert FigureSnapshot.objects.count() == 5
+    # Kept per language: the English page names the intervention type in English.
+    assert ended.type.label_en in english
+    assert ended.type.label_nb not in english
+    assert ended.type.label_nb in norwegian
+
+
+@pytest.mark.django_db
+def test_the_figures_are_the_same_when_kept(counted: Scope, heimdal: Office) -> None:
+    with acting_as(system_actor("tests")):
+        ClientFactory(office=heimdal)  # without a caseworker: a row keyed None
+    figures = collect(counted)
+    assert snapshots.decode(snapshots.encode(figures)) == figures
+    assert figures.contacts == {D(2025, 1, 1): {heimdal.pk: 7}}
+    assert None in figures.caseload
+
+
+@pytest.mark.django_db
+def test_a_scope_whose_office_is_gone_is_dropped_on_refresh(counted: Scope) -> None:
+    with ALWAYS_KEPT:
+        snapshots.figures_of(counted)
+    FigureSnapshot.objects.update(office_ids=[0], refresh_requested_at=timezone.now())
+    snapshots.refresh(FigureSnapshot.objects.get().pk)
+    assert not FigureSnapshot.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+@ALWAYS_KEPT
+def test_a_stale_snapshot_is_served_and_a_worker_counts_it_again(
+    task_worker: object, client: HttpClient, manager_heimdal: User, counted: Scope, heimdal: Office
+) -> None:
+    client.force_login(manager_heimdal)
+    page(client)
+    add_contacts(heimdal, 3)
+    stale = timezone.now() - snapshots.FRESH
+    FigureSnapshot.objects.update(counted_at=stale)
+
+    # Served the stale figures at once (with when they were counted), and one worker asked
+    # to count again, however many visits come before it has.
+    assert f"{timezone.localtime(stale):%d.%m.%Y %H:%M}" in page(client)
+    page(client)
+    deadline = time.monotonic() + 60
+    while FigureSnapshot.objects.get().refresh_requested_at is not None:
+        assert time.monotonic() < deadline, "the worker did not count the scope again"
+        time.sleep(0.2)
+    assert DBTaskResult.objects.filter(task_path="dashboards.tasks.refresh_snapshot").count() == 1
+    snapshot = FigureSnapshot.objects.get()
+    assert snapshot.counted_at > stale
+    assert contacts_in(snapshots.decode(snapshot.figures), heimdal) == 10
+    assert f"{timezone.localtime(snapshot.counted_at):%d.%m.%Y %H:%M}" in page(client)
