@@ -78,8 +78,11 @@ def refresh(snapshot_id: int) -> None:
 
 
 def _key(scope: Scope, language: str) -> str:
-    """The scope as a key: the same offices, months, programme and language, the same key."""
+    """The scope as a key: the same offices, months, programme and language, the same key.
+    The names of the figures are part of it, so that figures kept by an older version of
+    HUSK, which would not decode, are never looked up."""
     parts = [
+        ",".join(f.name for f in fields(Figures)),
         ",".join(str(pk) for pk in sorted(scope.office_ids)),
         scope.start.isoformat(),
         scope.end.replace(day=1).isoformat(),

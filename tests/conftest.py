@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.utils import translation
 
 from clients.models import Client
 from codelists.loader import load_missing_codes
@@ -13,6 +14,14 @@ from organisation.models import Office, User
 from organisation.roles import Role
 from tests.factories import ClientFactory, OfficeFactory, UserFactory, staff
 from tests.workers import start_db_worker
+
+
+@pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    """Each test ends in the default language: a request in English (LocaleMiddleware)
+    leaves its thread in English, and the next test's labels would follow."""
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture
