@@ -6,6 +6,7 @@ written files, as the export itself reads them.
 """
 
 import csv
+import dataclasses
 import datetime
 from collections import Counter
 
@@ -82,7 +83,7 @@ def assert_k_anonymous(result, k: int) -> None:  # type: ignore[no-untyped-def]
 @settings(max_examples=300, deadline=None)
 @given(people=st.lists(person, max_size=120), k=st.integers(5, 12))
 def test_every_combination_occurs_at_least_k_times(people: list[RawPerson], k: int) -> None:
-    people = [RawPerson(**{**p.__dict__, "key": i}) for i, p in enumerate(people)]
+    people = [dataclasses.replace(p, key=i) for i, p in enumerate(people)]
     result = k_anonymise(people, identifiers(), k=k)
     assert_k_anonymous(result, k)
     # Nobody is lost silently: each person is either in the table or counted as left out.
@@ -98,7 +99,7 @@ def test_every_combination_occurs_at_least_k_times(people: list[RawPerson], k: i
 def test_a_tiny_municipality_with_one_large_refugee_family(
     town: list[RawPerson], family_size: int, arrival: int
 ) -> None:
-    people = [RawPerson(**{**p.__dict__, "key": i, "office": 1}) for i, p in enumerate(town)]
+    people = [dataclasses.replace(p, key=i, office=1) for i, p in enumerate(town)]
     people += refugee_family(family_size, arrival)
     result = k_anonymise(people, identifiers(), k=5)
     assert_k_anonymous(result, 5)

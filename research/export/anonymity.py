@@ -10,7 +10,7 @@ and who still form a group smaller than k are left out of the export.
 
 import datetime
 from collections import Counter
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
@@ -21,7 +21,7 @@ from research.export.variables import SUPPRESSED, Categories
 SUPPRESSION_BUDGET = 0.05
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RawPerson:
     """What the persons table is made from (never written out as it is)."""
 
@@ -294,6 +294,7 @@ def k_anonymise(
         violating = best[0]
 
     rows = [list(v) for v in values]
+    del values  # each person's combination, held once: as the rows to suppress in
     positions = {qi.name: i for i, qi in enumerate(identifiers)}
     suppressed: dict[str, int] = {}
     for name in SUPPRESSION_ORDER:
@@ -318,7 +319,7 @@ def k_anonymise(
     )
 
 
-def smallest_group(rows: Sequence[Sequence[object]]) -> int:
+def smallest_group(rows: Iterable[Sequence[object]]) -> int:
     """The size of the rarest combination (0 for no rows): checked on the final file."""
     sizes = Counter(tuple(row) for row in rows)
     return min(sizes.values(), default=0)

@@ -10,7 +10,7 @@ import csv
 import datetime
 import json
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -185,12 +185,24 @@ def open_writer(
 
 def read_table(path: Path) -> tuple[list[str], list[tuple[Any, ...]]]:
     """Read a written file back with its own reader (for the checks on the final files)."""
+    header, rows = iter_table(path)
+    return header, list(rows)
+
+
+def iter_table(path: Path) -> tuple[list[str], Iterator[tuple[Any, ...]]]:
+    """The header of a written file and its rows one by one, read with its own reader. A CSV
+    file is read as it is counted; the other readers hold the file's columns, not its rows."""
     fmt = path.suffix.lstrip(".")
     if fmt == "csv":
-        with path.open(encoding="utf-8", newline="") as file:
-            reader = csv.reader(file)
-            header = next(reader)
-            return header, [tuple(row) for row in reader]
+        file = path.open(encoding="utf-8", newline="")
+        reader = csv.reader(file)
+        header = next(reader)
+
+        def csv_rows() -> Iterator[tuple[Any, ...]]:
+            with file:
+                yield from (tuple(row) for row in reader)
+
+        return header, csv_rows()
     if fmt == "xlsx":
         from openpyxl import load_workbook
 
@@ -202,22 +214,22 @@ def read_table(path: Path) -> tuple[list[str], list[tuple[Any, ...]]]:
             names = [str(v) for v in values[0]]
             rows.extend(tuple(r) for r in values[1:])
         workbook.close()
-        return names, rows
+        return names, iter(rows)
     if fmt in {"sav", "dta"}:
         import pyreadstat
 
         frame, _meta = (pyreadstat.read_sav if fmt == "sav" else pyreadstat.read_dta)(str(path))
-        return list(frame.columns), [
+        return list(frame.columns), (
             tuple(None if _is_missing(v) else v for v in row)
             for row in frame.itertuples(index=False, name=None)
-        ]
+        )
     if fmt == "parquet":
         import pyarrow.parquet as pq
 
         table = pq.read_table(str(path))
         data = table.to_pydict()
         names = list(table.column_names)
-        return names, list(zip(*(data[n] for n in names), strict=True))
+        return names, zip(*(data[n] for n in names), strict=True)
     raise ValueError(f"Unknown format {fmt}")
 
 
