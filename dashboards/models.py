@@ -38,3 +38,31 @@ class FigureSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.start:%Y-%m}–{self.end_month:%Y-%m} ({len(self.office_ids)})"
+
+
+class FigurePage(models.Model):
+    """A dashboard page rendered from kept figures, for one choice of what it shows.
+
+    Protecting every table across hundreds of offices and rendering them takes
+    seconds of its own; from the same kept figures the result is the same, so it is
+    kept beside them and goes with them: a snapshot counted again drops its pages.
+    """
+
+    key = models.CharField(max_length=64)
+    snapshot = models.ForeignKey(FigureSnapshot, on_delete=models.CASCADE, related_name="pages")
+    # With a programme: the snapshot of all clients its counts are protected against.
+    whole = models.ForeignKey(
+        FigureSnapshot, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    html = models.TextField()
+
+    class Meta:
+        verbose_name = _("dashboard page")
+        verbose_name_plural = _("dashboard pages")
+        constraints = [
+            # Serves the lookup of a rendered page on every visit to a kept scope.
+            models.UniqueConstraint(fields=["key"], name="figure_page_by_key")
+        ]
+
+    def __str__(self) -> str:
+        return self.key[:12]

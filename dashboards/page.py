@@ -18,7 +18,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from django.template.loader import render_to_string
 from django.utils.formats import number_format
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from dashboards import charts, snapshots
@@ -30,7 +32,14 @@ from dashboards.figures import (
     PerOffice,
     Scope,
 )
-from dashboards.suppression import THRESHOLD, Cell, protect_series, protect_table, share
+from dashboards.suppression import (
+    LEGEND,
+    THRESHOLD,
+    Cell,
+    protect_series,
+    protect_table,
+    share,
+)
 
 
 @dataclass
@@ -127,8 +136,44 @@ def _format_number(value: float | None, digits: int = 1) -> str:
     return "–" if value is None else number_format(value, digits)
 
 
+def figures_for(scope: Scope) -> list[snapshots.Counted]:
+    """The figures of the scope, and with a programme those of all clients beside them."""
+    counted = [snapshots.figures_of(scope)]
+    if scope.programme is not None:
+        # All clients of the same offices and period: the dashboard without a programme.
+        counted.append(snapshots.figures_of(replace(scope, programme=None)))
+    return counted
+
+
+def rendered(
+    scope: Scope, *, chosen: Sequence[int], drill_down_offices: Sequence[int], query: str
+) -> SafeString:
+    """The dashboard's tables and charts as HTML, rendered once per way of showing figures
+    that were kept (dashboards.snapshots.page_of)."""
+    counted = figures_for(scope)
+
+    def render() -> str:
+        dashboard = build(
+            scope, chosen=chosen, drill_down_offices=drill_down_offices, counted=counted
+        )
+        return render_to_string(
+            "dashboards/_body.html", {"dashboard": dashboard, "legend": LEGEND, "query": query}
+        )
+
+    # What differs between pages of the same figures: the offices shown, the ones among
+    # them with a drill-down link, and the choice the download links repeat.
+    links = sorted(set(drill_down_offices) & set(scope.office_ids))
+    variant = f"{sorted(chosen)}|{links}|{query}"
+    # Our own template's output, escaped as it was rendered.
+    return mark_safe(snapshots.page_of(counted, variant, render))  # noqa: S308
+
+
 def build(
-    scope: Scope, *, chosen: Sequence[int] | None = None, drill_down_offices: Sequence[int] = ()
+    scope: Scope,
+    *,
+    chosen: Sequence[int] | None = None,
+    drill_down_offices: Sequence[int] = (),
+    counted: list[snapshots.Counted] | None = None,
 ) -> Dashboard:
     """The dashboard of `scope` (all the offices the user may see), showing `chosen` offices."""
     office_ids = scope.office_ids
@@ -136,12 +181,10 @@ def build(
     with_total = len(shown) > 1
     columns = shown + ([len(office_ids)] if with_total else [])
     months = scope.months()
-    data, counted_at = snapshots.figures_of(scope)
-    whole = None
-    if scope.programme is not None:
-        # All clients of the same offices and period: the dashboard without a programme.
-        whole, whole_counted_at = snapshots.figures_of(replace(scope, programme=None))
-        counted_at = min(filter(None, [counted_at, whole_counted_at]), default=None)
+    counted = counted or figures_for(scope)
+    data = counted[0].figures
+    whole = counted[1].figures if len(counted) > 1 else None
+    counted_at = min(filter(None, [c.counted_at for c in counted]), default=None)
 
     def pick(cells: Sequence[Cell]) -> list[Cell | str]:
         return [cells[c] for c in columns]

@@ -2,27 +2,33 @@
 
 Counting the national dashboard reads a year of every office and takes seconds
 however its SQL is written. Where counting a scope took at least
-DASHBOARD_SNAPSHOT_AFTER_MS, its figures are kept (before suppression, which is
-applied on every visit as before). A visit within FRESH of the counting is served
-them; a later visit within KEEP is served them too, and asks a worker to count
-again; after KEEP the scope is counted on the visit. The page says when its
-figures were counted. Scopes quick to count are counted on every visit and never
-kept: a snapshot earns its place only where counting is slow.
+DASHBOARD_SNAPSHOT_AFTER_MS, its figures are kept (before suppression). A visit
+within FRESH of the counting is served them; a later visit within KEEP is served
+them too, and asks a worker to count again; after KEEP the scope is counted on
+the visit. The page says when its figures were counted. Scopes quick to count are
+counted on every visit and never kept: a snapshot earns its place only where
+counting is slow.
+
+Protecting and rendering hundreds of offices' tables takes seconds too, and from
+the same figures gives the same page: the page rendered from kept figures is kept
+beside them for each way of showing them (page_of), and goes when they are
+counted again.
 """
 
 import datetime
 import hashlib
 import time
-from dataclasses import fields
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, fields
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 
 from dashboards.figures import Figures, Scope, collect, period_end
-from dashboards.models import FigureSnapshot
+from dashboards.models import FigurePage, FigureSnapshot
 from husk.db_router import reading_from_replica
 from organisation.models import Office
 
@@ -30,8 +36,20 @@ FRESH = datetime.timedelta(minutes=15)
 KEEP = datetime.timedelta(hours=24)
 
 
-def figures_of(scope: Scope) -> tuple[Figures, datetime.datetime | None]:
-    """The scope's figures, and when they were counted where that was not on this visit."""
+@dataclass(frozen=True)
+class Counted:
+    """A scope's figures, and the snapshot they were served from, if they were kept."""
+
+    figures: Figures
+    snapshot: FigureSnapshot | None = None
+
+    @property
+    def counted_at(self) -> datetime.datetime | None:
+        return self.snapshot.counted_at if self.snapshot is not None else None
+
+
+def figures_of(scope: Scope) -> Counted:
+    """The scope's figures: kept ones where they are, else counted on this visit."""
     language = translation.get_language() or settings.LANGUAGE_CODE
     key = _key(scope, language)
     now = timezone.now()
@@ -39,13 +57,45 @@ def figures_of(scope: Scope) -> tuple[Figures, datetime.datetime | None]:
     if snapshot is not None:
         if now - snapshot.counted_at >= FRESH:
             _request_refresh(snapshot, now)
-        return decode(snapshot.figures), snapshot.counted_at
+        return Counted(decode(snapshot.figures), snapshot)
     began = time.perf_counter()
     figures = collect(scope)
     seconds = time.perf_counter() - began
     if seconds * 1000 >= settings.DASHBOARD_SNAPSHOT_AFTER_MS:
         _keep(scope, key, language, figures, counted_at=now, seconds=seconds)
-    return figures, None
+    return Counted(figures)
+
+
+def page_of(counted: Sequence[Counted], variant: str, render: Callable[[], str]) -> str:
+    """The page made by `render` from figures served from snapshots, rendered once per
+    variant (what is shown of them, and how) and then read; figures counted on this visit
+    are rendered every time."""
+    kept = [c.snapshot for c in counted]
+    if not all(kept):
+        return render()
+    key = hashlib.sha256(
+        "|".join([*(f"{s.pk}@{s.counted_at.isoformat()}" for s in kept if s), variant]).encode()
+    ).hexdigest()
+    html = FigurePage.objects.filter(key=key).values_list("html", flat=True).first()
+    if html is not None:
+        return html
+    html = render()
+    try:
+        with transaction.atomic():
+            FigurePage.objects.bulk_create(
+                [
+                    FigurePage(
+                        key=key,
+                        snapshot=kept[0],
+                        whole=kept[1] if len(kept) > 1 else None,
+                        html=html,
+                    )
+                ],
+                ignore_conflicts=True,  # rendered by another visit at the same moment
+            )
+    except IntegrityError:
+        pass  # its snapshot was dropped meanwhile: the page is shown, not kept
+    return html
 
 
 def refresh(snapshot_id: int) -> None:
@@ -68,12 +118,16 @@ def refresh(snapshot_id: int) -> None:
     with translation.override(snapshot.language), reading_from_replica():
         figures = collect(scope)
     # Not over figures counted later than these (by a visit after KEEP).
-    FigureSnapshot.objects.filter(pk=snapshot.pk, counted_at__lt=now).update(
+    counted_again = FigureSnapshot.objects.filter(pk=snapshot.pk, counted_at__lt=now).update(
         figures=encode(figures),
         counted_at=now,
         seconds=time.perf_counter() - began,
         refresh_requested_at=None,
     )
+    if counted_again:
+        # Pages rendered from the old figures are never looked up again (their key holds
+        # when the figures were counted); they go now rather than with the snapshot.
+        FigurePage.objects.filter(Q(snapshot=snapshot) | Q(whole=snapshot)).delete()
     _prune(now)
 
 
@@ -101,6 +155,7 @@ def _keep(
     counted_at: datetime.datetime,
     seconds: float,
 ) -> None:
+    FigurePage.objects.filter(Q(snapshot__key=key) | Q(whole__key=key)).delete()
     # An upsert: two visits counting the same scope at once both keep theirs, neither fails.
     FigureSnapshot.objects.bulk_create(
         [

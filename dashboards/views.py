@@ -2,6 +2,7 @@
 
 import csv
 import io
+from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.http import Http404, HttpResponse
@@ -29,7 +30,14 @@ def _offices_of(user: User) -> list[Office]:
     )
 
 
-def _dashboard(request: AuthenticatedHttpRequest) -> tuple[DashboardForm, page.Dashboard | None]:
+@dataclass(frozen=True)
+class Choice:
+    scope: Scope  # every office the user may see (see dashboards.page)
+    chosen: list[int]  # the offices shown
+    drill_down_offices: list[int]
+
+
+def _choice(request: AuthenticatedHttpRequest) -> tuple[DashboardForm, Choice | None]:
     offices = _offices_of(request.user)
     defaults = DashboardForm(offices=offices).initial
     # What the request leaves out is the default: all offices, the last twelve months.
@@ -48,11 +56,7 @@ def _dashboard(request: AuthenticatedHttpRequest) -> tuple[DashboardForm, page.D
         offices=tuple(offices), start=start, end=end, programme=form.cleaned_data.get("programme")
     )
     chosen = [o.pk for o in form.chosen_offices()]
-    drill_down_offices = request.user.person_level_office_ids
-    # Who may see which offices was decided above on the primary; only the counting, heavy
-    # and content to lag a moment behind, goes to the read replica when there is one.
-    with reading_from_replica():
-        return form, page.build(scope, chosen=chosen, drill_down_offices=drill_down_offices)
+    return form, Choice(scope, chosen, list(request.user.person_level_office_ids))
 
 
 def _as_text(value: object) -> str:
@@ -63,13 +67,20 @@ def _as_text(value: object) -> str:
 
 @policy(AGGREGATES, methods=("GET",))
 def dashboard_home(request: AuthenticatedHttpRequest) -> HttpResponse:
-    form, dashboard = _dashboard(request)
+    form, choice = _choice(request)
     query = urlencode({name: form[name].value() or "" for name in form.fields})
-    return render(
-        request,
-        "dashboards/home.html",
-        {"form": form, "dashboard": dashboard, "legend": LEGEND, "query": query},
-    )
+    body = None
+    if choice is not None:
+        # Who may see which offices was decided above on the primary; only the counting,
+        # heavy and content to lag a moment behind, goes to the read replica if there is one.
+        with reading_from_replica():
+            body = page.rendered(
+                choice.scope,
+                chosen=choice.chosen,
+                drill_down_offices=choice.drill_down_offices,
+                query=query,
+            )
+    return render(request, "dashboards/home.html", {"form": form, "body": body})
 
 
 @policy(AGGREGATES, methods=("GET",))
@@ -77,8 +88,14 @@ def dashboard_download(request: AuthenticatedHttpRequest, slug: str, fmt: str) -
     """One table of the dashboard as CSV or XLSX, with the same counts hidden as on the page."""
     if fmt not in {"csv", "xlsx"}:
         raise Http404
-    _form, dashboard = _dashboard(request)
-    if dashboard is None or (table := dashboard.table(slug)) is None:
+    _form, choice = _choice(request)
+    if choice is None:
+        raise Http404
+    with reading_from_replica():
+        dashboard = page.build(
+            choice.scope, chosen=choice.chosen, drill_down_offices=choice.drill_down_offices
+        )
+    if (table := dashboard.table(slug)) is None:
         raise Http404
     rows = table.as_rows()
     filename = f"husk-{slug}-{dashboard.scope.start:%Y%m}-{dashboard.scope.end:%Y%m}"

@@ -151,16 +151,9 @@ class EnrolmentForm(ChoiceQuerysets, forms.ModelForm[Enrolment]):
             and programme.is_randomised
             and studies.drawn_before(programme=programme, client_id=self.client.pk)
         ):
-            raise ValidationError(
-                _(
-                    "The client has been in this study before, and an arm is drawn only once. "
-                    "The earlier enrolment and its arm stand."
-                )
-            )
+            raise ValidationError(studies.DRAWN_BEFORE)
         if programme and programme.is_randomised and not programme.arms.exists():
-            raise ValidationError(
-                _("The study has no arms to draw from yet. An administrator must add them.")
-            )
+            raise ValidationError(studies.NO_ARMS)
         return data
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from followup.models import Allocation, Enrolment, Programme, StudyArm
 from organisation.models import User
@@ -14,8 +15,18 @@ from organisation.models import User
 GENESIS = "0" * 64
 
 
+# Why a draw is refused, for the user: checked by the enrolment form, and by the draw itself
+# for an enrolment saved between the form's check and the draw (another user's, at once).
+NO_ARMS = _("The study has no arms to draw from yet. An administrator must add them.")
+DRAWN_BEFORE = _(
+    "The client has been in this study before, and an arm is drawn only once. "
+    "The earlier enrolment and its arm stand."
+)
+
+
 class AllocationError(RuntimeError):
-    """A randomised study that cannot draw: it has no arms, or the client has had a draw."""
+    """A randomised study that cannot draw: it has no arms, or the client has had a draw.
+    Its message is for the user (NO_ARMS, DRAWN_BEFORE)."""
 
 
 def _digest(allocation: Allocation) -> str:
@@ -63,10 +74,10 @@ def allocation_draw(*, enrolment: Enrolment, by: User) -> Allocation:
     programme = Programme.objects.select_for_update(no_key=True).get(pk=enrolment.programme_id)
     arms = list(programme.arms.all())
     if not arms:
-        raise AllocationError(f"Study {programme.pk} has no arms to draw from.")
+        raise AllocationError(NO_ARMS)
     if drawn_before(programme=programme, client_id=enrolment.client_id, other_than=enrolment):
         # Ending an enrolment and enrolling again must not give a second chance at the draw.
-        raise AllocationError(f"Study {programme.pk} has drawn an arm for this client already.")
+        raise AllocationError(DRAWN_BEFORE)
     previous = Allocation.objects.filter(programme=programme).order_by("-sequence").first()
     draw = secrets.randbelow(sum(arm.weight for arm in arms))
     allocation = Allocation(

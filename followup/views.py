@@ -13,7 +13,7 @@ from audit.models import AccessLog
 from audit.versioning import EditConflictError
 from clients.models import Client
 from codelists.models import Code, CodeList
-from followup import services
+from followup import services, studies
 from followup.forms import ContactForm, EnrolmentEndForm, EnrolmentForm, ReminderForm
 from followup.models import Contact, Enrolment, Programme, Reminder, SavedFilter
 from organisation.access import PERSON_LEVEL, AuthenticatedHttpRequest, policy, read_object
@@ -126,19 +126,30 @@ def reminder_done(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 def enrolment_new(request: AuthenticatedHttpRequest, client_pk: int) -> HttpResponse:
     client = read_object(request, Client.objects.select_related("office"), pk=client_pk)
     form = EnrolmentForm(request.POST or None, client=client)
+    refused = False
     if request.method == "POST" and form.is_valid():
-        enrolment = services.enrolment_add(client=client, by=request.user, **form.cleaned_data)
-        if enrolment.programme.is_randomised:
-            messages.success(
-                request,
-                _("The client is enrolled. Drawn arm: %(arm)s.")
-                % {"arm": enrolment.allocation.arm.name},
-            )
+        try:
+            enrolment = services.enrolment_add(client=client, by=request.user, **form.cleaned_data)
+        except studies.AllocationError as error:
+            # Refused by the draw after the form's checks passed: another enrolment of the
+            # client was saved in between. Nothing of this one was saved.
+            form.add_error(None, str(error))
+            refused = True
         else:
-            messages.success(request, _("The client is enrolled."))
-        return redirect(client)
+            if enrolment.programme.is_randomised:
+                messages.success(
+                    request,
+                    _("The client is enrolled. Drawn arm: %(arm)s.")
+                    % {"arm": enrolment.allocation.arm.name},
+                )
+            else:
+                messages.success(request, _("The client is enrolled."))
+            return redirect(client)
     return render(
-        request, "followup/enrolment_form.html", {"form": form, "client": client, "ending": False}
+        request,
+        "followup/enrolment_form.html",
+        {"form": form, "client": client, "ending": False},
+        status=409 if refused else 200,
     )
 
 

@@ -12,7 +12,7 @@ from clients.models import Client
 from codelists.loader import load_missing_codes
 from organisation.models import Office, User
 from organisation.roles import Role
-from tests.factories import ClientFactory, OfficeFactory, UserFactory, staff
+from tests.factories import ClientFactory, MembershipFactory, OfficeFactory, UserFactory, staff
 from tests.workers import start_db_worker
 
 
@@ -53,6 +53,13 @@ def coordinator_heimdal(heimdal: Office) -> User:
 @pytest.fixture
 def manager_heimdal(heimdal: Office) -> User:
     return staff("leder.heimdal", Role.MANAGER, heimdal)
+
+
+@pytest.fixture
+def manager_of_both(heimdal: Office, sagene: Office) -> User:
+    user = staff("leder.begge", Role.MANAGER, heimdal)
+    MembershipFactory(user=user, office=sagene, role=Role.MANAGER)
+    return User.objects.get(pk=user.pk)
 
 
 @pytest.fixture

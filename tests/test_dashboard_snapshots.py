@@ -17,10 +17,11 @@ from codelists.loader import load_missing_codes
 from codelists.models import CodeList
 from dashboards import snapshots
 from dashboards.figures import Figures, Scope, collect
-from dashboards.models import FigureSnapshot
+from dashboards.models import FigurePage, FigureSnapshot
 from followup.models import Intervention, Programme
 from organisation.models import Office, User
-from tests.factories import ClientFactory, ContactFactory, code
+from organisation.roles import Role
+from tests.factories import ClientFactory, ContactFactory, MembershipFactory, code
 
 D = datetime.date
 PERIOD = {"start": "2025-01", "end": "2025-06"}
@@ -37,6 +38,12 @@ def add_contacts(office: Office, n: int) -> None:
 
 def contacts_in(figures: Figures, office: Office) -> int:
     return sum(per_office.get(office.pk, 0) for per_office in figures.contacts.values())
+
+
+def counting(captured: CaptureQueriesContext) -> list[str]:
+    """The statements of the captured ones that count figures (read case data)."""
+    tables = ("followup_contact", "clients_caseepisode", "clients_benefitperiod", "followup_int")
+    return [q["sql"] for q in captured if any(table in q["sql"] for table in tables)]
 
 
 def page(client: HttpClient, **extra: str) -> str:
@@ -60,7 +67,7 @@ def test_a_scope_quick_to_count_is_counted_on_every_visit_and_never_kept(
     client.force_login(manager_heimdal)
     page(client)
     add_contacts(heimdal, 3)
-    assert contacts_in(snapshots.figures_of(counted)[0], heimdal) == 10
+    assert contacts_in(snapshots.figures_of(counted).figures, heimdal) == 10
     assert 'data-testid="counted-at"' not in page(client)
     assert not FigureSnapshot.objects.exists()
 
@@ -79,12 +86,46 @@ def test_a_kept_scope_is_served_while_fresh_without_counting_again(
 
     with CaptureQueriesContext(connection) as captured:
         again = page(client)
-    assert not [q for q in captured if "followup_contact" in q["sql"]]
-    assert len(captured) < 10
+    assert not counting(captured)
     counted_at = timezone.localtime(snapshot.counted_at)
     assert f"{counted_at:%d.%m.%Y %H:%M}" in again
-    assert contacts_in(snapshots.figures_of(counted)[0], heimdal) == 7
+    assert contacts_in(snapshots.figures_of(counted).figures, heimdal) == 7
     assert not DBTaskResult.objects.exists()  # fresh: no one is asked to count again
+
+
+@pytest.mark.django_db
+@ALWAYS_KEPT
+def test_the_page_of_kept_figures_is_rendered_once_for_each_way_of_showing_them(
+    client: HttpClient,
+    manager_of_both: User,
+    caseworker_heimdal: User,
+    counted: Scope,
+    heimdal: Office,
+    sagene: Office,
+) -> None:
+    client.force_login(manager_of_both)
+    page(client)  # counted on this visit: rendered, not kept
+    assert not FigurePage.objects.exists()
+    served = page(client)  # from kept figures: rendered and kept
+    kept = FigurePage.objects.get()
+    with CaptureQueriesContext(connection) as captured:
+        again = page(client)  # read, not rendered again
+    assert kept.html in served
+    assert kept.html in again
+    assert not counting(captured)
+    # Session, user, memberships; offices, programmes to choose from; the snapshot and the
+    # page: nothing of the figures or their offices' names is read again.
+    assert len(captured) == 7
+
+    heimdal_only = page(client, office=str(heimdal.pk))
+    assert heimdal_only != served
+    assert FigurePage.objects.count() == 2
+    # Someone who may also open Heimdal's clients gets the drill-down links: another page.
+    MembershipFactory(user=manager_of_both, office=heimdal, role=Role.CASEWORKER)
+    client.force_login(User.objects.get(pk=manager_of_both.pk))
+    assert 'data-testid="drill-down"' in page(client)
+    assert 'data-testid="drill-down"' not in served
+    assert FigurePage.objects.count() == 3
 
 
 @pytest.mark.django_db
@@ -95,8 +136,8 @@ def test_a_snapshot_past_keep_is_counted_again_on_the_visit(
     snapshots.figures_of(counted)
     add_contacts(heimdal, 3)
     FigureSnapshot.objects.update(counted_at=timezone.now() - snapshots.KEEP)
-    figures, counted_at = snapshots.figures_of(counted)
-    assert (contacts_in(figures, heimdal), counted_at) == (10, None)
+    again = snapshots.figures_of(counted)
+    assert (contacts_in(again.figures, heimdal), again.counted_at) == (10, None)
     assert FigureSnapshot.objects.get().counted_at > timezone.now() - snapshots.FRESH
 
 
@@ -180,4 +221,6 @@ def test_a_stale_snapshot_is_served_and_a_worker_counts_it_again(
     snapshot = FigureSnapshot.objects.get()
     assert snapshot.counted_at > stale
     assert contacts_in(snapshots.decode(snapshot.figures), heimdal) == 10
+    # The page rendered from the stale figures went with them; the new ones are shown.
+    assert not FigurePage.objects.filter(html__contains=f"{timezone.localtime(stale):%H:%M}")
     assert f"{timezone.localtime(snapshot.counted_at):%d.%m.%Y %H:%M}" in page(client)

@@ -264,15 +264,6 @@ def test_one_office_shows_its_column_of_the_table_for_all_offices(
         assert [str(c) for c in narrow.cells] == [str(wide.cells[0])], wide.label
 
 
-@pytest.fixture
-def manager_of_both(heimdal: Office, sagene: Office) -> User:
-    from tests.factories import staff
-
-    user = staff("leder.begge", Role.MANAGER, heimdal)
-    MembershipFactory(user=user, office=sagene, role=Role.MANAGER)
-    return User.objects.get(pk=user.pk)
-
-
 def test_a_manager_sees_only_their_offices(
     client: HttpClient,
     manager_heimdal: User,

@@ -13,6 +13,7 @@ from audit.history import acting_as, system_actor
 from audit.models import AppendOnlyError
 from clients.models import Client
 from followup import studies
+from followup.forms import EnrolmentForm
 from followup.models import Allocation, Enrolment, Programme, StudyArm
 from organisation.models import Office, User
 from research.export.runner import Exporter
@@ -98,6 +99,34 @@ def test_leaving_and_enrolling_again_draws_no_second_arm(
         again = Enrolment.objects.create(client=client_heimdal, programme=study, enrolled_on=TODAY)
         with pytest.raises(studies.AllocationError):
             studies.allocation_draw(enrolment=again, by=caseworker_heimdal)
+
+
+def test_an_arm_drawn_meanwhile_by_someone_else_is_refused_on_the_form(
+    client: HttpClient,
+    caseworker_heimdal: User,
+    client_heimdal: Client,
+    study: Programme,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Two users enrol the same client at once: the form's checks pass for both, and the
+    second draw is refused by the draw itself; that user gets the form back, not a 500."""
+    checked = EnrolmentForm.clean
+
+    def checked_then_enrolled_by_someone_else(form: EnrolmentForm) -> dict[str, object]:
+        data = checked(form)
+        with acting_as(caseworker_heimdal):  # the other user's request, saved in between
+            other = Enrolment.objects.create(
+                client=client_heimdal, programme=study, enrolled_on=TODAY, left_on=TODAY
+            )
+            studies.allocation_draw(enrolment=other, by=caseworker_heimdal)
+        return data
+
+    monkeypatch.setattr(EnrolmentForm, "clean", checked_then_enrolled_by_someone_else)
+    client.force_login(caseworker_heimdal)
+    response = enrol(client, client_heimdal, study)
+    assert response.status_code == 409  # type: ignore[attr-defined]
+    assert "en arm trekkes bare én gang" in response.text  # type: ignore[attr-defined]
+    assert Enrolment.objects.count() == Allocation.objects.count() == 1  # nothing half-saved
 
 
 def test_the_chain_shows_an_allocation_changed_behind_the_applications_back(
