@@ -20,10 +20,13 @@ from urllib.parse import urlsplit, urlunsplit
 
 import psycopg2
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from psycopg2 import sql
 
 from husk.synthetic import PROFILES
+
+# The parts of the measurement, in the order they run.
+PARTS = ["queries", "pages", "dashboards", "search", "export"]
 
 
 @contextmanager
@@ -58,10 +61,17 @@ class Command(BaseCommand):
         parser.add_argument("--seconds", type=float, default=15, help="Per load run.")
         parser.add_argument("--port", type=int, default=8765)
         parser.add_argument("--rebuild", action="store_true", help="Generate the data again.")
+        parser.add_argument(
+            "--only",
+            type=lambda text: [part for part in text.split(",") if part],
+            help=f"Measure only these parts, comma-separated: {','.join(PARTS)} (all by default).",
+        )
         parser.add_argument("--measure", action="store_true", help=argparse.SUPPRESS)
         parser.add_argument("--out", type=Path, default=Path(settings.BASE_DIR) / "var" / "bench")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if unknown := set(options["only"] or []) - set(PARTS):
+            raise CommandError(f"No such part of the bench: {', '.join(sorted(unknown))}.")
         if options["measure"]:
             self._measure(options)
             return
@@ -92,6 +102,7 @@ class Command(BaseCommand):
                 str(options["port"]),
                 "--out",
                 str(options["out"]),
+                *(["--only", ",".join(options["only"])] if options["only"] else []),
             ],
             env=env,
             check=True,
@@ -125,22 +136,31 @@ class Command(BaseCommand):
         from husk.bench import measure
 
         say = self.stdout.write
+        only = set(options["only"] or PARTS)
         people = measure.prepare()
         figures = []
-        say("Queries per page")
-        figures += measure.queries_per_page(people)
-        with measure.gunicorn(options["port"]) as host:
-            say("Pages under load (locust on loopback)")
-            figures += measure.pages(host, people, options["seconds"], say)
-            say("Dashboards")
-            figures += measure.dashboards(host, people, say)
-            say("Client search")
-            figures += measure.search(host, people, say)
-        say("Research export")
-        figures += measure.export(people, say)
-        self._report(figures, options["out"])
+        if "queries" in only:
+            say("Queries per page")
+            figures += measure.queries_per_page(people)
+        if only & {"pages", "dashboards", "search"}:
+            with measure.gunicorn(options["port"]) as host:
+                if "pages" in only:
+                    say("Pages under load (locust on loopback)")
+                    figures += measure.pages(host, people, options["seconds"], say)
+                if "dashboards" in only:
+                    say("Dashboards")
+                    figures += measure.dashboards(host, people, say)
+                if "search" in only:
+                    say("Client search")
+                    figures += measure.search(host, people, say)
+        if "export" in only:
+            say("Research export")
+            figures += measure.export(people, say)
+        # A partial run does not overwrite the results of a whole one.
+        name = "results" if only == set(PARTS) else "results-" + "-".join(sorted(only))
+        self._report(figures, options["out"] / f"{name}.json")
 
-    def _report(self, figures: list[Any], out: Path) -> None:
+    def _report(self, figures: list[Any], results: Path) -> None:
         say = self.stdout.write
         say("")
         say(f"{'figure':<48} {'value':>10} {'reference':>10} {'ratio':>7}  {'goal':<24} ok")
@@ -149,8 +169,7 @@ class Command(BaseCommand):
             ratio = f"{f.ratio:.2f}" if f.ratio is not None else ""
             ok = {True: "yes", False: "NO", None: ""}[f.ok]
             say(f"{f.what:<48} {f.value:>10.1f} {reference:>10} {ratio:>7}  {f.goal:<24} {ok}")
-        out.mkdir(parents=True, exist_ok=True)
-        results = out / "results.json"
+        results.parent.mkdir(parents=True, exist_ok=True)
         results.write_text(
             json.dumps(
                 [{**asdict(f), "ratio": f.ratio} for f in figures], indent=2, ensure_ascii=False
