@@ -17,13 +17,15 @@ counted again.
 
 import datetime
 import hashlib
+import operator
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
+from functools import reduce
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 
@@ -80,8 +82,14 @@ def page_of(counted: Sequence[Counted], variant: str, render: Callable[[], str])
     if html is not None:
         return html
     html = render()
-    try:
-        with transaction.atomic():
+    with transaction.atomic():
+        # Kept only while its figures are still the snapshots' own: the rows are locked, so
+        # a worker counting again waits for this page, then drops it with the rest; a page
+        # of figures counted again (or dropped) meanwhile is shown, not kept.
+        current = FigureSnapshot.objects.select_for_update().filter(
+            reduce(operator.or_, (Q(pk=s.pk, counted_at=s.counted_at) for s in kept if s))
+        )
+        if len(current.values_list("pk", flat=True)) == len(kept):
             FigurePage.objects.bulk_create(
                 [
                     FigurePage(
@@ -93,8 +101,6 @@ def page_of(counted: Sequence[Counted], variant: str, render: Callable[[], str])
                 ],
                 ignore_conflicts=True,  # rendered by another visit at the same moment
             )
-    except IntegrityError:
-        pass  # its snapshot was dropped meanwhile: the page is shown, not kept
     return html
 
 
@@ -117,17 +123,22 @@ def refresh(snapshot_id: int) -> None:
     began = time.perf_counter()
     with translation.override(snapshot.language), reading_from_replica():
         figures = collect(scope)
-    # Not over figures counted later than these (by a visit after KEEP).
-    counted_again = FigureSnapshot.objects.filter(pk=snapshot.pk, counted_at__lt=now).update(
-        figures=encode(figures),
-        counted_at=now,
-        seconds=time.perf_counter() - began,
-        refresh_requested_at=None,
-    )
-    if counted_again:
-        # Pages rendered from the old figures are never looked up again (their key holds
-        # when the figures were counted); they go now rather than with the snapshot.
-        FigurePage.objects.filter(Q(snapshot=snapshot) | Q(whole=snapshot)).delete()
+    seconds = time.perf_counter() - began
+    if seconds * 1000 < settings.DASHBOARD_SNAPSHOT_AFTER_MS:
+        snapshot.delete()  # quick to count now: counted on every visit again
+    else:
+        # Not over figures counted later than these (by a visit after KEEP). The update
+        # waits for a page being kept from the old figures (page_of), which then goes
+        # below with the rest: their key holds when the figures were counted, so they
+        # would never be looked up again.
+        with transaction.atomic():
+            FigureSnapshot.objects.filter(pk=snapshot.pk, counted_at__lt=now).update(
+                figures=encode(figures),
+                counted_at=now,
+                seconds=seconds,
+                refresh_requested_at=None,
+            )
+            FigurePage.objects.filter(Q(snapshot=snapshot) | Q(whole=snapshot)).delete()
     _prune(now)
 
 
@@ -155,7 +166,6 @@ def _keep(
     counted_at: datetime.datetime,
     seconds: float,
 ) -> None:
-    FigurePage.objects.filter(Q(snapshot__key=key) | Q(whole__key=key)).delete()
     # An upsert: two visits counting the same scope at once both keep theirs, neither fails.
     FigureSnapshot.objects.bulk_create(
         [
@@ -175,6 +185,8 @@ def _keep(
         unique_fields=["key"],
         update_fields=["figures", "counted_at", "seconds", "refresh_requested_at"],
     )
+    # Pages of the figures kept before: never looked up again (see refresh).
+    FigurePage.objects.filter(Q(snapshot__key=key) | Q(whole__key=key)).delete()
     _prune(counted_at)
 
 
@@ -184,7 +196,8 @@ def _request_refresh(snapshot: FigureSnapshot, now: datetime.datetime) -> None:
     from dashboards.tasks import refresh_snapshot
 
     claimed = (
-        FigureSnapshot.objects.filter(pk=snapshot.pk)
+        # Not for figures counted again since they were read (a lagging replica, a race).
+        FigureSnapshot.objects.filter(pk=snapshot.pk, counted_at=snapshot.counted_at)
         .filter(Q(refresh_requested_at__isnull=True) | Q(refresh_requested_at__lt=now - FRESH))
         .update(refresh_requested_at=now)
     )

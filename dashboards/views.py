@@ -59,6 +59,23 @@ def _choice(request: AuthenticatedHttpRequest) -> tuple[DashboardForm, Choice | 
     return form, Choice(scope, chosen, list(request.user.person_level_office_ids))
 
 
+def _query(form: DashboardForm) -> str:
+    """The choice as the download links repeat it: as cleaned where it is valid (`05` and
+    `5` are one programme, and one kept page; see dashboards.snapshots.page_of)."""
+    if not form.is_valid():
+        return urlencode({name: form[name].value() or "" for name in form.fields})
+    data = form.cleaned_data
+    programme = data.get("programme")
+    return urlencode(
+        {
+            "office": data["office"],
+            "programme": programme.pk if programme else "",
+            "start": f"{data['start']:%Y-%m}",
+            "end": f"{data['end']:%Y-%m}",
+        }
+    )
+
+
 def _as_text(value: object) -> str:
     if hasattr(value, "strftime"):
         return str(value.strftime("%Y-%m"))
@@ -68,7 +85,7 @@ def _as_text(value: object) -> str:
 @policy(AGGREGATES, methods=("GET",))
 def dashboard_home(request: AuthenticatedHttpRequest) -> HttpResponse:
     form, choice = _choice(request)
-    query = urlencode({name: form[name].value() or "" for name in form.fields})
+    query = _query(form)
     body = None
     if choice is not None:
         # Who may see which offices was decided above on the primary; only the counting,

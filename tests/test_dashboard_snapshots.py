@@ -1,9 +1,12 @@
 """Dashboard scopes slow to count are kept, served while fresh and refreshed by a real worker."""
 
 import datetime
+import subprocess
 import time
+from collections.abc import Iterator
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.test import Client as HttpClient
 from django.test.utils import CaptureQueriesContext, override_settings
@@ -22,6 +25,7 @@ from followup.models import Intervention, Programme
 from organisation.models import Office, User
 from organisation.roles import Role
 from tests.factories import ClientFactory, ContactFactory, MembershipFactory, code
+from tests.workers import start_db_worker
 
 D = datetime.date
 PERIOD = {"start": "2025-01", "end": "2025-06"}
@@ -130,6 +134,23 @@ def test_the_page_of_kept_figures_is_rendered_once_for_each_way_of_showing_them(
 
 @pytest.mark.django_db
 @ALWAYS_KEPT
+def test_the_same_choice_written_otherwise_is_the_same_page(
+    client: HttpClient, manager_heimdal: User, counted: Scope, heimdal: Office
+) -> None:
+    with acting_as(system_actor("tests")):
+        programme = Programme.objects.create(
+            office=heimdal, name="Mattementor", start=D(2024, 1, 1)
+        )
+    client.force_login(manager_heimdal)
+    page(client, programme=str(programme.pk))  # counted
+    page(client, programme=str(programme.pk))  # rendered from kept figures, and kept
+    written_otherwise = page(client, programme=f"0{programme.pk}", start="2025-1")
+    assert FigurePage.objects.count() == 1
+    assert f"programme={programme.pk}&amp;start=2025-01" in written_otherwise
+
+
+@pytest.mark.django_db
+@ALWAYS_KEPT
 def test_a_snapshot_past_keep_is_counted_again_on_the_visit(
     counted: Scope, heimdal: Office
 ) -> None:
@@ -190,6 +211,29 @@ def test_the_figures_are_the_same_when_kept(counted: Scope, heimdal: Office) -> 
 
 
 @pytest.mark.django_db
+def test_a_scope_counted_again_quickly_is_no_longer_kept(counted: Scope) -> None:
+    with ALWAYS_KEPT:
+        snapshots.figures_of(counted)
+    FigureSnapshot.objects.update(refresh_requested_at=timezone.now())
+    snapshots.refresh(FigureSnapshot.objects.get().pk)  # well under the (test) threshold
+    assert not FigureSnapshot.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_deploy_forgets_what_the_version_before_kept(
+    client: HttpClient, manager_heimdal: User, counted: Scope
+) -> None:
+    client.force_login(manager_heimdal)
+    with ALWAYS_KEPT:
+        page(client)
+        page(client)
+    assert FigurePage.objects.exists()
+    call_command("migrate", verbosity=0)  # as every deploy does
+    assert not FigureSnapshot.objects.exists()
+    assert not FigurePage.objects.exists()
+
+
+@pytest.mark.django_db
 def test_a_scope_whose_office_is_gone_is_dropped_on_refresh(counted: Scope) -> None:
     with ALWAYS_KEPT:
         snapshots.figures_of(counted)
@@ -198,10 +242,23 @@ def test_a_scope_whose_office_is_gone_is_dropped_on_refresh(counted: Scope) -> N
     assert not FigureSnapshot.objects.exists()
 
 
+@pytest.fixture
+def keeping_worker(transactional_db: None) -> Iterator[subprocess.Popen[bytes]]:
+    """A real task worker that keeps what it counts, however quickly."""
+    worker = start_db_worker(env={"DASHBOARD_SNAPSHOT_AFTER_MS": "0"})
+    yield worker
+    worker.terminate()
+    worker.wait(timeout=30)
+
+
 @pytest.mark.django_db(transaction=True)
 @ALWAYS_KEPT
 def test_a_stale_snapshot_is_served_and_a_worker_counts_it_again(
-    task_worker: object, client: HttpClient, manager_heimdal: User, counted: Scope, heimdal: Office
+    keeping_worker: object,
+    client: HttpClient,
+    manager_heimdal: User,
+    counted: Scope,
+    heimdal: Office,
 ) -> None:
     client.force_login(manager_heimdal)
     page(client)

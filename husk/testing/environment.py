@@ -19,6 +19,9 @@ os.environ.setdefault("BENCH_REFERENCE_PAGE", "1")
 # The suite adds its own replica alias where it tests one (tests/test_scale_out.py).
 os.environ.pop("DATABASE_REPLICA_URL", None)
 os.environ.setdefault("FAST_PASSWORD_HASHING", "1")
+# Dashboard figures are kept only where a test asks for it (tests/test_dashboard_snapshots.py):
+# on a busy machine an ordinary test's counting could take the default second.
+os.environ.setdefault("DASHBOARD_SNAPSHOT_AFTER_MS", "600000")
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
 ensure_database_url()
 # WhiteNoise warns at every start when STATIC_ROOT is missing; tests serve from the finders.

@@ -297,7 +297,7 @@ class Exporter:
             include_office=self.project.include_office,
         )
         result = anonymity.k_anonymise(people, identifiers, k=self.project.k)
-        del people  # a quarter of a kilobyte a person: not held while the table is written
+        del people  # not held while the table is written (a few hundred bytes a person)
         numbering = result.categories()
         rows = sorted(
             (

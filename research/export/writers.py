@@ -191,15 +191,17 @@ def read_table(path: Path) -> tuple[list[str], list[tuple[Any, ...]]]:
 
 def iter_table(path: Path) -> tuple[list[str], Iterator[tuple[Any, ...]]]:
     """The header of a written file and its rows one by one, read with its own reader. A CSV
-    file is read as it is counted; the other readers hold the file's columns, not its rows."""
+    file is read as the rows are taken; the other readers read the whole file first."""
     fmt = path.suffix.lstrip(".")
     if fmt == "csv":
-        file = path.open(encoding="utf-8", newline="")
-        reader = csv.reader(file)
-        header = next(reader)
+        with path.open(encoding="utf-8", newline="") as file:
+            header = next(csv.reader(file))
 
         def csv_rows() -> Iterator[tuple[Any, ...]]:
-            with file:
+            # Opened again as the rows are taken, and closed however the taking ends.
+            with path.open(encoding="utf-8", newline="") as file:
+                reader = csv.reader(file)
+                next(reader)
                 yield from (tuple(row) for row in reader)
 
         return header, csv_rows()
