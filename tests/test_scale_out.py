@@ -19,7 +19,7 @@ from django.db import connections, router
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.tasks import TaskResultStatus, task
 from django.test import Client as HttpClient
-from django.test.utils import CaptureQueriesContext
+from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 
@@ -210,6 +210,27 @@ class TestWithAReplica:
         assert not any(is_write(sql) for sql in replica_sql)
         # Which offices the manager may see is decided on the primary.
         assert any('"organisation_office"' in sql for sql in primary_sql)
+
+    @pytest.mark.django_db(transaction=True, databases=BOTH)
+    @override_settings(DASHBOARD_SNAPSHOT_AFTER_MS=0)
+    def test_kept_dashboard_figures_are_read_on_the_replica_and_kept_on_the_primary(
+        self, codes: None, client: HttpClient, manager_heimdal: User, client_heimdal: Client
+    ) -> None:
+        client.force_login(manager_heimdal)
+        with (
+            CaptureQueriesContext(connections[REPLICA]) as on_replica,
+            CaptureQueriesContext(connections["default"]) as on_primary,
+        ):
+            for _visit in range(3):  # counted and kept; page rendered and kept; page read
+                assert client.get(reverse("dashboards:home")).status_code == 200
+        replica_sql, primary_sql = sql_of(on_replica), sql_of(on_primary)
+        assert not any(is_write(sql) for sql in replica_sql)
+        assert sum('FROM "dashboards_figurepage"' in sql for sql in replica_sql) == 2
+        # Kept on the primary, the snapshot checked there under a lock (a read-only replica
+        # would refuse the lock, and could not hold it against a worker counting again).
+        assert any('INSERT INTO "dashboards_figuresnapshot"' in sql for sql in primary_sql)
+        assert any('INSERT INTO "dashboards_figurepage"' in sql for sql in primary_sql)
+        assert any("FOR UPDATE" in sql for sql in primary_sql)
 
     @pytest.mark.django_db(transaction=True, databases=BOTH)
     def test_the_export_task_reads_its_data_from_the_replica_and_writes_to_the_primary(
