@@ -20,7 +20,7 @@ import hashlib
 import operator
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import fields
 from functools import reduce
 from typing import Any
 
@@ -38,12 +38,22 @@ FRESH = datetime.timedelta(minutes=15)
 KEEP = datetime.timedelta(hours=24)
 
 
-@dataclass(frozen=True)
 class Counted:
-    """A scope's figures, and the snapshot they were served from, if they were kept."""
+    """A scope's figures, and the snapshot they were served from, if they were kept. Kept
+    figures are read and decoded only when asked for: a kept page does not need them."""
 
-    figures: Figures
-    snapshot: FigureSnapshot | None = None
+    def __init__(
+        self, figures: Figures | None = None, snapshot: FigureSnapshot | None = None
+    ) -> None:
+        self._figures = figures
+        self.snapshot = snapshot
+
+    @property
+    def figures(self) -> Figures:
+        if self._figures is None:
+            assert self.snapshot is not None
+            self._figures = decode(self.snapshot.figures)  # the deferred column, read now
+        return self._figures
 
     @property
     def counted_at(self) -> datetime.datetime | None:
@@ -55,11 +65,12 @@ def figures_of(scope: Scope) -> Counted:
     language = translation.get_language() or settings.LANGUAGE_CODE
     key = _key(scope, language)
     now = timezone.now()
-    snapshot = FigureSnapshot.objects.filter(key=key, counted_at__gt=now - KEEP).first()
+    kept = FigureSnapshot.objects.filter(key=key, counted_at__gt=now - KEEP).defer("figures")
+    snapshot = kept.first()
     if snapshot is not None:
         if now - snapshot.counted_at >= FRESH:
             _request_refresh(snapshot, now)
-        return Counted(decode(snapshot.figures), snapshot)
+        return Counted(snapshot=snapshot)
     began = time.perf_counter()
     figures = collect(scope)
     seconds = time.perf_counter() - began
@@ -72,12 +83,10 @@ def page_of(counted: Sequence[Counted], variant: str, render: Callable[[], str])
     """The page made by `render` from figures served from snapshots, rendered once per
     variant (what is shown of them, and how) and then read; figures counted on this visit
     are rendered every time."""
-    kept = [c.snapshot for c in counted]
-    if not all(kept):
+    kept = [c.snapshot for c in counted if c.snapshot is not None]
+    if len(kept) < len(counted):
         return render()
-    key = hashlib.sha256(
-        "|".join([*(f"{s.pk}@{s.counted_at.isoformat()}" for s in kept if s), variant]).encode()
-    ).hexdigest()
+    key = _digest(*(f"{s.pk}@{s.counted_at.isoformat()}" for s in kept), variant)
     html = FigurePage.objects.filter(key=key).values_list("html", flat=True).first()
     if html is not None:
         return html
@@ -87,7 +96,7 @@ def page_of(counted: Sequence[Counted], variant: str, render: Callable[[], str])
         # a worker counting again waits for this page, then drops it with the rest; a page
         # of figures counted again (or dropped) meanwhile is shown, not kept.
         current = FigureSnapshot.objects.select_for_update().filter(
-            reduce(operator.or_, (Q(pk=s.pk, counted_at=s.counted_at) for s in kept if s))
+            reduce(operator.or_, (Q(pk=s.pk, counted_at=s.counted_at) for s in kept))
         )
         if len(current.values_list("pk", flat=True)) == len(kept):
             FigurePage.objects.bulk_create(
@@ -146,14 +155,17 @@ def _key(scope: Scope, language: str) -> str:
     """The scope as a key: the same offices, months, programme and language, the same key.
     The names of the figures are part of it, so that figures kept by an older version of
     HUSK, which would not decode, are never looked up."""
-    parts = [
+    return _digest(
         ",".join(f.name for f in fields(Figures)),
         ",".join(str(pk) for pk in sorted(scope.office_ids)),
         scope.start.isoformat(),
         scope.end.replace(day=1).isoformat(),
         str(scope.programme.pk if scope.programme else ""),
         language,
-    ]
+    )
+
+
+def _digest(*parts: str) -> str:
     return hashlib.sha256("|".join(parts).encode()).hexdigest()
 
 

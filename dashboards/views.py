@@ -35,6 +35,7 @@ class Choice:
     scope: Scope  # every office the user may see (see dashboards.page)
     chosen: list[int]  # the offices shown
     drill_down_offices: list[int]
+    query: str  # the choice, for the download links
 
 
 def _choice(request: AuthenticatedHttpRequest) -> tuple[DashboardForm, Choice | None]:
@@ -56,22 +57,20 @@ def _choice(request: AuthenticatedHttpRequest) -> tuple[DashboardForm, Choice | 
         offices=tuple(offices), start=start, end=end, programme=form.cleaned_data.get("programme")
     )
     chosen = [o.pk for o in form.chosen_offices()]
-    return form, Choice(scope, chosen, list(request.user.person_level_office_ids))
+    return form, Choice(scope, chosen, list(request.user.person_level_office_ids), _query(form))
 
 
 def _query(form: DashboardForm) -> str:
-    """The choice as the download links repeat it: as cleaned where it is valid (`05` and
-    `5` are one programme, and one kept page; see dashboards.snapshots.page_of)."""
-    if not form.is_valid():
-        return urlencode({name: form[name].value() or "" for name in form.fields})
+    """The choice as the download links repeat it, as cleaned: `05` and `5` are one
+    programme, and one kept page (dashboards.snapshots.page_of)."""
     data = form.cleaned_data
     programme = data.get("programme")
     return urlencode(
         {
             "office": data["office"],
             "programme": programme.pk if programme else "",
-            "start": f"{data['start']:%Y-%m}",
-            "end": f"{data['end']:%Y-%m}",
+            "start": _as_text(data["start"]),
+            "end": _as_text(data["end"]),
         }
     )
 
@@ -85,7 +84,6 @@ def _as_text(value: object) -> str:
 @policy(AGGREGATES, methods=("GET",))
 def dashboard_home(request: AuthenticatedHttpRequest) -> HttpResponse:
     form, choice = _choice(request)
-    query = _query(form)
     body = None
     if choice is not None:
         # Who may see which offices was decided above on the primary; only the counting,
@@ -95,7 +93,7 @@ def dashboard_home(request: AuthenticatedHttpRequest) -> HttpResponse:
                 choice.scope,
                 chosen=choice.chosen,
                 drill_down_offices=choice.drill_down_offices,
-                query=query,
+                query=choice.query,
             )
     return render(request, "dashboards/home.html", {"form": form, "body": body})
 
