@@ -484,7 +484,7 @@ def youth(scope: Scope) -> Breakdown:
 def _school_situation(level: str | None, status: str | None) -> str:
     if status is None:
         return "unknown"
-    upper = level in {SchoolStatus.Level.UPPER_SECONDARY, SchoolStatus.Level.APPRENTICESHIP}
+    upper = level in SchoolStatus.UPPER_SECONDARY_LEVELS
     if upper and status == SchoolStatus.Status.DROPPED_OUT:
         return "dropped_out"
     if upper and status == SchoolStatus.Status.COMPLETED:

@@ -468,7 +468,7 @@ class SchoolQuerySet(OfficeScopedQuerySet):
     def upper_secondary_dropouts(self) -> Self:
         """Drop-out from upper secondary, the key outcome of the Sagene project."""
         return self.filter(
-            level=SchoolStatus.Level.UPPER_SECONDARY, status=SchoolStatus.Status.DROPPED_OUT
+            level__in=SchoolStatus.UPPER_SECONDARY_LEVELS, status=SchoolStatus.Status.DROPPED_OUT
         )
 
 
@@ -481,6 +481,11 @@ class SchoolStatus(models.Model):
         UPPER_SECONDARY = "upper_secondary", _("Upper secondary school")
         APPRENTICESHIP = "apprenticeship", _("Apprenticeship")
         NONE = "none", _("Not in school")
+
+    # Apprenticeship is part of upper-secondary education in Norway (fagopplæring, the
+    # 2 + 2 model): a young person who leaves it has dropped out of upper secondary.
+    # Every count of drop-out (the dashboard, the selectors, the bench) uses this.
+    UPPER_SECONDARY_LEVELS = (Level.UPPER_SECONDARY, Level.APPRENTICESHIP)
 
     class Status(models.TextChoices):
         ENROLLED = "enrolled", _("Enrolled")

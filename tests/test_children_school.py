@@ -192,3 +192,29 @@ def test_dropouts_per_office_family_and_programme(
     assert (
         upper_secondary_dropouts(by="office", **{**period, "end": datetime.date(2025, 2, 1)}) == {}
     )
+
+
+def test_leaving_an_apprenticeship_is_dropping_out_of_upper_secondary(
+    child: FamilyMember, caseworker_heimdal: User
+) -> None:
+    """One definition: the selectors count apprenticeship as the dashboard does."""
+    from dashboards.figures import _school_situation
+
+    with acting_as(system_actor("tests")):
+        SchoolStatus.objects.create(
+            member=child,
+            valid_from=datetime.date(2025, 4, 1),
+            level="apprenticeship",
+            status="dropped_out",
+        )
+        SchoolStatus.objects.create(
+            member=child,
+            valid_from=datetime.date(2025, 4, 2),
+            level="lower_secondary",
+            status="dropped_out",
+        )
+    dropouts = SchoolStatus.objects.visible_to(caseworker_heimdal).upper_secondary_dropouts()
+    assert [s.level for s in dropouts] == ["apprenticeship"]
+    for level in SchoolStatus.Level:
+        counted_by_dashboard = _school_situation(level, "dropped_out") == "dropped_out"
+        assert counted_by_dashboard == (level in SchoolStatus.UPPER_SECONDARY_LEVELS)

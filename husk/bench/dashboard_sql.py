@@ -3,6 +3,7 @@
 import datetime
 
 from dashboards.figures import ACTIVITY_BENEFITS, ACTIVITY_OF_TYPE
+from families.models import SchoolStatus
 
 # The statement follows the definitions of dashboards.figures for a scope without a
 # programme, figure by figure, but as a DBA would write it by hand: the offices' clients
@@ -163,9 +164,9 @@ school AS (
 youth AS (
     SELECT CASE
                WHEN s.status IS NULL THEN 'unknown'
-               WHEN s.level IN ('upper_secondary', 'apprenticeship')
+               WHEN s.level IN ({upper_secondary_levels})
                     AND s.status = 'dropped_out' THEN 'dropped_out'
-               WHEN s.level IN ('upper_secondary', 'apprenticeship')
+               WHEN s.level IN ({upper_secondary_levels})
                     AND s.status = 'completed' THEN 'completed'
                WHEN s.status IN ('enrolled', 'back_in_school') THEN 'in_school'
                ELSE 'not_in_school'
@@ -320,6 +321,9 @@ def dashboard_sql(
         kvp_benefits=_codes(ACTIVITY_BENEFITS, "kvp"),
         education_benefits=_codes(ACTIVITY_BENEFITS, "education"),
         activity_benefits=_codes(ACTIVITY_BENEFITS),
+        upper_secondary_levels=", ".join(
+            f"'{level}'" for level in SchoolStatus.UPPER_SECONDARY_LEVELS
+        ),
     ).strip()
 
 
