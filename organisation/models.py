@@ -5,10 +5,20 @@ from functools import cached_property
 from django.contrib.auth.models import AbstractUser
 from django.core.validators import RegexValidator
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from audit.history import TrackedQuerySet, tracked_history
 from organisation.roles import OFFICE_ROLES, PERSON_LEVEL_ROLES, Role
+
+# What each named system actor (audit.history.system_actor) did, as readers see it.
+SYSTEM_ACTOR_LABELS = {
+    "seed_demo": _("System (demo data)"),
+    "generate_synthetic": _("System (synthetic data)"),
+    "load_codelists": _("System (code lists)"),
+    "research_export": _("System (research export)"),
+    "bench": _("System (performance measurement)"),
+}
 
 four_digits = RegexValidator(r"^\d{4}$", _("Enter exactly four digits."))
 
@@ -50,6 +60,14 @@ class User(AbstractUser):
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
+
+    def __str__(self) -> str:
+        # Pages, choices and history name people, never their usernames.
+        if self.is_system_actor or self.username.startswith("system:"):
+            name = self.username.removeprefix("system:")
+            label = SYSTEM_ACTOR_LABELS.get(name)
+            return str(label) if label else gettext("System (%(name)s)") % {"name": name}
+        return self.get_full_name() or self.username
 
     @cached_property
     def memberships(self) -> list["Membership"]:
