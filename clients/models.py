@@ -294,18 +294,32 @@ class AssessmentItem(models.Model):
 class Transfer(ClientRecord):
     """A recorded move of a client to another caseworker or office."""
 
-    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="transfers")
+    client = models.ForeignKey(
+        Client, on_delete=models.PROTECT, related_name="transfers", verbose_name=_("client")
+    )
     at = models.DateTimeField(_("when"), auto_now_add=True)
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by")
     )
-    from_office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="+")
-    to_office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="+")
+    from_office = models.ForeignKey(
+        Office, on_delete=models.PROTECT, related_name="+", verbose_name=_("from office")
+    )
+    to_office = models.ForeignKey(
+        Office, on_delete=models.PROTECT, related_name="+", verbose_name=_("to office")
+    )
     from_caseworker = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        verbose_name=_("from caseworker"),
     )
     to_caseworker = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        verbose_name=_("to caseworker"),
     )
     reason = models.CharField(_("reason"), max_length=300, blank=True)
 
@@ -316,6 +330,19 @@ class Transfer(ClientRecord):
         verbose_name = _("transfer")
         verbose_name_plural = _("transfers")
         ordering = ["-at"]
+
+    @classmethod
+    def latest_into_office(cls) -> models.QuerySet["Transfer"]:
+        """For a client query: the latest move from another office into the client's office.
+
+        A change of caseworker within the office is a transfer too, but not news to the
+        receiving office; only moves between offices are shown on the client page.
+        """
+        return (
+            cls.objects.filter(client=models.OuterRef("pk"), to_office=models.OuterRef("office"))
+            .exclude(from_office=models.F("to_office"))
+            .order_by("-at", "-pk")
+        )
 
     def __str__(self) -> str:
         return f"{self.client_id}: {self.from_office_id} → {self.to_office_id}"

@@ -115,5 +115,7 @@ def client_transfer(*, client: Client, to_office: Office, by: User, reason: str)
     locked.office = to_office
     locked.caseworker = None
     locked.version += 1
+    # The reason goes with the client's own history row too (simple-history's change reason).
+    locked._change_reason = reason
     locked.save()
     return transfer

@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch, Q, Subquery
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -20,6 +20,7 @@ from clients.models import (
     CaseEpisode,
     Client,
     ClientMerge,
+    Transfer,
 )
 
 # The client page shows the follow-up records too; followup's models depend on clients',
@@ -131,31 +132,47 @@ def client_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 @policy(PERSON_LEVEL, methods=("GET",))
 def client_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    queryset = Client.objects.select_related(
-        "office",
-        "caseworker",
-        "language",
-        "country_of_birth",
-        "settlement_municipality",
-        "usual_channel",
-    ).prefetch_related(
-        Prefetch(
-            "episodes",
-            queryset=CaseEpisode.objects.select_related("closing_reason").prefetch_related(
-                "reasons"
+    queryset = (
+        Client.objects.select_related(
+            "office",
+            "caseworker",
+            "language",
+            "country_of_birth",
+            "settlement_municipality",
+            "usual_channel",
+        )
+        .annotate(
+            # The note of a transfer into this office: three columns of the client query
+            # rather than one more query of the page.
+            transferred_from=Subquery(
+                Transfer.latest_into_office().values("from_office__name")[:1]
             ),
-        ),
-        Prefetch("benefits", queryset=BenefitPeriod.objects.select_related("kind")),
-        Prefetch("merges", queryset=ClientMerge.objects.select_related("by")),
-        Prefetch(
-            "family_memberships",
-            queryset=FamilyMember.objects.filter(left_on__isnull=True).select_related("family"),
-        ),
-        Prefetch("interventions", queryset=Intervention.objects.select_related("type", "outcome")),
-        Prefetch(
-            "enrolments",
-            queryset=Enrolment.objects.select_related("programme", "outcome", "allocation__arm"),
-        ),
+            transferred_at=Subquery(Transfer.latest_into_office().values("at")[:1]),
+            transfer_reason=Subquery(Transfer.latest_into_office().values("reason")[:1]),
+        )
+        .prefetch_related(
+            Prefetch(
+                "episodes",
+                queryset=CaseEpisode.objects.select_related("closing_reason").prefetch_related(
+                    "reasons"
+                ),
+            ),
+            Prefetch("benefits", queryset=BenefitPeriod.objects.select_related("kind")),
+            Prefetch("merges", queryset=ClientMerge.objects.select_related("by")),
+            Prefetch(
+                "family_memberships",
+                queryset=FamilyMember.objects.filter(left_on__isnull=True).select_related("family"),
+            ),
+            Prefetch(
+                "interventions", queryset=Intervention.objects.select_related("type", "outcome")
+            ),
+            Prefetch(
+                "enrolments",
+                queryset=Enrolment.objects.select_related(
+                    "programme", "outcome", "allocation__arm"
+                ),
+            ),
+        )
     )
     client = read_object(request, queryset, pk=pk)
     # Their own contacts, and family contacts they took part in.
@@ -202,7 +219,15 @@ def client_history(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         Client.history.filter(id=client.pk),
         *(
             model.history.filter(client_id=client.pk)
-            for model in (CaseEpisode, BenefitPeriod, Assessment, Contact, Intervention, Enrolment)
+            for model in (
+                CaseEpisode,
+                BenefitPeriod,
+                Assessment,
+                Transfer,
+                Contact,
+                Intervention,
+                Enrolment,
+            )
         ),
     ]
     return render(
@@ -276,13 +301,13 @@ def client_transfer(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     client = read_object(request, Client.objects.select_related("office"), pk=pk)
     form = TransferForm(request.POST or None, client=client)
     if request.method == "POST" and form.is_valid():
-        services.client_transfer(client=client, by=request.user, **form.cleaned_data)
+        transfer = services.client_transfer(client=client, by=request.user, **form.cleaned_data)
         messages.success(
             request,
             _("%(name)s is transferred to %(office)s.")
-            % {"name": client.full_name, "office": form.cleaned_data["to_office"]},
+            % {"name": client.full_name, "office": transfer.to_office},
         )
-        if client.office_id in request.user.person_level_office_ids:
-            return redirect(client)
+        # The client is the new office's now (and has no caseworker there): the
+        # transferring caseworker goes back to their own work, not to a page of the client.
         return redirect("followup:caseload")
     return render(request, "clients/client_transfer.html", {"client": client, "form": form})
