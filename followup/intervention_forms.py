@@ -1,18 +1,23 @@
 """Forms of interventions: registering one, editing it and moving it to its next status."""
 
+import copy
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from clients.forms import ChoiceQuerysets, DateInput, code_choices
+from clients.models import Client
 from codelists.models import Code, CodeList
 from followup.interventions import FINAL
 from followup.models import TRANSITIONS, Intervention, Status
 
 
 class _InterventionFields(ChoiceQuerysets, forms.ModelForm[Intervention]):
+    """Type, provider and dates; the date rules are the model's (Intervention.clean)."""
+
     class Meta:
         model = Intervention
         fields = ["type", "provider", "start", "end"]
@@ -24,13 +29,6 @@ class _InterventionFields(ChoiceQuerysets, forms.ModelForm[Intervention]):
         current = self.instance.type if self.instance.pk else None
         self._choice_field("type").queryset = code_choices(CodeList.INTERVENTION_TYPE, current)
 
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        start, end = data.get("start"), data.get("end")
-        if start and end and end < start:
-            self.add_error("end", _("The end cannot be before the start."))
-        return data
-
 
 class InterventionNewForm(_InterventionFields):
     already_started = forms.BooleanField(
@@ -41,11 +39,19 @@ class InterventionNewForm(_InterventionFields):
         ),
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, client: Client, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # The model's rules need the client (birth date) and the status it will get.
+        self.instance.client = client
         self.fields["end"].label = _("Planned end")
         if not self.is_bound:
             self.initial.setdefault("start", timezone.localdate())
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        started = bool(data.get("already_started"))
+        self.instance.status = Status.IN_PROGRESS if started else Status.PLANNED
+        return data
 
 
 class InterventionForm(_InterventionFields):
@@ -103,7 +109,17 @@ class InterventionStatusForm(ChoiceQuerysets, forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        end = data.get("end")
-        if self.judged and end is not None and end < self.intervention.start:
-            self.add_error("end", _("The end cannot be before the start."))
+        if not self.judged or self.errors:
+            return data
+        # The intervention as it would be after the move, judged by the model's rules.
+        moved = copy.copy(self.intervention)
+        moved.status = self.target
+        if self.target in FINAL:
+            moved.end = data.get("end")
+            moved.outcome = data.get("outcome")
+        try:
+            moved.clean()
+        except ValidationError as error:
+            for field, messages in error.message_dict.items():
+                self.add_error(field if field in self.fields else None, messages)
         return data

@@ -82,7 +82,7 @@ def _detail(
 @policy(PERSON_LEVEL, methods=("GET", "POST"))
 def intervention_new(request: AuthenticatedHttpRequest, client_pk: int) -> HttpResponse:
     client = read_object(request, Client.objects.select_related("office"), pk=client_pk)
-    form = InterventionNewForm(request.POST or None)
+    form = InterventionNewForm(request.POST or None, client=client)
     if request.method == "POST" and form.is_valid():
         intervention = interventions.intervention_start(
             client=client, by=request.user, data=dict(form.cleaned_data)

@@ -3,18 +3,19 @@
 import datetime
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from audit.history import acting_as
 from audit.versioning import EditConflictError, changes_since, save_unless_changed
 from clients.models import Client
-from codelists.models import Code, CodeList
-from followup.models import TRANSITIONS, Intervention, Status
+from codelists.models import Code
+from followup.models import FINAL_STATUSES, TRANSITIONS, Intervention, Status
 from organisation.models import User
 
 # The statuses that end an intervention: they need an end date and lock the record.
-FINAL = frozenset({Status.COMPLETED, Status.CANCELLED})
+FINAL = frozenset(FINAL_STATUSES)
 
 
 class TransitionError(Exception):
@@ -23,6 +24,15 @@ class TransitionError(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+
+def _checked(intervention: Intervention) -> Intervention:
+    """The intervention if it keeps the model's rules (Intervention.clean), else TransitionError."""
+    try:
+        intervention.clean()
+    except ValidationError as error:
+        raise TransitionError(" ".join(error.messages)) from error
+    return intervention
 
 
 def next_steps(intervention: Intervention) -> list[Status]:
@@ -51,8 +61,10 @@ def intervention_start(*, client: Client, by: User, data: dict[str, Any]) -> Int
     already_started = bool(fields.pop("already_started", False))
     status = Status.IN_PROGRESS if already_started else Status.PLANNED
     # Named explicitly so the history row is by ``by`` also outside a request.
+    intervention = _checked(Intervention(client=client, status=status, **fields))
     with acting_as(by):
-        return Intervention.objects.create(client=client, status=status, **fields)
+        intervention.save(force_insert=True)
+    return intervention
 
 
 @transaction.atomic
@@ -81,18 +93,10 @@ def intervention_change_status(
             }
         )
     if to in FINAL:
-        if end is None:
-            raise TransitionError(_("Give the date the intervention ended."))
-        if end < current.start:
-            raise TransitionError(_("The end cannot be before the start."))
-        if to == Status.COMPLETED and outcome is None:
-            raise TransitionError(_("Give the outcome of the completed intervention."))
-        if outcome is not None and outcome.list_name != CodeList.INTERVENTION_OUTCOME:
-            raise TransitionError(_("The outcome is not an intervention outcome."))
         current.end = end
         current.outcome = outcome
     current.status = to
-    return save_unless_changed(current, expected_version=expected_version)
+    return save_unless_changed(_checked(current), expected_version=expected_version)
 
 
 @transaction.atomic
@@ -110,8 +114,6 @@ def intervention_update(
             _("The intervention is %(status)s and can no longer be changed.")
             % {"status": Status(current.status).label.lower()}
         )
-    if intervention.end is not None and intervention.end < intervention.start:
-        raise TransitionError(_("The end cannot be before the start."))
     for name in ("type_id", "provider", "start", "end"):
         setattr(current, name, getattr(intervention, name))
-    return save_unless_changed(current, expected_version=expected_version)
+    return save_unless_changed(_checked(current), expected_version=expected_version)

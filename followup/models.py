@@ -1,7 +1,11 @@
 """Follow-up of clients: contacts, interventions, programmes, reminders and saved filters."""
 
+from typing import Any
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from audit.history import TrackedQuerySet, tracked_history
@@ -75,6 +79,9 @@ class Status(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
+# The statuses that end an intervention: they need an end date and lock the record.
+FINAL_STATUSES = (Status.COMPLETED, Status.CANCELLED)
+
 # Allowed moves; completed and cancelled are final, so the record is locked.
 TRANSITIONS: dict[str, frozenset[str]] = {
     Status.PLANNED: frozenset({Status.IN_PROGRESS, Status.CANCELLED, Status.COMPLETED}),
@@ -110,6 +117,10 @@ class Intervention(ClientRecord):
                 condition=models.Q(end__isnull=True) | models.Q(end__gte=models.F("start")),
                 name="intervention_end_after_start",
             ),
+            models.CheckConstraint(
+                condition=~models.Q(status__in=FINAL_STATUSES) | models.Q(end__isnull=False),
+                name="intervention_finished_has_end",
+            ),
         ]
         indexes = [
             models.Index(fields=["client", "-start"], name="intervention_client_start"),
@@ -122,7 +133,37 @@ class Intervention(ClientRecord):
 
     @property
     def is_locked(self) -> bool:
-        return self.status in {Status.COMPLETED, Status.CANCELLED}
+        return self.status in FINAL_STATUSES
+
+    def clean(self) -> None:
+        """The dates and outcome an intervention may have in its status (forms, services, admin).
+
+        The end of a planned or running intervention is its planned end and may lie
+        ahead; the end of a finished one is when it ended, so not in the future.
+        """
+        errors: dict[str, Any] = {}
+        today = timezone.localdate()
+        birth = self.client.birth_date if self.client_id else None
+        if self.start is not None:
+            if birth is not None and self.start < birth:
+                errors["start"] = _("The start is before the client's date of birth.")
+            elif self.status != Status.PLANNED and self.start > today:
+                errors["start"] = _(
+                    "An intervention that has started cannot have a start date in the future."
+                )
+        if self.end is not None:
+            if self.start is not None and self.end < self.start:
+                errors["end"] = _("The end cannot be before the start.")
+            elif self.is_locked and self.end > today:
+                errors["end"] = _("The end date cannot be in the future.")
+        elif self.is_locked:
+            errors["end"] = _("Give the date the intervention ended.")
+        if self.outcome_id is None and self.status == Status.COMPLETED:
+            errors["outcome"] = _("Give the outcome of the completed intervention.")
+        elif self.outcome is not None and self.outcome.list_name != CodeList.INTERVENTION_OUTCOME:
+            errors["outcome"] = _("The outcome is not an intervention outcome.")
+        if errors:
+            raise ValidationError(errors)
 
 
 class Programme(models.Model):
