@@ -22,6 +22,20 @@ def not_in_future(value: datetime.date) -> None:
         raise ValidationError(_("The date cannot be in the future."))
 
 
+class HomeQueryForm(forms.Form):
+    """The coordinator's home: their own families, or the whole office's."""
+
+    view = forms.ChoiceField(
+        required=False, choices=[("mine", _("My families")), ("office", _("Whole office"))]
+    )
+
+
+class FamilyOnDateForm(forms.Form):
+    """The family page's query string: the family as it was on a date."""
+
+    on = forms.DateField(label=_("Show the family as on"), required=False)
+
+
 class FamilyForm(ChoiceQuerysets, forms.ModelForm[Family]):
     class Meta:
         model = Family

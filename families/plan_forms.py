@@ -8,11 +8,30 @@ from django.utils.translation import gettext_lazy as _
 
 from clients.forms import ChoiceQuerysets, DateInput
 from codelists.models import Code, CodeList
-from families.models import Family, FamilyMember, FamilyService, PlanAction, PlanGoal
+from families.models import (
+    Family,
+    FamilyMember,
+    FamilyService,
+    GoalStatus,
+    PlanAction,
+    PlanGoal,
+)
+from followup.models import Status
+
+# The largest value of a PostgreSQL integer column: a larger number is refused by the form
+# rather than by the database (an error there would be a server error).
+MAX_INTEGER = 2**31 - 1
+DAMAGED_PAGE = _("The page is out of date or incomplete: open it again and retry.")
 
 
 class VersionField(forms.IntegerField):
+    """The version of what the page showed; a missing or damaged one is refused."""
+
     widget = forms.HiddenInput
+
+    def __init__(self, **kwargs: Any) -> None:
+        messages = dict.fromkeys(("required", "invalid", "min_value", "max_value"), DAMAGED_PAGE)
+        super().__init__(min_value=1, max_value=MAX_INTEGER, error_messages=messages, **kwargs)
 
 
 class GoalForm(ChoiceQuerysets, forms.ModelForm[PlanGoal]):
@@ -69,3 +88,46 @@ class ActionChangeForm(forms.Form):
     version = VersionField()
     text = forms.CharField(label=_("Action to take"), max_length=500)
     due_on = forms.DateField(label=_("Due"), required=False, widget=DateInput())
+
+
+class GoalStatusForm(forms.Form):
+    version = VersionField()
+    status = forms.ChoiceField(label=_("Status"), choices=GoalStatus.choices)
+
+
+class GoalMoveForm(forms.Form):
+    version = VersionField()
+    direction = forms.ChoiceField(
+        label=_("Direction"), choices=[("up", _("Move up")), ("down", _("Move down"))]
+    )
+
+
+class ActionStatusForm(forms.Form):
+    version = VersionField()
+    status = forms.ChoiceField(label=_("Status"), choices=Status.choices)
+
+
+class RevisionQueryForm(forms.Form):
+    """The revisions page's query string: two revisions to compare, or a date."""
+
+    a = forms.IntegerField(label=_("Older"), required=False, min_value=1, max_value=MAX_INTEGER)
+    b = forms.IntegerField(label=_("Newer"), required=False, min_value=1, max_value=MAX_INTEGER)
+    on = forms.DateField(label=_("The plan as it stood on"), required=False)
+
+    def __init__(self, *args: Any, numbers: set[int], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.numbers = numbers
+
+    def _known(self, name: str) -> int | None:
+        number: int | None = self.cleaned_data.get(name)
+        if number is not None and number not in self.numbers:
+            raise forms.ValidationError(
+                _("The plan has no revision %(number)s."), params={"number": number}
+            )
+        return number
+
+    def clean_a(self) -> int | None:
+        return self._known("a")
+
+    def clean_b(self) -> int | None:
+        return self._known("b")

@@ -9,7 +9,6 @@ from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
@@ -26,7 +25,16 @@ from families.models import (
     Review,
     ReviewRating,
 )
-from families.plan_forms import ActionChangeForm, ActionForm, GoalForm, GoalTextForm
+from families.plan_forms import (
+    ActionChangeForm,
+    ActionForm,
+    ActionStatusForm,
+    GoalForm,
+    GoalMoveForm,
+    GoalStatusForm,
+    GoalTextForm,
+    RevisionQueryForm,
+)
 from families.review_forms import ReviewForm
 from families.reviews import plan_areas, ratings_chart, review_record
 from followup.models import TRANSITIONS, Status
@@ -86,12 +94,21 @@ def plan_page(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _plan_page(request, family, plan)
 
 
+def _refused(request: AuthenticatedHttpRequest, form: Any, family_id: int) -> HttpResponse:
+    """A change whose form was refused: say why on the plan page."""
+    for errors in form.errors.values():
+        for error in errors:
+            messages.error(request, error)
+    return redirect("families:plan", pk=family_id)
+
+
 def _revise(
     request: AuthenticatedHttpRequest,
     family: Family,
     plan: FamilyPlan,
     summary: str,
     change: Callable[[FamilyPlan], None],
+    expected_version: int | None,
     retry: Callable[[Any], dict[str, Any]] | None = None,
 ) -> HttpResponse:
     """Apply a change as a revision; on a stale page show the conflict and keep the input.
@@ -99,12 +116,11 @@ def _revise(
     ``retry`` builds the forms again from what the user typed, based on the
     current version, so that nothing they wrote is lost.
     """
-    version = request.POST.get("version", "")
     try:
         plans.plan_revise(
             plan=plan,
             by=request.user,
-            expected_version=int(version) if version.isdigit() else None,
+            expected_version=expected_version,
             summary=summary,
             change=change,
         )
@@ -144,6 +160,7 @@ def goal_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         lambda p: plans.goal_add(
             p, life_area=data["life_area"], text=data["text"], owner=data["owner"]
         ),
+        data["version"],
         retry=lambda posted: {"goal_form": GoalForm(posted, family=family, auto_id="goal_%s")},
     )
 
@@ -151,10 +168,10 @@ def goal_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @policy(PERSON_LEVEL, methods=("POST",))
 def goal_status(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     goal = read_object(request, PlanGoal.objects.select_related("plan__family"), pk=pk)
-    status = request.POST.get("status", "")
-    if status not in GoalStatus.values:
-        messages.error(request, _("Unknown status."))
-        return redirect("families:plan", pk=goal.plan.family_id)
+    form = GoalStatusForm(request.POST)
+    if not form.is_valid():
+        return _refused(request, form, goal.plan.family_id)
+    status = form.cleaned_data["status"]
     label = GoalStatus(status).label
     return _revise(
         request,
@@ -162,19 +179,24 @@ def goal_status(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         goal.plan,
         _("Goal «%(text)s»: %(status)s") % {"text": goal.text, "status": label.lower()},
         lambda p: plans.goal_set_status(goal, status),
+        form.cleaned_data["version"],
     )
 
 
 @policy(PERSON_LEVEL, methods=("POST",))
 def goal_move(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     goal = read_object(request, PlanGoal.objects.select_related("plan__family"), pk=pk)
-    direction = -1 if request.POST.get("direction") == "up" else 1
+    form = GoalMoveForm(request.POST)
+    if not form.is_valid():
+        return _refused(request, form, goal.plan.family_id)
+    direction = -1 if form.cleaned_data["direction"] == "up" else 1
     return _revise(
         request,
         goal.plan.family,
         goal.plan,
         _("Goal moved: %(text)s") % {"text": goal.text},
         lambda p: plans.goal_move(goal, direction),
+        form.cleaned_data["version"],
     )
 
 
@@ -192,6 +214,7 @@ def action_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         goal.plan,
         _("Action added: %(text)s") % {"text": data["text"]},
         lambda p: plans.action_add(goal, **data),
+        form.cleaned_data["version"],
         retry=lambda posted: {
             "action_form": ActionForm(posted, family=family, auto_id=f"action{goal.pk}_%s"),
             "action_form_goal": goal.pk,
@@ -202,10 +225,10 @@ def action_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @policy(PERSON_LEVEL, methods=("POST",))
 def action_status(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     action = read_object(request, PlanAction.objects.select_related("goal__plan__family"), pk=pk)
-    status = request.POST.get("status", "")
-    if status not in Status.values:
-        messages.error(request, _("Unknown status."))
-        return redirect("families:plan", pk=action.goal.plan.family_id)
+    form = ActionStatusForm(request.POST)
+    if not form.is_valid():
+        return _refused(request, form, action.goal.plan.family_id)
+    status = form.cleaned_data["status"]
     return _revise(
         request,
         action.goal.plan.family,
@@ -213,6 +236,7 @@ def action_status(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         _("Action «%(text)s»: %(status)s")
         % {"text": action.text, "status": Status(status).label.lower()},
         lambda p: plans.action_set_status(action, status),
+        form.cleaned_data["version"],
     )
 
 
@@ -223,9 +247,11 @@ def plan_revisions(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     plan = plans.plan_for(family=family, by=request.user)
     revisions = list(plan.revisions.select_related("by").order_by("-number"))
     by_number = {r.number: r for r in revisions}
-    older = by_number.get(int(request.GET.get("a", "0") or 0))
-    newer = by_number.get(int(request.GET.get("b", "0") or 0))
-    on = parse_date(request.GET.get("on", "") or "")
+    query = RevisionQueryForm(request.GET, numbers=set(by_number))
+    chosen = query.cleaned_data if query.is_valid() else {}
+    older = by_number.get(chosen.get("a") or 0)
+    newer = by_number.get(chosen.get("b") or 0)
+    on = chosen.get("on")
     as_on: PlanRevision | None = None
     if on is not None:
         as_on = next((r for r in revisions if timezone.localdate(r.at) <= on), None)
@@ -246,6 +272,7 @@ def plan_revisions(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             else None,
             "on": on,
             "as_on": as_on,
+            "query": query,
         },
     )
 
@@ -321,6 +348,7 @@ def goal_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         goal.plan,
         _("Goal changed: %(text)s") % {"text": text},
         lambda p: plans.goal_update(goal, text=text),
+        form.cleaned_data["version"],
     )
 
 
@@ -338,4 +366,5 @@ def action_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         action.goal.plan,
         _("Action changed: %(text)s") % {"text": data["text"]},
         lambda p: plans.action_update(action, text=data["text"], due_on=data["due_on"]),
+        data["version"],
     )

@@ -8,7 +8,6 @@ from django.db.models.functions import Coalesce
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
 from audit.access_log import record_read
@@ -18,6 +17,8 @@ from families import services
 from families.forms import (
     FamilyContactForm,
     FamilyForm,
+    FamilyOnDateForm,
+    HomeQueryForm,
     LeaveForm,
     LeisureForm,
     MemberForm,
@@ -56,7 +57,8 @@ def _families_with_members() -> QuerySet[Family]:
 
 @policy(PERSON_LEVEL, methods=("GET",))
 def coordinator_home(request: AuthenticatedHttpRequest) -> HttpResponse:
-    show_office = request.GET.get("view") == "office"
+    query = HomeQueryForm(request.GET)
+    show_office = query.is_valid() and query.cleaned_data["view"] == "office"
     families = Family.objects.visible_to(request.user).select_related("coordinator")
     if not show_office:
         families = families.filter(coordinator=request.user)
@@ -145,7 +147,9 @@ def family_history(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 def family_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     family = read_object(request, _families_with_members(), pk=pk)
     today = timezone.localdate()
-    on = parse_date(request.GET.get("on", "") or "") or today
+    # A date that cannot be read is refused at the date field; the page shows today.
+    on_form = FamilyOnDateForm(request.GET)
+    on = (on_form.cleaned_data["on"] if on_form.is_valid() else None) or today
     memberships = list(family.memberships.all())
     events: list[tuple[datetime.date, str, FamilyMember]] = []
     for member in memberships:
@@ -159,6 +163,7 @@ def family_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         {
             "family": family,
             "on": on,
+            "on_form": on_form,
             "today": today,
             "members_on": [m for m in memberships if m.is_member_on(on)],
             "former": [m for m in memberships if m.left_on is not None and m.left_on <= on],
