@@ -1,20 +1,35 @@
-"""A readable history of many records at once: who changed what, when, from what to what.
+"""A readable history of many records at once: who changed what, when, from what to what, and why.
 
 Rows are read per model in one query each and compared with the previous row
 of the same object in memory, and every referenced object (codes, users,
 offices) is looked up in one query per model, so the page cost does not grow
 with the length of the history.
+
+Everything is shown as a reader of the page says it: field names in the page's
+language, people by name, dates as dd.mm.åååå, yes/no in words.
 """
 
 import datetime
+import decimal
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import models
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.formats import date_format, localize, time_format
+from django.utils.functional import Promise
+from django.utils.text import capfirst
+from django.utils.translation import gettext
 
 # Bookkeeping fields that say nothing to a reader of the history.
 IGNORED = {"version", "updated_at", "created_at", "recorded_at"}
+# audit.corrections.Correctable's mark, shown as an event of its own rather than as "yes/no".
+ENTERED_IN_ERROR = "entered_in_error"
+# An ISO date inside a label, e.g. a __str__ written as f"{family}: {reviewed_on}".
+ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
 
 
 @dataclass(frozen=True)
@@ -32,6 +47,10 @@ class HistoryEntry:
     object_id: int
     kind: str  # "+" created, "~" changed, "-" deleted
     changes: list[FieldChange] = field(default_factory=list)
+    # Why, as the user wrote it (simple-history's history_change_reason), e.g. a correction's.
+    reason: str = ""
+    # True: marked as entered in error here; False: the mark was taken off; None: neither.
+    entered_in_error: bool | None = None
 
 
 def _tracked_fields(model: type[models.Model]) -> list[models.Field[Any, Any]]:
@@ -40,6 +59,25 @@ def _tracked_fields(model: type[models.Model]) -> list[models.Field[Any, Any]]:
         for f in model._meta.concrete_fields
         if f.name not in IGNORED and not f.primary_key and not f.generated
     ]
+
+
+def field_label(f: models.Field[Any, Any]) -> str:
+    """The field's name as the page's language says it."""
+    name: Any = f.verbose_name
+    if not isinstance(name, Promise):
+        # Never marked for translation (Django made it from the attribute's name): a
+        # foreign key is named by the model it points at, whose name is translated;
+        # another field by the same words, if the catalogue has them.
+        if f.is_relation and f.related_model is not None:
+            name = f.related_model._meta.verbose_name
+        else:
+            name = gettext(str(name))
+    return capfirst(str(name))
+
+
+def readable_dates(text: str) -> str:
+    """ISO dates written into a text (by a __str__, a JSON value) as dd.mm.åååå."""
+    return ISO_DATE.sub(lambda m: f"{m[3]}.{m[2]}.{m[1]}", text)
 
 
 def _referenced(rows: list[Any], fields: list[models.Field[Any, Any]]) -> dict[Any, dict[Any, str]]:
@@ -51,27 +89,56 @@ def _referenced(rows: list[Any], fields: list[models.Field[Any, Any]]) -> dict[A
                 value = getattr(row, f.attname)
                 if value is not None:
                     wanted[f.related_model].add(value)
+    # The base manager: a record marked as entered in error is still named by what it was.
     return {
-        related: {obj.pk: str(obj) for obj in related._default_manager.filter(pk__in=ids)}
+        related: {
+            obj.pk: readable_dates(str(obj)) for obj in related._base_manager.filter(pk__in=ids)
+        }
         for related, ids in wanted.items()
     }
 
 
+def plain_value(value: Any) -> str:
+    """A value as a reader says it, whatever type it is stored as (JSON, text, date)."""
+    if value is None or value == "" or value == [] or value == {}:
+        return "–"
+    if isinstance(value, bool):
+        return gettext("Yes") if value else gettext("No")
+    if isinstance(value, datetime.datetime):
+        if timezone.is_aware(value):
+            value = timezone.localtime(value)
+        return date_format(value, "SHORT_DATETIME_FORMAT")
+    if isinstance(value, datetime.date):
+        return date_format(value, "SHORT_DATE_FORMAT")
+    if isinstance(value, datetime.time):
+        return time_format(value, "TIME_FORMAT")
+    if isinstance(value, (decimal.Decimal, float)):
+        return str(localize(value))
+    if isinstance(value, dict):
+        return "; ".join(f"{key}: {plain_value(item)}" for key, item in value.items())
+    if isinstance(value, (list, tuple)):
+        return ", ".join(plain_value(item) for item in value)
+    if isinstance(value, str):
+        # A date or a moment kept as text (JSON has no date type).
+        try:
+            # A bare date is a day, not midnight (fromisoformat would take it as a moment).
+            when = parse_datetime(value) if len(value) > 10 else parse_date(value)
+        except ValueError:  # shaped like a date, but not one (2026-13-45)
+            when = None
+        if when is not None:
+            return plain_value(when)
+    return str(value)
+
+
 def _display(row: Any, f: models.Field[Any, Any], labels: dict[Any, dict[Any, str]]) -> str:
     value = getattr(row, f.attname)
-    if value in (None, ""):
+    if value is None or value == "":
         return "–"
     if f.is_relation and f.related_model is not None:
         return labels.get(f.related_model, {}).get(value, str(value))
     if f.choices:
         return str(dict(f.flatchoices).get(value, value))
-    if isinstance(value, bool):
-        from django.utils.translation import gettext
-
-        return gettext("Yes") if value else gettext("No")
-    if isinstance(value, datetime.date):
-        return value.strftime("%d.%m.%Y")
-    return str(value)
+    return plain_value(value)
 
 
 def history_entries(
@@ -82,25 +149,38 @@ def history_entries(
     for history in histories:
         model = history.model.instance_type
         fields = _tracked_fields(model)
+        shown = [f for f in fields if f.name != ENTERED_IN_ERROR]
+        names = {f.name: field_label(f) for f in shown}
+        marks = any(f.name == ENTERED_IN_ERROR for f in fields)
         rows = list(
             history.select_related("history_user").order_by("id", "history_date", "history_id")
         )
-        labels = _referenced(rows, fields)
+        labels = _referenced(rows, shown)
         previous: dict[int, Any] = {}
-        what = str(model._meta.verbose_name).capitalize()
+        what = capfirst(str(model._meta.verbose_name))
         for row in rows:
             before = previous.get(row.id)
             changes = [
                 FieldChange(
-                    field=str(f.verbose_name).capitalize(),
+                    field=names[f.name],
                     before=_display(before, f, labels) if before is not None else "–",
                     after=_display(row, f, labels),
                 )
-                for f in fields
+                for f in shown
                 if before is None or getattr(before, f.attname) != getattr(row, f.attname)
             ]
             if row.history_type == "+":
                 changes = [c for c in changes if c.after != "–"]
+            marked: bool | None = None
+            if marks:
+                now = bool(getattr(row, ENTERED_IN_ERROR))
+                was = bool(getattr(before, ENTERED_IN_ERROR)) if before is not None else False
+                marked = now if now != was else None
+            reason = (getattr(row, "history_change_reason", None) or "").strip()
+            previous[row.id] = row
+            if row.history_type == "~" and not changes and marked is None and not reason:
+                # A save that changed only bookkeeping (a version, a timestamp) says nothing.
+                continue
             entries.append(
                 HistoryEntry(
                     when=row.history_date,
@@ -109,8 +189,9 @@ def history_entries(
                     object_id=row.id,
                     kind=row.history_type,
                     changes=changes,
+                    reason=reason,
+                    entered_in_error=marked,
                 )
             )
-            previous[row.id] = row
     entries.sort(key=lambda entry: entry.when, reverse=True)
     return entries[:limit]
