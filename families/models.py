@@ -217,8 +217,8 @@ class FamilyPlan(models.Model):
     family = models.ForeignKey(Family, on_delete=models.PROTECT, related_name="plans")
     active = models.BooleanField(default=True)
     created_on = models.DateField(_("created"), default=datetime.date.today)
-    # Every saved change raises the version and writes a PlanRevision; a save
-    # from a page showing an older version is refused (no lost updates).
+    # Every saved change raises the version and writes a PlanRevision (the version is the
+    # revision's number). Lost updates are prevented per goal and action (their version).
     version = models.PositiveIntegerField(default=1)
 
     objects = PlanQuerySet.as_manager()
@@ -280,6 +280,9 @@ class PlanGoal(models.Model):
     )
     created_on = models.DateField(_("created"), default=datetime.date.today)
     closed_on = models.DateField(_("closed"), null=True, blank=True)
+    # Raised by every change to the goal itself: a page showing an older version may not
+    # change it, while changes to the plan's other goals and actions go through.
+    version = models.PositiveIntegerField(default=1)
 
     objects = GoalQuerySet.as_manager()
     history = tracked_history()
@@ -336,6 +339,8 @@ class PlanAction(models.Model):
         _("status"), max_length=12, choices=Status.choices, default=Status.PLANNED
     )
     position = models.PositiveIntegerField(default=0)
+    # As PlanGoal.version: the conflict is per action.
+    version = models.PositiveIntegerField(default=1)
 
     objects = ActionQuerySet.as_manager()
     history = tracked_history()

@@ -3,6 +3,7 @@
 from typing import Any
 
 from django import forms
+from django.core.validators import RegexValidator
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
@@ -35,8 +36,6 @@ class VersionField(forms.IntegerField):
 
 
 class GoalForm(ChoiceQuerysets, forms.ModelForm[PlanGoal]):
-    version = VersionField()
-
     class Meta:
         model = PlanGoal
         fields = ["life_area", "text", "owner"]
@@ -53,8 +52,6 @@ class GoalForm(ChoiceQuerysets, forms.ModelForm[PlanGoal]):
 
 
 class ActionForm(ChoiceQuerysets, forms.ModelForm[PlanAction]):
-    version = VersionField()
-
     class Meta:
         model = PlanAction
         fields = ["text", "responsible", "responsible_member", "responsible_service", "due_on"]
@@ -95,8 +92,25 @@ class GoalStatusForm(forms.Form):
     status = forms.ChoiceField(label=_("Status"), choices=GoalStatus.choices)
 
 
+class GoalOrderField(forms.CharField):
+    """The goals' ids in the order the page showed them, comma separated."""
+
+    widget = forms.HiddenInput
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(
+            max_length=10_000,
+            validators=[RegexValidator(r"^\d{1,10}(,\d{1,10})*$", DAMAGED_PAGE)],
+            error_messages={"required": DAMAGED_PAGE, "max_length": DAMAGED_PAGE},
+            **kwargs,
+        )
+
+    def clean(self, value: Any) -> list[int]:
+        return [int(pk) for pk in str(super().clean(value)).split(",")]
+
+
 class GoalMoveForm(forms.Form):
-    version = VersionField()
+    order = GoalOrderField()
     direction = forms.ChoiceField(
         label=_("Direction"), choices=[("up", _("Move up")), ("down", _("Move down"))]
     )

@@ -60,7 +60,7 @@ def _plan_page(
     # One add-action form per goal. They differ only in their ids, so the form is rendered
     # once with a placeholder in its ids (as a formset's __prefix__), which each goal
     # replaces with its own: rendering it per goal took a third of the page's time.
-    blank = ActionForm(family=family, initial={"version": plan.version}, auto_id=f"{_ACTION_ID}%s")
+    blank = ActionForm(family=family, auto_id=f"{_ACTION_ID}%s")
     # A plan without goals shows no action form: nothing to render (or query).
     blank_html = as_crispy_form(blank) if goals else ""
     posted = extra.pop("action_form", None)
@@ -77,7 +77,9 @@ def _plan_page(
         "plan": plan,
         "goals": goals,
         "today": timezone.localdate(),
-        "goal_form": GoalForm(family=family, initial={"version": plan.version}, auto_id="goal_%s"),
+        "goal_form": GoalForm(family=family, auto_id="goal_%s"),
+        # The order the page shows, sent back with a move (see plans.plan_revise).
+        "goal_order": ",".join(str(goal.pk) for goal in goals),
         "next_steps": {s: sorted(TRANSITIONS[s]) for s in Status},
         "revisions": plan.revisions.select_related("by")[:5],
         **extra,
@@ -108,39 +110,42 @@ def _revise(
     plan: FamilyPlan,
     summary: str,
     change: Callable[[FamilyPlan], None],
-    expected_version: int | None,
-    retry: Callable[[Any], dict[str, Any]] | None = None,
+    *,
+    item: plans.PlanItem | None = None,
+    expected_version: int | None = None,
+    expected_order: list[int] | None = None,
+    retry: dict[str, Any] | None = None,
 ) -> HttpResponse:
-    """Apply a change as a revision; on a stale page show the conflict and keep the input.
+    """Apply a change as a revision; if the item changed meanwhile, show what changed.
 
-    ``retry`` builds the forms again from what the user typed, based on the
-    current version, so that nothing they wrote is lost.
+    ``retry`` is what the user typed, shown again in the item's form on the
+    conflict page (based on the current version) so that nothing is lost.
     """
     try:
-        plans.plan_revise(
+        revision = plans.plan_revise(
             plan=plan,
             by=request.user,
-            expected_version=expected_version,
             summary=summary,
             change=change,
+            item=item,
+            expected_version=expected_version,
+            expected_order=expected_order,
         )
     except plans.PlanConflictError as error:
-        current = error.plan.revisions.order_by("-number").first()
-        changed = (
-            plans.revision_changes(error.since.snapshot, current.snapshot)
-            if error.since is not None and current is not None
-            else []
-        )
-        conflict = {"attempted": summary, "changed": changed}
-        data = request.POST.copy()
-        data["version"] = str(error.plan.version)
-        return _plan_page(
-            request, family, error.plan, conflict=conflict, **(retry(data) if retry else {})
-        )
+        conflict = {
+            "attempted": summary,
+            "changed": error.changed,
+            "changed_by": error.changed_by,
+            "item": error.item,
+        }
+        return _plan_page(request, family, error.plan, conflict=conflict, retry=retry or {})
     except plans.PlanRuleError as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, summary)
+        if revision is None:
+            messages.info(request, _("Nothing was changed."))
+        else:
+            messages.success(request, summary)
     return redirect("families:plan", pk=family.pk)
 
 
@@ -157,11 +162,10 @@ def goal_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         family,
         plan,
         _("Goal added: %(text)s") % {"text": data["text"]},
+        # An addition changes nothing anyone else is editing: never a conflict.
         lambda p: plans.goal_add(
             p, life_area=data["life_area"], text=data["text"], owner=data["owner"]
         ),
-        data["version"],
-        retry=lambda posted: {"goal_form": GoalForm(posted, family=family, auto_id="goal_%s")},
     )
 
 
@@ -179,7 +183,8 @@ def goal_status(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         goal.plan,
         _("Goal «%(text)s»: %(status)s") % {"text": goal.text, "status": label.lower()},
         lambda p: plans.goal_set_status(goal, status),
-        form.cleaned_data["version"],
+        item=goal,
+        expected_version=form.cleaned_data["version"],
     )
 
 
@@ -196,7 +201,7 @@ def goal_move(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         goal.plan,
         _("Goal moved: %(text)s") % {"text": goal.text},
         lambda p: plans.goal_move(goal, direction),
-        form.cleaned_data["version"],
+        expected_order=form.cleaned_data["order"],
     )
 
 
@@ -207,18 +212,13 @@ def action_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     form = ActionForm(request.POST, family=family, auto_id=f"action{goal.pk}_%s")
     if not form.is_valid():
         return _plan_page(request, family, goal.plan, action_form=form, action_form_goal=goal.pk)
-    data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
+    data = form.cleaned_data
     return _revise(
         request,
         family,
         goal.plan,
         _("Action added: %(text)s") % {"text": data["text"]},
         lambda p: plans.action_add(goal, **data),
-        form.cleaned_data["version"],
-        retry=lambda posted: {
-            "action_form": ActionForm(posted, family=family, auto_id=f"action{goal.pk}_%s"),
-            "action_form_goal": goal.pk,
-        },
     )
 
 
@@ -236,7 +236,8 @@ def action_status(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         _("Action «%(text)s»: %(status)s")
         % {"text": action.text, "status": Status(status).label.lower()},
         lambda p: plans.action_set_status(action, status),
-        form.cleaned_data["version"],
+        item=action,
+        expected_version=form.cleaned_data["version"],
     )
 
 
@@ -348,7 +349,9 @@ def goal_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         goal.plan,
         _("Goal changed: %(text)s") % {"text": text},
         lambda p: plans.goal_update(goal, text=text),
-        form.cleaned_data["version"],
+        item=goal,
+        expected_version=form.cleaned_data["version"],
+        retry={"goal": goal.pk, "text": text},
     )
 
 
@@ -366,5 +369,7 @@ def action_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         action.goal.plan,
         _("Action changed: %(text)s") % {"text": data["text"]},
         lambda p: plans.action_update(action, text=data["text"], due_on=data["due_on"]),
-        data["version"],
+        item=action,
+        expected_version=data["version"],
+        retry={"action": action.pk, "text": data["text"], "due_on": data["due_on"]},
     )

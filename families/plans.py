@@ -1,7 +1,7 @@
 """The family plan as a living document: every change is a revision, stale pages are refused."""
 
 import datetime
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.db import transaction
@@ -9,6 +9,7 @@ from django.db.models import Max, Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit.versioning import changes_since
 from codelists.models import Code
 from families.models import (
     Family,
@@ -23,14 +24,28 @@ from families.models import (
 from followup.models import TRANSITIONS, Status
 from organisation.models import User
 
+PlanItem = PlanGoal | PlanAction
+
 
 class PlanConflictError(Exception):
-    """The plan changed after the user's page was loaded."""
+    """The goal or action (or the order of the goals) changed after the user's page was loaded.
 
-    def __init__(self, plan: FamilyPlan, since: PlanRevision | None) -> None:
-        super().__init__("The plan was changed by someone else.")
+    Only the item the user was changing counts: a colleague's change to another goal
+    or action of the same plan is no conflict, so both are saved.
+    """
+
+    def __init__(
+        self,
+        plan: FamilyPlan,
+        item: PlanItem | None,
+        changed: list[dict[str, str]],
+        changed_by: Any,
+    ) -> None:
+        super().__init__("The goal or action was changed by someone else.")
         self.plan = plan
-        self.since = since  # the revision the user's page showed
+        self.item = item
+        self.changed = changed  # what changed since the user's page, in words
+        self.changed_by = changed_by
 
 
 class PlanRuleError(Exception):
@@ -93,25 +108,63 @@ def plan_for(*, family: Family, by: User) -> FamilyPlan:
     return plan
 
 
+def _goal_order(plan: FamilyPlan) -> list[int]:
+    return list(plan.goals.order_by("position", "pk").values_list("pk", flat=True))
+
+
 @transaction.atomic
 def plan_revise(
     *,
     plan: FamilyPlan,
     by: User,
-    expected_version: int | None,
     summary: str,
     change: Callable[[FamilyPlan], None],
-) -> PlanRevision:
-    """Apply one change to the plan as a new revision, unless the page was stale."""
+    item: PlanItem | None = None,
+    expected_version: int | None = None,
+    expected_order: Sequence[int] | None = None,
+) -> PlanRevision | None:
+    """Apply one change to the plan as a new revision; None when it changed nothing.
+
+    A change to a goal or action (``item``) is refused when that item was saved by
+    someone else since ``expected_version``, the version the user's page showed; a
+    move when the goals' order differs from ``expected_order``. Additions and changes
+    to other items never conflict. A change that leaves the plan as it was (moving
+    the top goal up, saving the same text) writes no revision.
+    """
+    # The plan row is locked first, so that revision numbers are handed out one at a time.
     locked = FamilyPlan.objects.select_for_update().select_related("family").get(pk=plan.pk)
-    if expected_version != locked.version:
-        since = locked.revisions.filter(number=expected_version or 0).first()
-        raise PlanConflictError(locked, since)
+    if item is not None:
+        # The change is applied to the row as it is now, under a lock: the caller's copy
+        # may be older (a colleague moved the goal meanwhile).
+        item.refresh_from_db(from_queryset=type(item).objects.select_for_update())
+        if expected_version is None or item.version != expected_version:
+            changes, changed_by = changes_since(item, expected_version or 0)
+            changed = [
+                {"what": c.field, "text": f"{c.before} → {c.after}"}
+                for c in changes
+                if c.field != str(PlanGoal._meta.get_field("position").verbose_name)
+            ]
+            raise PlanConflictError(locked, item, changed, changed_by)
+    if expected_order is not None:
+        current_order = _goal_order(locked)
+        if list(expected_order) != current_order:
+            texts = dict(locked.goals.values_list("pk", "text"))
+            changed = [
+                {
+                    "what": _("Order of the goals"),
+                    "text": " · ".join(texts[pk] for pk in current_order),
+                }
+            ]
+            raise PlanConflictError(locked, None, changed, None)
     change(locked)
+    after = snapshot(locked)
+    latest = locked.revisions.order_by("-number").first()
+    if latest is not None and latest.snapshot == after:
+        return None
     locked.version += 1
     locked.save()
     return PlanRevision.objects.create(
-        plan=locked, number=locked.version, by=by, summary=summary, snapshot=snapshot(locked)
+        plan=locked, number=locked.version, by=by, summary=summary, snapshot=after
     )
 
 
@@ -129,14 +182,25 @@ def goal_add(plan: FamilyPlan, *, life_area: Code, text: str, owner: FamilyMembe
     )
 
 
+# The changes below raise the item's version only when they change it: the version is
+# what a colleague's page is compared with (see plan_revise).
+
+
 def goal_set_status(goal: PlanGoal, status: str) -> None:
+    if goal.status == status:
+        return
     goal.status = status
     goal.closed_on = None if status == GoalStatus.OPEN else timezone.localdate()
+    goal.version += 1
     goal.save()
 
 
 def goal_move(goal: PlanGoal, direction: int) -> None:
-    """Swap the goal with its neighbour above (-1) or below (+1)."""
+    """Swap the goal with its neighbour above (-1) or below (+1).
+
+    The place of a goal is not its content: a move raises no version, so a colleague
+    changing the wording of a goal that was moved meanwhile is not refused.
+    """
     siblings = list(goal.plan.goals.order_by("position", "pk"))
     index = next(i for i, g in enumerate(siblings) if g.pk == goal.pk)
     other = index + direction
@@ -169,6 +233,8 @@ def action_add(
 
 
 def action_set_status(action: PlanAction, status: str) -> None:
+    if action.status == status:
+        return
     if status not in TRANSITIONS[Status(action.status)]:
         raise PlanRuleError(
             _("An action that is %(current)s cannot be moved to %(target)s.")
@@ -178,6 +244,7 @@ def action_set_status(action: PlanAction, status: str) -> None:
             }
         )
     action.status = status
+    action.version += 1
     action.save()
 
 
@@ -254,11 +321,17 @@ def revision_changes(older: dict[str, Any], newer: dict[str, Any]) -> list[dict[
 
 
 def goal_update(goal: PlanGoal, *, text: str) -> None:
+    if goal.text == text:
+        return
     goal.text = text
+    goal.version += 1
     goal.save()
 
 
 def action_update(action: PlanAction, *, text: str, due_on: datetime.date | None) -> None:
+    if (action.text, action.due_on) == (text, due_on):
+        return
     action.text = text
     action.due_on = due_on
+    action.version += 1
     action.save()
