@@ -14,6 +14,7 @@ from organisation.access import ADMINISTRATION, LOGGED_IN, PUBLIC, policy, with_
 urlpatterns = [
     path("", views.home, name="home"),
     path("health/", views.health, name="health"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path(
         "login/",
         policy(PUBLIC)(

@@ -3,6 +3,7 @@
 from django.db import connections
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 
 from organisation.access import LOGGED_IN, PUBLIC, AuthenticatedHttpRequest, policy
 from organisation.roles import HOME_PRIORITY, Role
@@ -39,3 +40,9 @@ def health(request: HttpRequest) -> HttpResponse:
     finally:
         connection.close()
     return JsonResponse({"status": "ok"})
+
+
+@policy(PUBLIC, methods=("GET",))
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers and tools that ignore the page's icon link ask for /favicon.ico."""
+    return redirect(static("img/favicon.svg"), permanent=True)

@@ -84,3 +84,34 @@ def test_caseworker_of_other_office_gets_404_on_a_client(page: Page, demo: None)
     assert response.status == 404
     expect(page.get_by_role("heading", level=1)).to_have_text("Siden finnes ikke")
     expect(page.get_by_text("Syntetisk")).to_have_count(0)
+
+
+def test_the_login_page_and_the_home_page_ask_for_nothing_missing(page: Page, demo: None) -> None:
+    failed: list[str] = []
+    page.on(
+        "response",
+        lambda response: (
+            failed.append(f"{response.status} {response.url}") if response.status >= 400 else None
+        ),
+    )
+    page.on("requestfailed", lambda request: failed.append(f"failed {request.url}"))
+    page.goto(reverse("login"))
+    page.wait_for_load_state("networkidle")
+    named = named_resources(page)
+    log_in(page, "veileder.heimdal")
+    expect(page).to_have_url(re.compile(re.escape(reverse("followup:caseload")) + "$"))
+    page.wait_for_load_state("networkidle")
+    # A headless browser fetches no icon: ask for what a desktop browser would.
+    for url in {*named, *named_resources(page), "/favicon.ico"}:
+        status = page.request.get(url).status
+        if status >= 400:
+            failed.append(f"{status} {url}")
+    assert failed == []
+
+
+def named_resources(page: Page) -> list[str]:
+    """Every file the page links to: icons, style sheets, scripts, images."""
+    return page.eval_on_selector_all(
+        "link[href], script[src], img[src]",
+        "elements => elements.map(e => e.getAttribute('href') || e.getAttribute('src'))",
+    )
