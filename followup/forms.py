@@ -12,10 +12,13 @@ from clients.forms import ChoiceQuerysets, DateInput, code_choices
 from clients.models import Client
 from codelists.models import Code, CodeList
 from followup import studies
+from followup.form_rules import RulesForm
 from followup.models import Contact, Enrolment, Programme, Reminder
 
 
-class ContactForm(ChoiceQuerysets, forms.ModelForm[Contact]):
+class ContactForm(ChoiceQuerysets, RulesForm[Contact]):
+    """The date rules are the model's (Contact.clean)."""
+
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     class Meta:
@@ -43,6 +46,7 @@ class ContactForm(ChoiceQuerysets, forms.ModelForm[Contact]):
     def __init__(self, *args: Any, client: Client, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.client = client
+        self.instance.client = client
         self._choice_field("channel").queryset = code_choices(CodeList.CONTACT_CHANNEL)
         self._choice_field("topics").queryset = code_choices(CodeList.LIFE_AREA)
         self._choice_field("other_services").queryset = code_choices(CodeList.PARTICIPANT_SERVICE)
@@ -64,29 +68,6 @@ class ContactForm(ChoiceQuerysets, forms.ModelForm[Contact]):
             )
             self.initial.setdefault("interpreter_used", client.interpreter_needed)
 
-    def clean_date(self) -> datetime.date:
-        date: datetime.date = self.cleaned_data["date"]
-        if date > timezone.localdate():
-            raise ValidationError(
-                _("A contact cannot be logged in the future. Set the next contact date instead.")
-            )
-        if date < self.client.birth_date:
-            raise ValidationError(_("The date is before the client's date of birth."))
-        return date
-
-    def clean_duration_minutes(self) -> int:
-        minutes: int = self.cleaned_data["duration_minutes"]
-        if not 1 <= minutes <= 24 * 60:
-            raise ValidationError(_("The duration must be between 1 minute and 24 hours."))
-        return minutes
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        date, next_on = data.get("date"), data.get("next_contact_on")
-        if date and next_on and next_on < date:
-            self.add_error("next_contact_on", _("The next contact must be after this one."))
-        return data
-
 
 class ReminderForm(forms.ModelForm[Reminder]):
     class Meta:
@@ -101,7 +82,9 @@ class ReminderForm(forms.ModelForm[Reminder]):
         return due
 
 
-class EnrolmentForm(ChoiceQuerysets, forms.ModelForm[Enrolment]):
+class EnrolmentForm(ChoiceQuerysets, RulesForm[Enrolment]):
+    """Enrolling; the date rules are the model's (Enrolment.clean)."""
+
     class Meta:
         model = Enrolment
         fields = ["programme", "enrolled_on", "index_date"]
@@ -116,6 +99,7 @@ class EnrolmentForm(ChoiceQuerysets, forms.ModelForm[Enrolment]):
     def __init__(self, *args: Any, client: Client, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.client = client
+        self.instance.client = client
         programmes = Programme.objects.filter(office=client.office_id)
         self._choice_field("programme").queryset = programmes
         self.initial.setdefault("enrolled_on", timezone.localdate())
@@ -125,12 +109,6 @@ class EnrolmentForm(ChoiceQuerysets, forms.ModelForm[Enrolment]):
                 "Randomised studies (the arm is drawn when you save, and cannot be drawn again): "
                 "%(names)s."
             ) % {"names": ", ".join(randomised)}
-
-    def clean_enrolled_on(self) -> datetime.date:
-        enrolled: datetime.date = self.cleaned_data["enrolled_on"]
-        if enrolled > timezone.localdate():
-            raise ValidationError(_("The enrolment date cannot be in the future."))
-        return enrolled
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -157,7 +135,9 @@ class EnrolmentForm(ChoiceQuerysets, forms.ModelForm[Enrolment]):
         return data
 
 
-class EnrolmentEndForm(ChoiceQuerysets, forms.ModelForm[Enrolment]):
+class EnrolmentEndForm(ChoiceQuerysets, RulesForm[Enrolment]):
+    """Ending an enrolment; the date rules are the model's (Enrolment.clean)."""
+
     class Meta:
         model = Enrolment
         fields = ["left_on", "outcome"]
@@ -168,11 +148,3 @@ class EnrolmentEndForm(ChoiceQuerysets, forms.ModelForm[Enrolment]):
         self.fields["left_on"].required = True
         self._choice_field("outcome").queryset = code_choices(CodeList.INTERVENTION_OUTCOME)
         self.initial.setdefault("left_on", timezone.localdate())
-
-    def clean_left_on(self) -> datetime.date:
-        left: datetime.date = self.cleaned_data["left_on"]
-        if left < self.instance.enrolled_on:
-            raise ValidationError(_("The end date is before the enrolment date."))
-        if left > timezone.localdate():
-            raise ValidationError(_("The end date cannot be in the future."))
-        return left

@@ -11,11 +11,12 @@ from django.utils.translation import gettext_lazy as _
 from clients.forms import ChoiceQuerysets, DateInput, code_choices
 from clients.models import Client
 from codelists.models import Code, CodeList
+from followup.form_rules import RulesForm
 from followup.interventions import FINAL
 from followup.models import TRANSITIONS, Intervention, Status
 
 
-class _InterventionFields(ChoiceQuerysets, forms.ModelForm[Intervention]):
+class _InterventionFields(ChoiceQuerysets, RulesForm[Intervention]):
     """Type, provider and dates; the date rules are the model's (Intervention.clean)."""
 
     class Meta:
@@ -70,7 +71,7 @@ class InterventionStatusForm(ChoiceQuerysets, forms.Form):
     to = forms.ChoiceField(choices=Status.choices, widget=forms.HiddenInput)
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     end = forms.DateField(
-        label=_("End"),
+        label=_("End date"),
         required=False,
         widget=DateInput(),
         error_messages={"required": _("Give the date the intervention ended.")},

@@ -5,8 +5,9 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from audit.history import TrackedQuerySet, tracked_history
 from audit.models import AppendOnlyModel
@@ -68,6 +69,23 @@ class Contact(ClientRecord):
 
     def __str__(self) -> str:
         return f"{self.client_id}: {self.date}"
+
+    def clean(self) -> None:
+        """A contact lies in the past and in the client's lifetime (forms, services, admin)."""
+        errors: dict[str, Any] = {}
+        if self.date is not None:
+            if self.date > timezone.localdate():
+                errors["date"] = _(
+                    "A contact cannot be logged in the future. Set the next contact date instead."
+                )
+            elif self.client_id and self.date < self.client.birth_date:
+                errors["date"] = _("The date is before the client's date of birth.")
+            elif self.next_contact_on is not None and self.next_contact_on < self.date:
+                errors["next_contact_on"] = _("The next contact must be after this one.")
+        if self.duration_minutes is not None and not 1 <= self.duration_minutes <= 24 * 60:
+            errors["duration_minutes"] = _("The duration must be between 1 minute and 24 hours.")
+        if errors:
+            raise ValidationError(errors)
 
 
 class Status(models.TextChoices):
@@ -196,10 +214,18 @@ class Programme(models.Model):
         ordering = ["name"]
         constraints = [
             models.UniqueConstraint(fields=["office", "name"], name="programme_name_per_office"),
+            models.CheckConstraint(
+                condition=models.Q(end__isnull=True) | models.Q(end__gte=models.F("start")),
+                name="programme_end_after_start",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        if self.start is not None and self.end is not None and self.end < self.start:
+            raise ValidationError({"end": _("The end cannot be before the start.")})
 
     @property
     def is_study(self) -> bool:
@@ -240,7 +266,12 @@ class Enrolment(ClientRecord):
     """A client's enrolment in a programme, with dates and outcome."""
 
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="enrolments")
-    programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="enrolments")
+    programme = models.ForeignKey(
+        Programme,
+        on_delete=models.PROTECT,
+        related_name="enrolments",
+        verbose_name=pgettext_lazy("initiative", "programme"),
+    )
     enrolled_on = models.DateField(_("enrolled"))
     # Studies: the day follow-up is measured from (usually the enrolment date).
     index_date = models.DateField(_("index date"), null=True, blank=True)
@@ -265,6 +296,36 @@ class Enrolment(ClientRecord):
 
     def __str__(self) -> str:
         return f"{self.client_id} in {self.programme_id}"
+
+    def clean(self) -> None:
+        """Enrolled and left in the client's lifetime, the programme's period and up to today."""
+        errors: dict[str, Any] = {}
+        today = timezone.localdate()
+        birth = self.client.birth_date if self.client_id else None
+        programme = self.programme if self.programme_id else None
+        enrolled = self.enrolled_on
+        if enrolled is not None:
+            if enrolled > today:
+                errors["enrolled_on"] = _("The enrolment date cannot be in the future.")
+            elif birth is not None and enrolled < birth:
+                errors["enrolled_on"] = _("The date is before the client's date of birth.")
+            elif programme is not None and enrolled < programme.start:
+                errors["enrolled_on"] = _(
+                    "The programme started on %(date)s: nobody can be enrolled before that."
+                ) % {"date": formats.date_format(programme.start, "SHORT_DATE_FORMAT")}
+            elif programme is not None and programme.end is not None and enrolled > programme.end:
+                errors["enrolled_on"] = _(
+                    "The programme ended on %(date)s: nobody can be enrolled after that."
+                ) % {"date": formats.date_format(programme.end, "SHORT_DATE_FORMAT")}
+        if self.left_on is not None:
+            if enrolled is not None and self.left_on < enrolled:
+                errors["left_on"] = _("The end date is before the enrolment date.")
+            elif self.left_on > today:
+                errors["left_on"] = _("The end date cannot be in the future.")
+        if self.index_date is not None and birth is not None and self.index_date < birth:
+            errors["index_date"] = _("The date is before the client's date of birth.")
+        if errors:
+            raise ValidationError(errors)
 
 
 class Allocation(AppendOnlyModel):

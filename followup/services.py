@@ -19,7 +19,9 @@ def contact_log(*, client: Client, by: User, data: dict[str, Any]) -> Contact:
     """Record a contact; the person logging it is among the staff present."""
     topics = data.pop("topics", [])
     other_services = data.pop("other_services", [])
-    contact = Contact.objects.create(client=client, recorded_by=by, **data)
+    contact = Contact(client=client, recorded_by=by, **data)
+    contact.clean()
+    contact.save(force_insert=True)
     contact.topics.set(topics)
     contact.other_services.set(other_services)
     contact.staff.add(by)
@@ -35,6 +37,7 @@ def contact_update(
     other_services = data.pop("other_services", None)
     for name, value in data.items():
         setattr(contact, name, value)
+    contact.clean()
     save_unless_changed(contact, expected_version=expected_version)
     if topics is not None:
         contact.topics.set(topics)
@@ -113,12 +116,14 @@ def enrolment_add(
     index_date: datetime.date | None = None,
 ) -> Enrolment:
     """Enrol a client; in a study the index date is set, and in a randomised one an arm drawn."""
-    enrolment = Enrolment.objects.create(
+    enrolment = Enrolment(
         client=client,
         programme=programme,
         enrolled_on=enrolled_on,
         index_date=(index_date or enrolled_on) if programme.is_study else None,
     )
+    enrolment.clean()
+    enrolment.save(force_insert=True)
     if programme.is_randomised:
         studies.allocation_draw(enrolment=enrolment, by=by)
     return enrolment
@@ -126,5 +131,6 @@ def enrolment_add(
 
 @transaction.atomic
 def enrolment_end(*, enrolment: Enrolment) -> Enrolment:
+    enrolment.clean()
     enrolment.save()
     return enrolment

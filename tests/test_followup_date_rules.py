@@ -13,11 +13,11 @@ from django.utils import timezone
 from audit.history import acting_as, system_actor
 from clients.models import Client
 from codelists.models import CodeList
-from followup import interventions
+from followup import interventions, services
 from followup.interventions import TransitionError
-from followup.models import Intervention, Status
-from organisation.models import User
-from tests.factories import code
+from followup.models import Contact, Enrolment, Intervention, Programme, Status
+from organisation.models import Office, User
+from tests.factories import ClientFactory, code
 
 pytestmark = pytest.mark.usefixtures("codes")
 TODAY = timezone.localdate()
@@ -197,3 +197,171 @@ def test_the_database_refuses_a_finished_intervention_without_an_end(
             outcome=code(CodeList.INTERVENTION_OUTCOME, outcome) if outcome else None,
             **fields,
         )
+
+
+# Contacts -----------------------------------------------------------------------------
+
+
+def test_a_contact_cannot_be_dated_before_the_client_was_born(
+    client: HttpClient, caseworker_heimdal: User, client_heimdal: Client
+) -> None:
+    client.force_login(caseworker_heimdal)
+    before_birth = client_heimdal.birth_date - datetime.timedelta(days=1)
+    response = client.post(
+        reverse("followup:contact_new", args=[client_heimdal.pk]),
+        {
+            "date": before_birth.isoformat(),
+            "channel": code(CodeList.CONTACT_CHANNEL, "phone").pk,
+            "duration_minutes": 30,
+        },
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["date"] == ["Datoen er før brukerens fødselsdato."]
+    assert not Contact.objects.exists()
+
+
+def test_the_contact_service_keeps_the_same_rules(
+    caseworker_heimdal: User, client_heimdal: Client
+) -> None:
+    data = {
+        "date": TODAY + datetime.timedelta(days=1),
+        "channel": code(CodeList.CONTACT_CHANNEL, "phone"),
+        "duration_minutes": 30,
+    }
+    with pytest.raises(ValidationError) as refused, acting_as(caseworker_heimdal):
+        services.contact_log(client=client_heimdal, by=caseworker_heimdal, data=data)
+    assert set(refused.value.message_dict) == {"date"}
+    assert not Contact.objects.exists()
+
+
+# Programme enrolments -----------------------------------------------------------------
+
+
+@pytest.fixture
+def programme(heimdal: Office) -> Programme:
+    with acting_as(system_actor("tests")):
+        return Programme.objects.create(
+            office=heimdal, name="71 familier", start=datetime.date(2024, 1, 1)
+        )
+
+
+def enrol(client: HttpClient, person: Client, programme: Programme, when: datetime.date) -> Any:
+    return client.post(
+        reverse("followup:enrolment_new", args=[person.pk]),
+        {"programme": programme.pk, "enrolled_on": when.isoformat()},
+    )
+
+
+@pytest.mark.parametrize(
+    ("when", "message"),
+    [
+        (TODAY + datetime.timedelta(days=1), "Innskrivingsdatoen kan ikke være fram i tid."),
+        (
+            datetime.date(2023, 12, 31),
+            "Programmet startet 01.01.2024: ingen kan skrives inn før det.",
+        ),
+    ],
+)
+def test_an_impossible_enrolment_date_is_refused_at_the_field(
+    client: HttpClient,
+    caseworker_heimdal: User,
+    heimdal: Office,
+    programme: Programme,
+    when: datetime.date,
+    message: str,
+) -> None:
+    person = ClientFactory(office=heimdal, birth_date=datetime.date(1990, 1, 1))
+    client.force_login(caseworker_heimdal)
+    response = enrol(client, person, programme, when)
+    assert response.status_code == 200
+    assert response.context["form"].errors["enrolled_on"] == [message]
+    assert not Enrolment.objects.exists()
+
+
+def test_nobody_is_enrolled_before_birth(
+    client: HttpClient, caseworker_heimdal: User, heimdal: Office, programme: Programme
+) -> None:
+    person = ClientFactory(office=heimdal, birth_date=TODAY - datetime.timedelta(days=10))
+    client.force_login(caseworker_heimdal)
+    response = enrol(client, person, programme, TODAY - datetime.timedelta(days=11))
+    assert "enrolled_on" in response.context["form"].errors
+    assert not Enrolment.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("left_on", "message"),
+    [
+        (TODAY + datetime.timedelta(days=1), "Sluttdatoen kan ikke være fram i tid."),
+        (LAST_MONTH - datetime.timedelta(days=1), "Sluttdatoen er før innskrivingsdatoen."),
+    ],
+)
+def test_an_enrolment_cannot_end_ahead_or_before_it_began(
+    client: HttpClient,
+    caseworker_heimdal: User,
+    heimdal: Office,
+    programme: Programme,
+    left_on: datetime.date,
+    message: str,
+) -> None:
+    person = ClientFactory(office=heimdal)
+    with acting_as(system_actor("tests")):
+        enrolment = Enrolment.objects.create(
+            client=person, programme=programme, enrolled_on=LAST_MONTH
+        )
+    client.force_login(caseworker_heimdal)
+    response = client.post(
+        reverse("followup:enrolment_end", args=[enrolment.pk]), {"left_on": left_on.isoformat()}
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["left_on"] == [message]
+    enrolment.refresh_from_db()
+    assert enrolment.left_on is None
+
+
+def test_ending_an_enrolment_that_breaks_another_rule_says_so_above_the_form(
+    client: HttpClient, caseworker_heimdal: User, heimdal: Office, programme: Programme
+) -> None:
+    """An old enrolment from before the programme began (bulk-loaded data): no crash."""
+    person = ClientFactory(office=heimdal, birth_date=datetime.date(1990, 1, 1))
+    with acting_as(system_actor("tests")):
+        enrolment = Enrolment.objects.create(
+            client=person, programme=programme, enrolled_on=datetime.date(2023, 6, 1)
+        )
+    client.force_login(caseworker_heimdal)
+    response = client.post(
+        reverse("followup:enrolment_end", args=[enrolment.pk]), {"left_on": TODAY.isoformat()}
+    )
+    assert response.status_code == 200
+    assert "Programmet startet 01.01.2024" in response.context["form"].non_field_errors()[0]
+
+
+def test_the_enrolment_form_speaks_of_a_programme_in_bokmal(
+    client: HttpClient, caseworker_heimdal: User, heimdal: Office, programme: Programme
+) -> None:
+    client.force_login(caseworker_heimdal)
+    response = client.get(
+        reverse("followup:enrolment_new", args=[ClientFactory(office=heimdal).pk])
+    )
+    assert response.context["form"]["programme"].label == "Program"
+    assert ">Programme" not in response.text
+
+
+def test_a_programme_cannot_end_before_it_starts(
+    client: HttpClient, administrator: User, heimdal: Office
+) -> None:
+    client.force_login(administrator)
+    response = client.post(
+        reverse("admin:followup_programme_add"),
+        {
+            "office": heimdal.pk,
+            "name": "Baklengs",
+            "start": "2025-06-01",
+            "end": "2025-01-01",
+            "study": "",
+            "arms-TOTAL_FORMS": "0",
+            "arms-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 200
+    assert "end" in response.context["adminform"].form.errors
+    assert not Programme.objects.exists()
