@@ -332,10 +332,9 @@ def _label(row: dict[str, Any], prefix: str) -> str:
     return Code(label_nb=row[f"{prefix}label_nb"], label_en=row[f"{prefix}label_en"]).label
 
 
-def interventions_by_type_and_outcome(
-    scope: Scope,
-) -> tuple[list[str], list[str], list[list[int]]]:
-    """Interventions that ended in the period: a table of type × outcome."""
+def interventions_by_type_and_outcome(scope: Scope) -> "Interventions":
+    """Interventions that ended in the period: a table of type × outcome for each office (of
+    every type and outcome met in any of them)."""
     ended = Intervention.objects.filter(
         client__in=clients(scope), end__range=(scope.start, scope.end)
     )
@@ -348,6 +347,7 @@ def interventions_by_type_and_outcome(
             "outcome__label_nb",
             "outcome__label_en",
             "outcome__sort_order",
+            office=F("client__office"),
         )
         .annotate(n=Count("pk"))
     )
@@ -359,10 +359,15 @@ def interventions_by_type_and_outcome(
     outcomes = sorted({(r["outcome__sort_order"] or 10**6, outcome(r)) for r in rows})
     type_index = {label: i for i, (_s, label) in enumerate(types)}
     outcome_index = {label: i for i, (_s, label) in enumerate(outcomes)}
-    matrix = [[0] * len(outcomes) for _ in types]
+    matrices: dict[int, list[list[int]]] = {}
     for r in rows:
+        matrix = matrices.setdefault(r["office"], [[0] * len(outcomes) for _ in types])
         matrix[type_index[_label(r, "type__")]][outcome_index[outcome(r)]] += r["n"]
-    return [label for _s, label in types], [label for _s, label in outcomes], matrix
+    return [label for _s, label in types], [label for _s, label in outcomes], matrices
+
+
+# Types, outcomes, and per office its matrix of type × outcome.
+Interventions = tuple[list[str], list[str], dict[int, list[list[int]]]]
 
 
 def _assistance_periods(scope: Scope, kinds: list[int] | None) -> tuple[str, tuple[Any, ...]]:
@@ -513,9 +518,10 @@ def plan_goals(scope: Scope) -> Breakdown:
     }
 
 
-def quality_of_life(scope: Scope) -> list[tuple[str, PerOffice, float | None]]:
+def quality_of_life(scope: Scope) -> list[tuple[str, PerOffice, PerOffice]]:
     """Per life area: how many families per office have rated it at two reviews or more by the
-    end of the period, and the average change from their first rating to the latest."""
+    end of the period, and the sum of their changes from their first rating to the latest
+    (the averages, and which of them may be shown, are dashboards.page's)."""
     chosen, params = families(scope).values("pk").query.sql_with_params()
     rating_table = ReviewRating._meta.db_table
     review_table = Review._meta.db_table
@@ -542,17 +548,13 @@ def quality_of_life(scope: Scope) -> list[tuple[str, PerOffice, float | None]]:
     with connections[read_alias()].cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
-    areas: dict[int, tuple[str, PerOffice, list[int]]] = {}
+    areas: dict[int, tuple[str, PerOffice, PerOffice]] = {}
     for area, nb, en, office, families_count, change in rows:
         label = Code(label_nb=nb, label_en=en).label
-        entry = areas.setdefault(area, (label, {}, [0, 0]))
+        entry = areas.setdefault(area, (label, {}, {}))
         entry[1][office] = families_count
-        entry[2][0] += families_count
-        entry[2][1] += change
-    return [
-        (label, per_office, total_change / total if total else None)
-        for label, per_office, (total, total_change) in areas.values()
-    ]
+        entry[2][office] = int(change)
+    return list(areas.values())
 
 
 @dataclass
@@ -571,9 +573,10 @@ class Figures:
     reasons: Breakdown
     youth: Breakdown
     goals: Breakdown
-    quality: list[tuple[str, PerOffice, float | None]]
-    # Types, outcomes and their matrix; counted for all clients only (dashboards.page).
-    interventions: tuple[list[str], list[str], list[list[int]]] | None
+    # Per life area its label, families rated twice or more and the sum of their changes.
+    life_areas: list[tuple[str, PerOffice, PerOffice]]
+    # Types, outcomes and each office's matrix; counted for all clients only (dashboards.page).
+    intervention_outcomes: Interventions | None
 
 
 def collect(scope: Scope) -> Figures:
@@ -595,6 +598,8 @@ def collect(scope: Scope) -> Figures:
         reasons=by_reason,
         youth=youth(scope),
         goals=plan_goals(scope),
-        quality=quality_of_life(scope),
-        interventions=interventions_by_type_and_outcome(scope) if scope.programme is None else None,
+        life_areas=quality_of_life(scope),
+        intervention_outcomes=(
+            interventions_by_type_and_outcome(scope) if scope.programme is None else None
+        ),
     )

@@ -9,7 +9,11 @@ also protected against the same count for all clients: a count whose rest (the
 clients outside the programme) would be 1–4 is hidden, so the rest cannot be
 worked out either. Where counts are parts of a published whole (clients in
 activity and not, on assistance for long and not, children by school
-situation), the parts are one table whose totals are the whole.
+situation), the parts are one table whose totals are the whole. The table of
+interventions by type and outcome is one table per office, protected together with
+the table of all offices (suppression.protect_tables); the average change in quality
+of life is shown per office and for all offices where no average of fewer than five
+families can be worked out from the others (suppression.protect_averages).
 The downloads are made from the same tables, so they show exactly what the page shows.
 """
 
@@ -36,8 +40,10 @@ from dashboards.suppression import (
     LEGEND,
     THRESHOLD,
     Cell,
+    protect_averages,
     protect_series,
     protect_table,
+    protect_tables,
     share,
 )
 
@@ -365,26 +371,20 @@ def build(
         Row(goal_labels[g], [goals.row(g)[chosen_column]]) for g in ["set", "achieved", "closed"]
     ]
 
-    # Quality of life: families per area and office, protected like the rest; the average
-    # change only for all one's offices and all clients, as an average of fewer than five
-    # families could be worked out from two others.
-    everyone_view = with_total and len(shown) == len(office_ids) and scope.programme is None
+    # Quality of life: families per area and office, protected like the rest, and the
+    # average change where no average of fewer than five families can be worked out from
+    # the averages of the other offices, of all of them, or of all clients.
     # The same life areas counted for all clients, by label (reversed: where two areas
     # share a label, the first one is taken).
-    whole_quality = (
-        {label: counts for label, counts, _c in reversed(whole.quality)} if whole else {}
-    )
+    whole_areas = {label: n for label, n, _sums in reversed(whole.life_areas)} if whole else {}
     quality_rows = []
-    for label, per_office, change in data.quality:
-        whole_per_office = whole_quality.get(label, {}) if whole else None
-        families_cells = _line(per_office, whole_per_office, office_ids)
-        shown_families = families_cells[chosen_column]
-        average = (
-            ("+" if change and change > 0 else "") + _format_number(change)
-            if everyone_view and shown_families.shown and shown_families.value >= THRESHOLD
-            else "–"
-        )
-        quality_rows.append(Row(label, [shown_families, average]))
+    for label, per_office, sums in data.life_areas:
+        whole_counts = whole_areas.get(label, {}) if whole else None
+        families_cells = _line(per_office, whole_counts, office_ids)
+        averages = _average_changes(per_office, sums, whole_counts, families_cells, office_ids)
+        change = averages[chosen_column]
+        average = ("+" if change and change > 0 else "") + _format_number(change)
+        quality_rows.append(Row(label, [families_cells[chosen_column], average]))
 
     tables = [
         trend_table,
@@ -409,7 +409,7 @@ def build(
             reason_rows,
             bars(_("Reasons for contact"), reason_rows),
         ),
-        _interventions_table(data),
+        _interventions_table(data, office_ids, chosen_column, chosen_note),
         of_chosen(
             "youth",
             _("Children in the families followed, by school situation at the end of the period"),
@@ -426,9 +426,7 @@ def build(
             ),
             [_("Life area"), _("Families rated twice or more"), _("Average change")],
             quality_rows,
-            note=chosen_note
-            if everyone_view
-            else _("The average change is shown for all your offices and all clients only."),
+            note=chosen_note,
         ),
     ]
     return Dashboard(
@@ -441,26 +439,118 @@ def _split(part: PerOffice, whole: PerOffice) -> Breakdown:
     return {"in": dict(part), "out": {o: n - part.get(o, 0) for o, n in whole.items()}}
 
 
-def _interventions_table(data: Figures) -> Table:
-    """Type × outcome of the interventions that ended, for all the user's offices and only
-    without a programme: it is not broken down by office, so it is never shown for a part."""
+def _average_changes(
+    per_office: PerOffice,
+    sums: PerOffice,
+    whole: PerOffice | None,
+    families_cells: Sequence[Cell],
+    office_ids: Sequence[int],
+) -> list[float | None]:
+    """A life area's average change per office and for all of them (the last), where it may
+    be shown: over five families or more, its count of families shown, and none of fewer
+    than five to be worked out from the others (suppression.protect_averages). With a
+    programme, the parts are each office's families in it and the rest, and the averages
+    of all clients (`whole`) are what the reader knows besides."""
+    columns: list[Sequence[int]] = [[o] for o in office_ids]
+    if len(office_ids) > 1:
+        columns.append(list(office_ids))  # all offices: a choice only where there are several
+    eligible = [families_cells[i].shown for i in range(len(columns))]
+    counts: dict[Any, int]
+    if whole is None:
+        counts = dict(per_office)
+        shown = protect_averages([frozenset(column) for column in columns], counts, eligible)
+    else:
+        # Parts: each office's families in the programme (True) and the rest (False).
+        counts = {(o, True): per_office.get(o, 0) for o in office_ids}
+        counts |= {(o, False): whole.get(o, 0) - per_office.get(o, 0) for o in office_ids}
+        whole_cells = _line(whole, None, office_ids)
+        whole_groups = [
+            frozenset((o, part) for o in column for part in (True, False)) for column in columns
+        ]
+        # What the page for all clients shows (the same choice as there, by the same parts).
+        published = protect_averages(
+            whole_groups, counts, [whole_cells[i].shown for i in range(len(columns))]
+        )
+        shown = protect_averages(
+            [frozenset((o, True) for o in column) for column in columns],
+            counts,
+            eligible,
+            published=[g for g, s in zip(whole_groups, published, strict=True) if s],
+        )
+    values = [sum(sums.get(o, 0) for o in column) for column in columns]
+    averages: list[float | None] = []
+    for column, ok, value in zip(columns, shown, values, strict=True):
+        n = sum(per_office.get(o, 0) for o in column)
+        averages.append(value / n if ok and n else None)
+    if len(office_ids) == 1:
+        averages.append(averages[0])  # the total column of one office is that office
+    return averages
+
+
+# Users who see more offices than this are shown the table of type × outcome for all of
+# them together only: protecting every office's table against the others takes seconds
+# for dozens of offices, and minutes for the country's.
+OFFICES_WITH_OWN_INTERVENTIONS = 12
+
+
+def _interventions_table(
+    data: Figures, office_ids: Sequence[int], chosen_column: int, note: str
+) -> Table:
+    """Type × outcome of the interventions that ended, for the chosen office or all of them,
+    only without a programme. The tables of every office and of all of them are protected
+    together (suppression.protect_tables), so no office's hidden count can be worked out
+    from the table of all offices."""
     headers = [_("Intervention")]
     rows: list[Row] = []
-    if data.interventions is not None:
-        types, outcomes, matrix = data.interventions
-        if matrix:
-            grid = protect_table(matrix)
-            headers += [o or _("No outcome recorded") for o in outcomes] + [_("Total")]
-            rows = [
-                Row(label, list(row)) for label, row in zip([*types, _("Total")], grid, strict=True)
+    empty = ""
+    all_chosen = chosen_column == len(office_ids)
+    if data.intervention_outcomes is None:
+        empty = _("Shown for all clients only: choose “All clients” instead of a programme.")
+    elif len(office_ids) > OFFICES_WITH_OWN_INTERVENTIONS and not all_chosen:
+        empty = _(
+            "Shown for all your offices together only: you see too many offices for "
+            "each office’s table to be protected against the others."
+        )
+    else:
+        types, outcomes, matrices = data.intervention_outcomes
+        grid: list[list[Cell]] | None = None
+        if types and len(office_ids) > OFFICES_WITH_OWN_INTERVENTIONS:
+            # Only the table of all offices is ever shown: protected on its own.
+            summed = [
+                [sum(m[r][c] for m in matrices.values()) for c in range(len(outcomes))]
+                for r in range(len(types))
             ]
+            grid = protect_table(summed)
+        elif types:
+            empty_matrix = [[0] * len(outcomes) for _t in types]
+            offices, all_offices = protect_tables(
+                [matrices.get(o, empty_matrix) for o in office_ids],
+                with_total=len(office_ids) > 1,
+            )
+            grid = all_offices if all_chosen and all_offices else offices[chosen_column]
+        if grid is not None:
+            # Types and outcomes of other offices only, their total a shown 0, are left out:
+            # the reader knows every count in them is 0.
+            kept_rows = [
+                i for i in range(len(types)) if not (grid[i][-1].shown and grid[i][-1].value == 0)
+            ]
+            kept_columns = [
+                c
+                for c in range(len(outcomes))
+                if not (grid[-1][c].shown and grid[-1][c].value == 0)
+            ]
+            if kept_rows:
+                headers += [outcomes[c] or _("No outcome recorded") for c in kept_columns]
+                headers.append(_("Total"))
+                rows = [
+                    Row(label, [grid[r][c] for c in [*kept_columns, len(outcomes)]])
+                    for r, label in [*((i, types[i]) for i in kept_rows), (len(types), _("Total"))]
+                ]
     return Table(
         "interventions",
         _("Interventions ended in the period, by type and outcome"),
         headers,
         rows,
-        note=_("All your offices, all clients."),
-        empty=_("Shown for all clients only: choose “All clients” instead of a programme.")
-        if data.interventions is None
-        else "",
+        note=note,
+        empty=empty,
     )

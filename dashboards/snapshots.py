@@ -229,9 +229,9 @@ def encode(figures: Figures) -> dict[str, Any]:
 
 def decode(data: dict[str, Any]) -> Figures:
     decoded = {name: _decode(value) for name, value in data.items()}
-    decoded["quality"] = [tuple(area) for area in decoded["quality"]]
-    if decoded["interventions"] is not None:
-        decoded["interventions"] = tuple(decoded["interventions"])
+    decoded["life_areas"] = [tuple(area) for area in decoded["life_areas"]]
+    if decoded["intervention_outcomes"] is not None:
+        decoded["intervention_outcomes"] = tuple(decoded["intervention_outcomes"])
     return Figures(**decoded)
 
 
