@@ -8,12 +8,14 @@ from django.utils.translation import gettext as _
 from clients import assessments
 from clients.assessment_forms import AssessmentForm
 from clients.models import Assessment, Client
+from clients.readonly import refuse_if_merged
 from organisation.access import PERSON_LEVEL, AuthenticatedHttpRequest, policy, read_object
 
 
 @policy(PERSON_LEVEL, methods=("GET", "POST"))
 def assessment_new(request: AuthenticatedHttpRequest, client_pk: int) -> HttpResponse:
     client = read_object(request, Client.objects.select_related("office"), pk=client_pk)
+    refuse_if_merged(client)
     latest = assessments.assessment_latest(client=client)
     form = AssessmentForm(request.POST or None, client=client, latest=latest)
     if request.method == "POST" and form.is_valid():

@@ -15,12 +15,14 @@ from clients.episode_forms import (
     overlap_message,
 )
 from clients.models import BenefitPeriod, CaseEpisode, Client
+from clients.readonly import refuse_if_merged
 from organisation.access import PERSON_LEVEL, AuthenticatedHttpRequest, policy, read_object
 
 
 @policy(PERSON_LEVEL, methods=("GET", "POST"))
 def episode_new(request: AuthenticatedHttpRequest, client_pk: int) -> HttpResponse:
     client = read_object(request, Client.objects.select_related("office"), pk=client_pk)
+    refuse_if_merged(client)
     form = EpisodeOpenForm(request.POST or None, client=client)
     # Said up front, so nobody fills in the form only to be refused.
     open_episode = CaseEpisode.objects.filter(client=client, closed_on__isnull=True).first()
@@ -51,6 +53,7 @@ def episode_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         pk=pk,
     )
     client = episode.client
+    refuse_if_merged(client)
     form = EpisodeForm(request.POST or None, instance=episode, client=client)
     conflict = None
     open_episode = None
@@ -92,6 +95,7 @@ def episode_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @policy(PERSON_LEVEL, methods=("GET", "POST"))
 def benefit_new(request: AuthenticatedHttpRequest, client_pk: int) -> HttpResponse:
     client = read_object(request, Client.objects.select_related("office"), pk=client_pk)
+    refuse_if_merged(client)
     form = BenefitForm(request.POST or None, client=client)
     if request.method == "POST" and form.is_valid():
         try:
@@ -117,6 +121,7 @@ def benefit_end(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         request, BenefitPeriod.objects.select_related("client__office", "kind"), pk=pk
     )
     client = benefit.client
+    refuse_if_merged(client)
     form = BenefitEndForm(request.POST or None, benefit=benefit)
     if request.method == "POST" and form.is_valid():
         try:

@@ -85,6 +85,14 @@ class ClientForm(ChoiceQuerysets, forms.ModelForm[Client]):
             membership_set__role__in=sorted(PERSON_LEVEL_ROLES),
         ).distinct()
         self.fields["caseworker"].initial = user.pk
+        # Only a merge makes a record merged (recording what moved, so it can be undone).
+        status = self.fields["status"]
+        assert isinstance(status, forms.ChoiceField)
+        status.choices = [
+            (value, label)
+            for value, label in Client.Status.choices
+            if value != Client.Status.MERGED
+        ]
         for name, code_list in {
             "language": CodeList.LANGUAGE,
             "usual_channel": CodeList.CONTACT_CHANNEL,

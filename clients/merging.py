@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from audit import bulk
 from clients.models import CaseEpisode, Client, ClientMerge
+from clients.readonly import merge_writes
 from organisation.models import User
 
 # Blank fields of the kept record that the merged one may fill.
@@ -47,7 +48,12 @@ def _locked(*pks: int) -> dict[int, Client]:
 
 @transaction.atomic
 def client_merge(*, keep: Client, merge: Client, by: User) -> ClientMerge:
-    """Move everything of ``merge`` onto ``keep``; ``merge`` stays, marked as merged."""
+    """Move everything of ``merge`` onto ``keep``; ``merge`` stays, marked as merged (read-only)."""
+    with merge_writes():
+        return _merge(keep=keep, merge=merge, by=by)
+
+
+def _merge(*, keep: Client, merge: Client, by: User) -> ClientMerge:
     if keep.pk == merge.pk:
         raise MergeError(_("A record cannot be merged with itself."))
     rows = _locked(keep.pk, merge.pk)
@@ -99,11 +105,21 @@ def client_merge(*, keep: Client, merge: Client, by: User) -> ClientMerge:
 @transaction.atomic
 def client_merge_undo(*, merge_record: ClientMerge, by: User) -> ClientMerge:
     """Put back every record the merge moved, and the merged record as it was."""
+    with merge_writes():
+        return _undo(merge_record=merge_record, by=by)
+
+
+def _undo(*, merge_record: ClientMerge, by: User) -> ClientMerge:
     record: ClientMerge = ClientMerge.objects.select_for_update().get(pk=merge_record.pk)
     if record.undone_at is not None:
         raise MergeError(_("This merge is already undone."))
     rows = _locked(record.kept_id, record.merged_id)
     keep, merge = rows[record.kept_id], rows[record.merged_id]
+    if keep.status == Client.Status.MERGED:
+        # Its records have moved on with the later merge; that one is undone first.
+        raise MergeError(
+            _("The kept record is itself merged into another one: undo that merge first.")
+        )
     for label, pks in record.moved.items():
         model = apps.get_model(label)
         records = list(model._default_manager.filter(pk__in=pks, client=keep))

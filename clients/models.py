@@ -154,6 +154,12 @@ class Client(models.Model):
                 condition=models.Q(arrival_year__isnull=True) | models.Q(arrival_year__gte=1900),
                 name="client_arrival_year_plausible",
             ),
+            # Merged exactly when merged into a record: only a merge sets both (and undoes them).
+            models.CheckConstraint(
+                condition=models.Q(status="merged", merged_into__isnull=False)
+                | (~models.Q(status="merged") & models.Q(merged_into__isnull=True)),
+                name="client_merged_into_iff_merged",
+            ),
         ]
 
     def __str__(self) -> str:

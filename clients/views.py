@@ -22,6 +22,7 @@ from clients.models import (
     ClientMerge,
     Transfer,
 )
+from clients.readonly import refuse_if_merged
 
 # The client page shows the follow-up records too; followup's models depend on clients',
 # never the other way round.
@@ -105,6 +106,7 @@ def client_register(request: AuthenticatedHttpRequest) -> HttpResponse:
 @policy(PERSON_LEVEL, methods=("GET", "POST"))
 def client_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     client = read_object(request, Client.objects.select_related("office"), pk=pk)
+    refuse_if_merged(client)
     form = ClientForm(request.POST or None, instance=client, user=request.user)
     conflict = None
     if request.method == "POST" and form.is_valid():
@@ -207,6 +209,8 @@ def client_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "latest_assessment": assessments[0] if assessments else None,
             "previous_assessment": assessments[1] if len(assessments) > 1 else None,
             "may_see_access_report": ACCESS_REPORT.allows(request.user),
+            # A merged record is read-only: the page offers no way to write to it.
+            "read_only": client.status == Client.Status.MERGED,
         },
     )
 
@@ -255,6 +259,7 @@ def client_access_report(request: AuthenticatedHttpRequest, pk: int) -> HttpResp
 def client_merge(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Merge a duplicate record of this person into this one (it can be undone)."""
     client = read_object(request, Client.objects.select_related("office"), pk=pk)
+    refuse_if_merged(client)
     other_pk = request.POST.get("other", "")
     if request.method == "POST" and not other_pk.isdigit():
         messages.error(request, _("Choose the record to merge into this one."))
@@ -299,6 +304,7 @@ def client_merge_undo(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
 @policy(PERSON_LEVEL, methods=("GET", "POST"))
 def client_transfer(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     client = read_object(request, Client.objects.select_related("office"), pk=pk)
+    refuse_if_merged(client)
     form = TransferForm(request.POST or None, client=client)
     if request.method == "POST" and form.is_valid():
         transfer = services.client_transfer(client=client, by=request.user, **form.cleaned_data)
