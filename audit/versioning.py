@@ -77,7 +77,8 @@ def save_unless_changed[M: models.Model](instance: M, *, expected_version: int |
     The row is locked for the check, so two simultaneous saves cannot both pass.
     """
     model = type(instance)
-    current = model._default_manager.select_for_update().get(pk=instance.pk)
+    # The base manager: a record entered in error (audit.corrections) can be corrected too.
+    current = model._base_manager.select_for_update().get(pk=instance.pk)
     current_version = current.version  # type: ignore[attr-defined]
     if expected_version is None or expected_version != current_version:
         changes, changed_by = changes_since(current, expected_version or 0)

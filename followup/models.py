@@ -9,6 +9,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from audit.corrections import Correctable, InForceManager
 from audit.history import TrackedQuerySet, tracked_history
 from audit.models import AppendOnlyModel
 from clients.models import Client
@@ -17,7 +18,11 @@ from codelists.models import CodeList, code_field, codes_field
 from organisation.models import Office
 
 
-class Contact(ClientRecord):
+def _short(day: Any) -> str:
+    return formats.date_format(day, "SHORT_DATE_FORMAT") if day else "–"
+
+
+class Contact(Correctable, ClientRecord):
     """A follow-up contact (oppfølgingskontakt): the most frequent record in HUSK."""
 
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="contacts")
@@ -44,8 +49,21 @@ class Contact(ClientRecord):
     recorded_at = models.DateTimeField(auto_now_add=True)
     version = models.PositiveIntegerField(default=1)
 
-    objects = ClientRecordQuerySet.as_manager()
+    # Pages, counts and related managers (client.contacts) see the contacts in force;
+    # history, corrections and the merge see every row.
+    objects = InForceManager.from_queryset(ClientRecordQuerySet)()
+    all_objects = ClientRecordQuerySet.as_manager()
     history = tracked_history(m2m_fields=[staff, other_services, topics])
+    # What a correction may change (topics and services are edited on the contact form).
+    correctable_fields = (
+        "date",
+        "channel",
+        "duration_minutes",
+        "interpreter_used",
+        "note",
+        "agreed_actions",
+        "next_contact_on",
+    )
 
     class Meta:
         verbose_name = _("contact")
@@ -68,7 +86,10 @@ class Contact(ClientRecord):
         ]
 
     def __str__(self) -> str:
-        return f"{self.client_id}: {self.date}"
+        return str(
+            _("Contact with %(name)s on %(date)s")
+            % {"name": self.client.full_name, "date": _short(self.date)}
+        )
 
     def clean(self) -> None:
         """A contact lies in the past and in the client's lifetime (forms, services, admin)."""
@@ -109,7 +130,7 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 }
 
 
-class Intervention(ClientRecord):
+class Intervention(Correctable, ClientRecord):
     """An intervention (tiltak) with a coded type and outcome."""
 
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="interventions")
@@ -123,8 +144,12 @@ class Intervention(ClientRecord):
     outcome = code_field(CodeList.INTERVENTION_OUTCOME, _("outcome"), null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
 
-    objects = ClientRecordQuerySet.as_manager()
+    objects = InForceManager.from_queryset(ClientRecordQuerySet)()
+    all_objects = ClientRecordQuerySet.as_manager()
     history = tracked_history()
+    # A finished intervention is locked for edits, but its content can be corrected
+    # (with a reason); its status moves only along the lifecycle.
+    correctable_fields = ("type", "provider", "start", "end", "outcome")
 
     class Meta:
         verbose_name = _("intervention")
@@ -147,7 +172,10 @@ class Intervention(ClientRecord):
         ]
 
     def __str__(self) -> str:
-        return f"{self.client_id}: {self.type_id}"
+        return str(
+            _("%(type)s for %(name)s from %(start)s")
+            % {"type": self.type, "name": self.client.full_name, "start": _short(self.start)}
+        )
 
     @property
     def is_locked(self) -> bool:
@@ -262,7 +290,7 @@ class StudyArm(models.Model):
         return self.name
 
 
-class Enrolment(ClientRecord):
+class Enrolment(Correctable, ClientRecord):
     """A client's enrolment in a programme, with dates and outcome."""
 
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="enrolments")
@@ -278,8 +306,12 @@ class Enrolment(ClientRecord):
     left_on = models.DateField(_("left"), null=True, blank=True)
     outcome = code_field(CodeList.INTERVENTION_OUTCOME, _("outcome"), null=True, blank=True)
 
-    objects = ClientRecordQuerySet.as_manager()
+    objects = InForceManager.from_queryset(ClientRecordQuerySet)()
+    all_objects = ClientRecordQuerySet.as_manager()
     history = tracked_history()
+    # The programme is not corrected (a randomised study's draw belongs to it): an
+    # enrolment in the wrong programme is marked as entered in error instead.
+    correctable_fields = ("enrolled_on", "index_date", "left_on", "outcome")
 
     class Meta:
         verbose_name = _("enrolment")
@@ -295,7 +327,14 @@ class Enrolment(ClientRecord):
         indexes = [models.Index(fields=["programme", "enrolled_on"], name="enrolment_programme")]
 
     def __str__(self) -> str:
-        return f"{self.client_id} in {self.programme_id}"
+        return str(
+            _("%(name)s in %(programme)s from %(date)s")
+            % {
+                "name": self.client.full_name,
+                "programme": self.programme,
+                "date": _short(self.enrolled_on),
+            }
+        )
 
     def clean(self) -> None:
         """Enrolled and left in the client's lifetime, the programme's period and up to today."""

@@ -72,8 +72,11 @@ def caseload(*, user: User, today: datetime.date, filters: dict[str, str]) -> Qu
     if status in Client.Status.values:
         clients = clients.filter(status=status)
     if programme := filters.get("programme"):
+        # A join does not go through the default manager: the mark is filtered here.
         clients = clients.filter(
-            enrolments__programme_id=programme, enrolments__left_on__isnull=True
+            enrolments__programme_id=programme,
+            enrolments__left_on__isnull=True,
+            enrolments__entered_in_error=False,
         )
     if benefit := filters.get("benefit"):
         clients = clients.filter(benefits__kind__code=benefit, benefits__end__isnull=True)

@@ -1,0 +1,302 @@
+"""Correcting contacts, interventions and enrolments: a reason in history, entered in error."""
+
+import datetime
+from typing import Any
+
+import pytest
+from django.test import Client as HttpClient
+from django.urls import reverse
+from django.utils import timezone
+
+from audit.history import acting_as, system_actor
+from clients.models import Client
+from codelists.models import CodeList
+from followup.models import Contact, Enrolment, Intervention, Programme, Status
+from organisation.models import Office, User
+from tests.factories import ClientFactory, ContactFactory, code
+
+pytestmark = pytest.mark.usefixtures("codes")
+TODAY = timezone.localdate()
+LAST_MONTH = TODAY - datetime.timedelta(days=30)
+LAST_WEEK = TODAY - datetime.timedelta(days=7)
+
+
+def completed(person: Client, **fields: Any) -> Intervention:
+    with acting_as(system_actor("tests")):
+        return Intervention.objects.create(
+            client=person,
+            type=code(CodeList.INTERVENTION_TYPE, "work_training"),
+            start=LAST_MONTH,
+            end=LAST_WEEK,
+            status=Status.COMPLETED,
+            outcome=code(CodeList.INTERVENTION_OUTCOME, "no_change"),
+            **fields,
+        )
+
+
+def correction_post(intervention: Intervention, **fields: Any) -> dict[str, Any]:
+    data = {
+        "type": intervention.type_id,
+        "provider": intervention.provider,
+        "start": intervention.start.isoformat(),
+        "end": intervention.end.isoformat() if intervention.end else "",
+        "outcome": intervention.outcome_id or "",
+        "version": intervention.version,
+        "reason": "",
+    }
+    data.update(fields)
+    return data
+
+
+def history_page(client: HttpClient, person: Client) -> Any:
+    return client.get(reverse("clients:history", args=[person.pk]))
+
+
+# A completed intervention: locked for edits, open to a correction ---------------------------
+
+
+def test_a_completed_intervention_is_corrected_with_a_reason_shown_in_history(
+    client: HttpClient, caseworker_heimdal: User, client_heimdal: Client
+) -> None:
+    intervention = completed(client_heimdal)
+    client.force_login(caseworker_heimdal)
+    assert (
+        client.get(reverse("followup:intervention_edit", args=[intervention.pk])).status_code == 409
+    )
+    detail = client.get(reverse("followup:intervention_detail", args=[intervention.pk]))
+    correct_url = reverse("followup:intervention_correct", args=[intervention.pk])
+    assert correct_url in detail.text
+    response = client.post(
+        correct_url,
+        correction_post(
+            intervention,
+            end=(LAST_WEEK - datetime.timedelta(days=2)).isoformat(),
+            outcome=code(CodeList.INTERVENTION_OUTCOME, "into_work_full").pk,
+            reason="Feil sluttdato og resultat ført i fjor",
+        ),
+    )
+    assert response.status_code == 302
+    assert response["Location"] == reverse("followup:intervention_detail", args=[intervention.pk])
+    intervention.refresh_from_db()
+    assert intervention.status == Status.COMPLETED  # still finished and locked
+    assert intervention.end == LAST_WEEK - datetime.timedelta(days=2)
+    assert intervention.outcome is not None
+    assert intervention.outcome.code == "into_work_full"
+    latest = intervention.history.latest("history_id")
+    assert latest.history_change_reason == "Feil sluttdato og resultat ført i fjor"
+    assert latest.history_user == caseworker_heimdal
+    page = history_page(client, client_heimdal)
+    assert "Feil sluttdato og resultat ført i fjor" in page.text
+
+
+def test_a_correction_needs_a_reason(
+    client: HttpClient, caseworker_heimdal: User, client_heimdal: Client
+) -> None:
+    intervention = completed(client_heimdal)
+    client.force_login(caseworker_heimdal)
+    response = client.post(
+        reverse("followup:intervention_correct", args=[intervention.pk]),
+        correction_post(intervention, provider="Nytt firma", reason="   "),
+    )
+    assert response.status_code == 200
+    assert "reason" in response.context["form"].errors
+    intervention.refresh_from_db()
+    assert intervention.provider == ""
+
+
+def test_a_correction_keeps_the_domain_rules(
+    client: HttpClient, caseworker_heimdal: User, client_heimdal: Client
+) -> None:
+    intervention = completed(client_heimdal)
+    client.force_login(caseworker_heimdal)
+    response = client.post(
+        reverse("followup:intervention_correct", args=[intervention.pk]),
+        correction_post(
+            intervention,
+            end=(TODAY + datetime.timedelta(days=365)).isoformat(),
+            outcome="",
+            reason="Prøver en umulig dato",
+        ),
+    )
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert errors["end"] == ["Sluttdatoen kan ikke være fram i tid."]
+    assert "outcome" in errors
+    intervention.refresh_from_db()
+    assert intervention.end == LAST_WEEK
+
+
+# Entered in error: out of pages, lists and counts, kept in history ------------------------
+
+
+def test_a_contact_entered_in_error_leaves_the_client_page_and_the_caseload(
+    client: HttpClient, caseworker_heimdal: User, heimdal: Office
+) -> None:
+    person = ClientFactory(office=heimdal, caseworker=caseworker_heimdal)
+    ContactFactory(client=person, date=LAST_MONTH, next_contact_on=LAST_WEEK)
+    wrong = ContactFactory(
+        client=person, date=LAST_WEEK, next_contact_on=TODAY, note="Gjelder en annen bruker"
+    )
+    client.force_login(caseworker_heimdal)
+    edit = client.get(reverse("followup:contact_edit", args=[wrong.pk]))
+    assert reverse("followup:contact_correct", args=[wrong.pk]) in edit.text
+    response = client.post(
+        reverse("followup:contact_correct", args=[wrong.pk]),
+        {
+            "date": wrong.date.isoformat(),
+            "channel": wrong.channel_id,
+            "duration_minutes": wrong.duration_minutes,
+            "note": wrong.note,
+            "next_contact_on": wrong.next_contact_on.isoformat(),
+            "entered_in_error": "on",
+            "version": wrong.version,
+            "reason": "Ført på feil bruker",
+        },
+    )
+    assert response.status_code == 302
+    assert "Gjelder en annen bruker" not in client.get(person.get_absolute_url()).text
+    [row] = client.get(reverse("followup:caseload")).context["page"]
+    assert (row.last_contact, row.next_contact) == (LAST_MONTH, LAST_WEEK)
+    assert list(Contact.objects.filter(client=person).values_list("date", flat=True)) == [
+        LAST_MONTH
+    ]
+    assert Contact.all_objects.filter(client=person).count() == 2
+    page = history_page(client, person)
+    assert "Ført på feil bruker" in page.text
+    assert 'data-testid="history-mark"' in page.text
+    # Not shown, not editable; the correction page (from history) can still undo the mark.
+    assert client.get(reverse("followup:contact_edit", args=[wrong.pk])).status_code == 404
+    assert client.get(reverse("followup:contact_correct", args=[wrong.pk])).status_code == 200
+
+
+def test_a_contact_entered_in_error_can_be_put_back(
+    client: HttpClient, caseworker_heimdal: User, heimdal: Office
+) -> None:
+    person = ClientFactory(office=heimdal)
+    contact = ContactFactory(client=person, date=LAST_WEEK)
+    with acting_as(system_actor("tests")):
+        contact.entered_in_error = True
+        contact.version += 1
+        contact.save()
+    client.force_login(caseworker_heimdal)
+    response = client.post(
+        reverse("followup:contact_correct", args=[contact.pk]),
+        {
+            "date": contact.date.isoformat(),
+            "channel": contact.channel_id,
+            "duration_minutes": contact.duration_minutes,
+            "version": contact.version,
+            "reason": "Var riktig bruker likevel",
+        },
+    )
+    assert response.status_code == 302
+    assert Contact.objects.filter(pk=contact.pk).exists()
+
+
+def test_an_intervention_entered_in_error_is_gone_from_pages_but_not_from_history(
+    client: HttpClient, caseworker_heimdal: User, client_heimdal: Client
+) -> None:
+    intervention = completed(client_heimdal, provider="Feilført AS")
+    client.force_login(caseworker_heimdal)
+    response = client.post(
+        reverse("followup:intervention_correct", args=[intervention.pk]),
+        correction_post(intervention, entered_in_error="on", reason="Registrert på feil bruker"),
+    )
+    assert response.status_code == 302
+    assert response["Location"] == client_heimdal.get_absolute_url()
+    assert "Feilført AS" not in client.get(client_heimdal.get_absolute_url()).text
+    detail = reverse("followup:intervention_detail", args=[intervention.pk])
+    assert client.get(detail).status_code == 404
+    assert not Intervention.objects.filter(client=client_heimdal).exists()
+    page = history_page(client, client_heimdal)
+    assert "Registrert på feil bruker" in page.text
+    assert "Feilført AS" in page.text
+
+
+@pytest.fixture
+def programme(heimdal: Office) -> Programme:
+    with acting_as(system_actor("tests")):
+        return Programme.objects.create(
+            office=heimdal, name="71 familier", start=datetime.date(2024, 1, 1)
+        )
+
+
+def test_an_enrolment_in_the_wrong_programme_is_marked_and_the_client_enrolled_again(
+    client: HttpClient, caseworker_heimdal: User, heimdal: Office, programme: Programme
+) -> None:
+    person = ClientFactory(office=heimdal, caseworker=caseworker_heimdal)
+    with acting_as(system_actor("tests")):
+        wrong = Enrolment.objects.create(client=person, programme=programme, enrolled_on=LAST_WEEK)
+    client.force_login(caseworker_heimdal)
+    client_page = client.get(person.get_absolute_url()).text
+    correct_url = reverse("followup:enrolment_correct", args=[wrong.pk])
+    assert correct_url in client_page
+    assert correct_url in client.get(reverse("followup:enrolment_end", args=[wrong.pk])).text
+    in_programme = {"view": "mine", "programme": programme.pk}
+    assert list(client.get(reverse("followup:caseload"), in_programme).context["page"]) == [person]
+    response = client.post(
+        correct_url,
+        {
+            "enrolled_on": wrong.enrolled_on.isoformat(),
+            "entered_in_error": "on",
+            "version": 0,
+            "reason": "Skulle ikke vært skrevet inn",
+        },
+    )
+    assert response.status_code == 302
+    assert list(client.get(reverse("followup:caseload"), in_programme).context["page"]) == []
+    assert "71 familier" not in client.get(person.get_absolute_url()).text.split("<footer")[0]
+    assert "Skulle ikke vært skrevet inn" in history_page(client, person).text
+    again = client.post(
+        reverse("followup:enrolment_new", args=[person.pk]),
+        {"programme": programme.pk, "enrolled_on": TODAY.isoformat()},
+    )
+    assert again.status_code == 302
+    assert Enrolment.objects.get(client=person).enrolled_on == TODAY
+    assert Enrolment.all_objects.filter(client=person).count() == 2
+
+
+def test_an_enrolment_date_is_corrected_within_the_rules(
+    client: HttpClient, caseworker_heimdal: User, heimdal: Office, programme: Programme
+) -> None:
+    person = ClientFactory(office=heimdal, birth_date=datetime.date(1990, 1, 1))
+    with acting_as(system_actor("tests")):
+        enrolment = Enrolment.objects.create(
+            client=person, programme=programme, enrolled_on=LAST_WEEK
+        )
+    client.force_login(caseworker_heimdal)
+    url = reverse("followup:enrolment_correct", args=[enrolment.pk])
+    too_early = client.post(url, {"enrolled_on": "2023-06-01", "version": 0, "reason": "Feil dato"})
+    assert too_early.status_code == 200
+    assert "enrolled_on" in too_early.context["form"].errors
+    fixed = client.post(
+        url, {"enrolled_on": LAST_MONTH.isoformat(), "version": 0, "reason": "Feil dato"}
+    )
+    assert fixed.status_code == 302
+    enrolment.refresh_from_db()
+    assert enrolment.enrolled_on == LAST_MONTH
+    assert enrolment.history.latest("history_id").history_change_reason == "Feil dato"
+
+
+@pytest.mark.parametrize("name", ["contact_correct", "intervention_correct", "enrolment_correct"])
+def test_another_office_cannot_correct(
+    client: HttpClient,
+    caseworker_sagene: User,
+    client_heimdal: Client,
+    programme: Programme,
+    name: str,
+) -> None:
+    contact = ContactFactory(client=client_heimdal)
+    intervention = completed(client_heimdal)
+    with acting_as(system_actor("tests")):
+        enrolment = Enrolment.objects.create(
+            client=client_heimdal, programme=programme, enrolled_on=LAST_WEEK
+        )
+    pk = {"contact_correct": contact.pk, "intervention_correct": intervention.pk}.get(
+        name, enrolment.pk
+    )
+    client.force_login(caseworker_sagene)
+    url = reverse(f"followup:{name}", args=[pk])
+    assert client.get(url).status_code == 404
+    assert client.post(url, {"reason": "x", "entered_in_error": "on"}).status_code == 404
+    assert Contact.objects.count() == Intervention.objects.count() == Enrolment.objects.count() == 1
