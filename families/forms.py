@@ -5,6 +5,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -20,6 +21,18 @@ from organisation.roles import PERSON_LEVEL_ROLES
 def not_in_future(value: datetime.date) -> None:
     if value > timezone.localdate():
         raise ValidationError(_("The date cannot be in the future."))
+
+
+def model_rules(form: forms.BaseForm, instance: models.Model) -> None:
+    """Run the model's own domain rules (its clean()) and show each refusal at its field.
+
+    For forms that are not model forms: the rules stay in one place, the model.
+    """
+    try:
+        instance.clean()
+    except ValidationError as error:
+        for field, messages in error.update_error_dict({}).items():
+            form.add_error(field if field in form.fields else None, messages)
 
 
 class HomeQueryForm(forms.Form):
@@ -77,6 +90,7 @@ class MemberForm(ChoiceQuerysets, forms.Form):
 
     def __init__(self, *args: Any, family: Family, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.family = family
         self.fields["joined_on"].initial = timezone.localdate()
         self._choice_field("client").queryset = (
             Client.objects.filter(office=family.office_id, status=Client.Status.ACTIVE)
@@ -95,6 +109,12 @@ class MemberForm(ChoiceQuerysets, forms.Form):
         if data.get("client") is None and not (data.get("first_name") and data.get("birth_date")):
             raise ValidationError(
                 _("Choose a client, or give the person's first name and date of birth.")
+            )
+        if not self.errors:
+            member_fields = ("client", "first_name", "last_name", "birth_date", "role", "joined_on")
+            model_rules(
+                self,
+                FamilyMember(family=self.family, **{f: data.get(f) for f in member_fields}),
             )
         return data
 
@@ -141,16 +161,11 @@ class SchoolStatusForm(forms.ModelForm[SchoolStatus]):
         fields = ["valid_from", "level", "programme", "year", "status"]
         widgets = {"valid_from": DateInput()}
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, member: FamilyMember, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["valid_from"].validators.append(not_in_future)
+        # The model's rules (SchoolStatus.clean) compare the dates with the child's birth.
+        self.instance.member = member
         self.fields["valid_from"].initial = timezone.localdate()
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        if data.get("level") != SchoolStatus.Level.UPPER_SECONDARY and data.get("programme"):
-            self.add_error("programme", _("A programme belongs to upper secondary school."))
-        return data
 
 
 class LeisureForm(forms.ModelForm[LeisureActivity]):
@@ -159,9 +174,9 @@ class LeisureForm(forms.ModelForm[LeisureActivity]):
         fields = ["activity", "since"]
         widgets = {"since": DateInput()}
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, member: FamilyMember, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["since"].validators.append(not_in_future)
+        self.instance.member = member  # for LeisureActivity.clean
 
 
 class FamilyContactForm(ContactForm):

@@ -4,13 +4,16 @@ import datetime
 from typing import Self
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from audit.history import TrackedQuerySet, tracked_history
 from clients.models import Client, folded_full_name
 from codelists.models import CodeList, code_field
+from families import rules
 from followup.models import Status
 from organisation.access import OfficeScopedQuerySet
 from organisation.models import Office
@@ -136,6 +139,11 @@ class FamilyMember(models.Model):
                 | (~models.Q(first_name="") & models.Q(birth_date__isnull=False)),
                 name="member_is_client_or_named",
             ),
+            models.CheckConstraint(
+                condition=models.Q(birth_date__isnull=True)
+                | models.Q(birth_date__gte=rules.EARLIEST_BIRTH),
+                name="member_birth_date_plausible",
+            ),
             # A client is in one family at a time (UI refuses overlaps too).
             models.UniqueConstraint(
                 fields=["client"],
@@ -177,6 +185,30 @@ class FamilyMember(models.Model):
 
     def is_member_on(self, date: datetime.date) -> bool:
         return self.joined_on <= date and (self.left_on is None or self.left_on > date)
+
+    def clean(self) -> None:
+        """Dates a person can have lived, and a child who is not an obvious adult."""
+        errors: rules.Errors = {}
+        rules.plausible_birth(errors, "birth_date", self.birth_date)
+        birth = self.person_birth_date
+        for field in ("joined_on", "left_on"):
+            rules.not_in_future(errors, field, getattr(self, field))
+            rules.not_before_birth(errors, field, getattr(self, field), birth)
+        if self.left_on and self.joined_on and self.left_on < self.joined_on:
+            rules.refuse(errors, "left_on", _("A person cannot leave before joining."))
+        if self.role == self.Role.CHILD and birth and self.joined_on and "joined_on" not in errors:
+            age = rules.age_on(birth, self.joined_on)
+            if age > rules.CHILD_MAX_AGE:
+                rules.refuse(
+                    errors,
+                    "role",
+                    _(
+                        "%(name)s is %(age)s years old on the date of joining: a child of the "
+                        "family is at most %(max)s. Choose «Parent» or «Other adult»."
+                    )
+                    % {"name": self.full_name, "age": age, "max": rules.CHILD_MAX_AGE},
+                )
+        rules.raise_if_any(errors)
 
 
 class FamilyService(models.Model):
@@ -281,8 +313,9 @@ class PlanGoal(models.Model):
     created_on = models.DateField(_("created"), default=datetime.date.today)
     closed_on = models.DateField(_("closed"), null=True, blank=True)
     # Raised by every change to the goal itself: a page showing an older version may not
-    # change it, while changes to the plan's other goals and actions go through.
-    version = models.PositiveIntegerField(default=1)
+    # change it, while changes to the plan's other goals and actions go through. (The
+    # database default serves rows written in SQL: the synthetic national data.)
+    version = models.PositiveIntegerField(default=1, db_default=1)
 
     objects = GoalQuerySet.as_manager()
     history = tracked_history()
@@ -333,14 +366,14 @@ class PlanAction(models.Model):
         related_name="+",
         verbose_name=_("service responsible"),
     )
-    due_on = models.DateField(_("due"), null=True, blank=True)
+    due_on = models.DateField(_("deadline"), null=True, blank=True)
     # The same lifecycle as interventions.
     status = models.CharField(
         _("status"), max_length=12, choices=Status.choices, default=Status.PLANNED
     )
     position = models.PositiveIntegerField(default=0)
     # As PlanGoal.version: the conflict is per action.
-    version = models.PositiveIntegerField(default=1)
+    version = models.PositiveIntegerField(default=1, db_default=1)
 
     objects = ActionQuerySet.as_manager()
     history = tracked_history()
@@ -360,6 +393,18 @@ class PlanAction(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+    def clean(self) -> None:
+        """A new or moved deadline is today or later: an action is not planned as overdue."""
+        if not self.due_on or self.due_on >= timezone.localdate():
+            return
+        saved = None
+        if not self._state.adding:
+            saved = PlanAction.objects.filter(pk=self.pk).values_list("due_on", flat=True).first()
+        if self.due_on != saved:
+            raise ValidationError(
+                {"due_on": _("The deadline has passed: choose today or a later date.")}
+            )
 
     @property
     def office_id(self) -> int:
@@ -433,9 +478,54 @@ class Review(models.Model):
         verbose_name_plural = _("reviews")
         ordering = ["reviewed_on", "pk"]
         indexes = [models.Index(fields=["family", "reviewed_on"], name="review_family_date")]
+        constraints = [
+            # Two reviews on one day would be two "first" or "latest" ratings of that day.
+            models.UniqueConstraint(
+                fields=["family", "reviewed_on"],
+                name="review_one_per_family_per_day",
+                violation_error_message=_("The family already has a review on that date."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(next_review_on__isnull=True)
+                | models.Q(next_review_on__gt=models.F("reviewed_on")),
+                name="review_next_after_this",
+                violation_error_message=_("The next review must be after this one."),
+            ),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.family}: {self.reviewed_on}"
+        # A date as the UI shows it: this is how a rating's review is named in history.
+        return f"{self.family}: {rules.shown(self.reviewed_on) if self.reviewed_on else ''}"
+
+    def clean(self) -> None:
+        """Within the time the family is followed, and one review per family and day."""
+        errors: rules.Errors = {}
+        day = self.reviewed_on
+        if day is not None:
+            if day > timezone.localdate():
+                rules.refuse(errors, "reviewed_on", _("A review cannot be dated in the future."))
+            family = self.family if self.family_id else None
+            if family is not None and day < family.created_on:
+                # A review from before the family was followed would become the "first"
+                # rating that every change is counted from.
+                rules.refuse(
+                    errors,
+                    "reviewed_on",
+                    _("The family has been followed since %(date)s: the review cannot be earlier.")
+                    % {"date": rules.shown(family.created_on)},
+                )
+            elif family is not None and (
+                Review.objects.filter(family=family, reviewed_on=day).exclude(pk=self.pk).exists()
+            ):
+                rules.refuse(
+                    errors,
+                    "reviewed_on",
+                    _("The family already has a review on %(date)s: add to that one instead.")
+                    % {"date": rules.shown(day)},
+                )
+            if self.next_review_on is not None and self.next_review_on <= day:
+                rules.refuse(errors, "next_review_on", _("The next review must be after this one."))
+        rules.raise_if_any(errors)
 
     @property
     def office_id(self) -> int:
@@ -492,12 +582,24 @@ class SchoolStatus(models.Model):
     # Every count of drop-out (the dashboard, the selectors, the bench) uses this.
     UPPER_SECONDARY_LEVELS = (Level.UPPER_SECONDARY, Level.APPRENTICESHIP)
 
+    # The school years (trinn) of each level: 1–7, 8–10, and Vg1–Vg3 as 11–13. An
+    # apprenticeship is counted in years of training in a company, not school years, and
+    # someone not in school has none.
+    YEARS: dict[str, tuple[int, int]] = {
+        Level.PRIMARY: (1, 7),
+        Level.LOWER_SECONDARY: (8, 10),
+        Level.UPPER_SECONDARY: (11, 13),
+    }
+
     class Status(models.TextChoices):
         ENROLLED = "enrolled", _("Enrolled")
         COMPLETED = "completed", _("Completed")
         DROPPED_OUT = "dropped_out", _("Dropped out")
         NOT_STARTED = "not_started", _("Not started")
         BACK_IN_SCHOOL = "back_in_school", _("Back in school")
+
+    # The statuses that say the young person goes to school now.
+    IN_SCHOOL = (Status.ENROLLED, Status.BACK_IN_SCHOOL)
 
     member = models.ForeignKey(FamilyMember, on_delete=models.PROTECT, related_name="school")
     valid_from = models.DateField(_("from"))
@@ -525,6 +627,27 @@ class SchoolStatus(models.Model):
                 condition=models.Q(year__isnull=True) | models.Q(year__gte=1, year__lte=13),
                 name="school_year_1_to_13",
             ),
+            models.CheckConstraint(
+                condition=models.Q(year__isnull=True)
+                | models.Q(level="primary", year__range=(1, 7))
+                | models.Q(level="lower_secondary", year__range=(8, 10))
+                | models.Q(level="upper_secondary", year__range=(11, 13)),
+                name="school_year_fits_level",
+                violation_error_message=_("The school year does not fit the level."),
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(level="none", status__in=["enrolled", "back_in_school"]),
+                name="school_not_in_school_not_enrolled",
+                violation_error_message=_(
+                    "Someone who is not in school cannot be enrolled or back in school."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(programme="")
+                | models.Q(level__in=["upper_secondary", "apprenticeship"]),
+                name="school_programme_upper_secondary",
+                violation_error_message=_("A programme belongs to upper secondary school."),
+            ),
         ]
         indexes = [
             # Drop-out counts per office and period.
@@ -540,6 +663,38 @@ class SchoolStatus(models.Model):
 
     def accessed_client_ids(self) -> list[int]:
         return self.member.accessed_client_ids()
+
+    def clean(self) -> None:
+        """Level, year and status that fit together, dated within the child's life."""
+        errors: rules.Errors = {}
+        level = self.level
+        if self.year is not None and level:
+            years = self.YEARS.get(level)
+            label = self.Level(level).label if level in self.Level.values else level
+            if years is None:
+                rules.refuse(
+                    errors, "year", _("Leave the year empty for %(level)s.") % {"level": label}
+                )
+            elif not years[0] <= self.year <= years[1]:
+                rules.refuse(
+                    errors,
+                    "year",
+                    _("%(level)s has the years %(first)s–%(last)s.")
+                    % {"level": label, "first": years[0], "last": years[1]},
+                )
+        if level == self.Level.NONE and self.status in self.IN_SCHOOL:
+            rules.refuse(
+                errors,
+                "status",
+                _("Someone who is not in school cannot be enrolled or back in school."),
+            )
+        if self.programme and level not in self.UPPER_SECONDARY_LEVELS:
+            rules.refuse(errors, "programme", _("A programme belongs to upper secondary school."))
+        rules.not_in_future(errors, "valid_from", self.valid_from)
+        member = self.member if self.member_id else None
+        if member is not None:
+            rules.not_before_birth(errors, "valid_from", self.valid_from, member.person_birth_date)
+        rules.raise_if_any(errors)
 
 
 class LeisureActivity(models.Model):
@@ -566,6 +721,14 @@ class LeisureActivity(models.Model):
 
     def __str__(self) -> str:
         return self.activity
+
+    def clean(self) -> None:
+        errors: rules.Errors = {}
+        rules.not_in_future(errors, "since", self.since)
+        member = self.member if self.member_id else None
+        if member is not None:
+            rules.not_before_birth(errors, "since", self.since, member.person_birth_date)
+        rules.raise_if_any(errors)
 
 
 class FamilyContact(models.Model):

@@ -1,5 +1,6 @@
 """Forms of the family plan."""
 
+import copy
 from typing import Any
 
 from django import forms
@@ -9,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from clients.forms import ChoiceQuerysets, DateInput
 from codelists.models import Code, CodeList
+from families.forms import model_rules
 from families.models import (
     Family,
     FamilyMember,
@@ -85,6 +87,18 @@ class ActionChangeForm(forms.Form):
     version = VersionField()
     text = forms.CharField(label=_("Action to take"), max_length=500)
     due_on = forms.DateField(label=_("Due"), required=False, widget=DateInput())
+
+    def __init__(self, *args: Any, action: PlanAction, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.action = action
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if "due_on" in data:
+            changed = copy.copy(self.action)
+            changed.text, changed.due_on = data.get("text", ""), data["due_on"]
+            model_rules(self, changed)  # PlanAction.clean: a moved deadline is ahead
+        return data
 
 
 class GoalStatusForm(forms.Form):

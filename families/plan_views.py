@@ -326,7 +326,7 @@ def review_list(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @policy(PERSON_LEVEL, methods=("GET", "POST"))
 def review_new(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     family = _family(request, pk)
-    form = ReviewForm(request.POST or None, areas=plan_areas())
+    form = ReviewForm(request.POST or None, family=family, areas=plan_areas())
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if not k.startswith("rating_")}
         review_record(family=family, by=request.user, **data)
@@ -358,10 +358,12 @@ def goal_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @policy(PERSON_LEVEL, methods=("POST",))
 def action_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     action = read_object(request, PlanAction.objects.select_related("goal__plan__family"), pk=pk)
-    form = ActionChangeForm(request.POST)
-    if not form.is_valid() or action.status in {Status.COMPLETED, Status.CANCELLED}:
-        messages.error(request, _("The action could not be changed: check the text and the date."))
+    form = ActionChangeForm(request.POST, action=action)
+    if action.status in {Status.COMPLETED, Status.CANCELLED}:
+        messages.error(request, _("A finished action cannot be changed."))
         return redirect("families:plan", pk=action.goal.plan.family_id)
+    if not form.is_valid():
+        return _refused(request, form, action.goal.plan.family_id)
     data = form.cleaned_data
     return _revise(
         request,

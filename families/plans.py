@@ -221,7 +221,7 @@ def action_add(
     responsible_service: FamilyService | None,
     due_on: datetime.date | None,
 ) -> None:
-    PlanAction.objects.create(
+    action = PlanAction(
         goal=goal,
         text=text,
         responsible=responsible,
@@ -230,6 +230,8 @@ def action_add(
         due_on=due_on,
         position=_next_position(goal.actions.all()),
     )
+    action.full_clean()  # PlanAction.clean: a new action's deadline has not passed
+    action.save()
 
 
 def action_set_status(action: PlanAction, status: str) -> None:

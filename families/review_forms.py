@@ -1,6 +1,5 @@
 """The review form: the family's own rating, 0–10, for each life area of the plan."""
 
-import datetime
 from typing import Any
 
 from django import forms
@@ -10,6 +9,8 @@ from django.utils.translation import gettext_lazy as _
 
 from clients.forms import DateInput
 from codelists.models import Code
+from families.forms import model_rules
+from families.models import Family, Review
 
 RATING_CHOICES = [("", "–"), *((str(v), str(v)) for v in range(11))]
 
@@ -36,8 +37,9 @@ class ReviewForm(forms.Form):
     )
     next_review_on = forms.DateField(label=_("Next review"), required=False, widget=DateInput())
 
-    def __init__(self, *args: Any, areas: list[Code], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, family: Family, areas: list[Code], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.family = family
         self.areas = areas
         self.fields["reviewed_on"].initial = timezone.localdate()
         for area in areas:
@@ -52,12 +54,6 @@ class ReviewForm(forms.Form):
     def rating_fields(self) -> list[forms.BoundField]:
         return [self[f"rating_{area.code}"] for area in self.areas]
 
-    def clean_reviewed_on(self) -> datetime.date:
-        date: datetime.date = self.cleaned_data["reviewed_on"]
-        if date > timezone.localdate():
-            raise ValidationError(_("A review cannot be dated in the future."))
-        return date
-
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         ratings = {
@@ -68,7 +64,11 @@ class ReviewForm(forms.Form):
         if not ratings:
             raise ValidationError(_("The family must rate at least one area."))
         data["ratings"] = ratings
-        reviewed, next_on = data.get("reviewed_on"), data.get("next_review_on")
-        if reviewed and next_on and next_on <= reviewed:
-            self.add_error("next_review_on", _("The next review must be after this one."))
+        if "reviewed_on" in data:
+            review = Review(
+                family=self.family,
+                reviewed_on=data["reviewed_on"],
+                next_review_on=data.get("next_review_on"),
+            )
+            model_rules(self, review)  # Review.clean: the family's time, one per day
         return data

@@ -33,7 +33,7 @@ def review_record(
     next_steps: str = "",
     next_review_on: datetime.date | None = None,
 ) -> Review:
-    review = Review.objects.create(
+    review = Review(
         family=family,
         by=by,
         reviewed_on=reviewed_on,
@@ -42,6 +42,8 @@ def review_record(
         next_steps=next_steps,
         next_review_on=next_review_on,
     )
+    review.full_clean()  # Review.clean: within the family's time, one per family and day
+    review.save()
     for area, rating in ratings.items():
         ReviewRating.objects.create(review=review, life_area=area, rating=rating)
     return review

@@ -17,6 +17,7 @@ from families.models import (
     LeisureActivity,
     SchoolStatus,
 )
+from families.rules import CHILD_MAX_AGE, age_on
 from organisation.models import Office, User
 
 
@@ -53,7 +54,7 @@ def member_join(
                 _("%(name)s is already a member of %(family)s.")
                 % {"name": client.full_name, "family": current.family.name}
             )
-    return FamilyMember.objects.create(
+    member = FamilyMember(
         family=family,
         client=client,
         first_name=first_name,
@@ -62,6 +63,9 @@ def member_join(
         role=role,
         joined_on=joined_on,
     )
+    member.full_clean()  # FamilyMember.clean: dates within the person's life, no adult child
+    member.save()
+    return member
 
 
 @transaction.atomic
@@ -98,15 +102,23 @@ def family_split(
         if on <= member.joined_on:
             raise MembershipError(_("The split must be after the members joined."))
         member_leave(member=member, left_on=on)
-        FamilyMember.objects.create(
+        role = member.role
+        birth = member.person_birth_date
+        if role == FamilyMember.Role.CHILD and birth and age_on(birth, on) > CHILD_MAX_AGE:
+            # A grown-up child who moves with a parent is an adult of the new household
+            # (FamilyMember.clean would refuse a child of that age, and the move with it).
+            role = FamilyMember.Role.OTHER_ADULT
+        moved = FamilyMember(
             family=new,
             client=member.client,
             first_name=member.first_name,
             last_name=member.last_name,
             birth_date=member.birth_date,
-            role=member.role,
+            role=role,
             joined_on=on,
         )
+        moved.full_clean()
+        moved.save()
     return new
 
 
@@ -132,13 +144,17 @@ def service_add(
 def school_status_record(*, member: FamilyMember, risk: bool, **fields: object) -> SchoolStatus:
     status = SchoolStatus(member=member, **fields)
     status.risk_flagged_on = status.valid_from if risk else None
+    status.full_clean()  # SchoolStatus.clean: level, year and status fit; within the child's life
     status.save()
     return status
 
 
 @transaction.atomic
 def leisure_add(*, member: FamilyMember, activity: str, since: datetime.date) -> LeisureActivity:
-    return LeisureActivity.objects.create(member=member, activity=activity, since=since)
+    activity_ = LeisureActivity(member=member, activity=activity, since=since)
+    activity_.full_clean()
+    activity_.save()
+    return activity_
 
 
 @transaction.atomic

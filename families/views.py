@@ -242,8 +242,10 @@ def child(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         ),
         pk=pk,
     )
-    school_form = SchoolStatusForm(request.POST if "school" in request.POST else None)
-    leisure_form = LeisureForm(request.POST if "leisure" in request.POST else None)
+    school_form = SchoolStatusForm(
+        request.POST if "school" in request.POST else None, member=member
+    )
+    leisure_form = LeisureForm(request.POST if "leisure" in request.POST else None, member=member)
     if request.method == "POST":
         if "school" in request.POST and school_form.is_valid():
             services.school_status_record(member=member, **school_form.cleaned_data)

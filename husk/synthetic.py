@@ -582,7 +582,10 @@ class _Sql:
                                          next_steps, next_review_on)
             SELECT f.id, least(%(today)s::date, f.since + k * 120), coalesce(f.coordinator,
                    %(actor)s), '', '', '', NULL
-            FROM syn_families f, generate_series(1, 1 + ((f.id / 3) %% 3)::int) k""",
+            FROM syn_families f, generate_series(1, 1 + ((f.id / 3) %% 3)::int) k
+            -- One review per family and day (review_one_per_family_per_day): only the
+            -- last review may be moved back to today.
+            WHERE f.since + (k - 1) * 120 < %(today)s::date""",
             {"actor": self.actor},
         )
         self._run(

@@ -43,7 +43,7 @@ def test_school_status_over_time_with_a_risk_flag(
         valid_from="2024-08-19",
         level="upper_secondary",
         programme="Helse- og oppvekstfag",
-        year=1,
+        year=11,
         status="enrolled",
     )
     school(
@@ -52,7 +52,7 @@ def test_school_status_over_time_with_a_risk_flag(
         valid_from="2025-02-03",
         level="upper_secondary",
         programme="Helse- og oppvekstfag",
-        year=1,
+        year=11,
         status="enrolled",
         risk="on",
     )
@@ -62,7 +62,7 @@ def test_school_status_over_time_with_a_risk_flag(
         valid_from="2025-04-01",
         level="upper_secondary",
         programme="Helse- og oppvekstfag",
-        year=1,
+        year=11,
         status="dropped_out",
     )
     statuses = list(child.school.all())

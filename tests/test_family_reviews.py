@@ -21,7 +21,10 @@ pytestmark = pytest.mark.usefixtures("codes")
 def family(heimdal: Office, coordinator_heimdal: User) -> Family:
     with acting_as(system_actor("tests")):
         return Family.objects.create(
-            office=heimdal, name="Familien Khalil", coordinator=coordinator_heimdal
+            office=heimdal,
+            name="Familien Khalil",
+            coordinator=coordinator_heimdal,
+            created_on=datetime.date(2023, 1, 1),
         )
 
 
@@ -124,7 +127,7 @@ def test_coordinator_home_shows_overdue_actions_and_reviews_due(
 ) -> None:
     from codelists.models import CodeList
     from families import plans
-    from families.models import PlanGoal
+    from families.models import PlanAction, PlanGoal
     from tests.factories import code
 
     with acting_as(coordinator_heimdal):
@@ -139,7 +142,12 @@ def test_coordinator_home_shows_overdue_actions_and_reviews_due(
             ),
         )
         goal = PlanGoal.objects.get()
-        for due in (datetime.date(2024, 1, 1), datetime.date(2099, 1, 1)):
+        # An action planned back then, with a deadline that has since passed: a new action
+        # cannot be given a past deadline (PlanAction.clean).
+        PlanAction.objects.create(
+            goal=goal, text="Ring", responsible="coordinator", due_on=datetime.date(2024, 1, 1)
+        )
+        for due in (datetime.date(2099, 1, 1),):
             plans.plan_revise(
                 plan=plan,
                 by=coordinator_heimdal,

@@ -1,0 +1,66 @@
+"""The date and age rules the families models' clean() share, with their bokmål refusals."""
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+# Nobody followed by the office was born before this: an earlier date is a typing error
+# (01.01.1800), not a person.
+EARLIEST_BIRTH = datetime.date(1900, 1, 1)
+
+# The oldest a "child" of the family may be on the day they join it. The Sagene project
+# follows young people through upper secondary school, which they have a right to until
+# the year they turn 24 (ungdomsretten) and often finish at 19–21 while still living with
+# their parents; a young adult child who moves back home is still the family's child. So
+# the rule does not stop at 18: it refuses only the obvious adult (25 or older) registered
+# as a child, and never a 17- or 20-year-old. Older members are "parent" or "other adult".
+CHILD_MAX_AGE = 24
+
+Errors = dict[str, list[str]]
+
+
+def shown(day: datetime.date) -> str:
+    """A date as the UI shows it: dd.mm.åååå."""
+    return day.strftime("%d.%m.%Y")
+
+
+def age_on(birth: datetime.date, day: datetime.date) -> int:
+    """Completed years of age on a day."""
+    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
+
+
+def refuse(errors: Errors, field: str, message: object) -> None:
+    """Note a refusal at a field (message: a text, or a lazily translated one)."""
+    errors.setdefault(field, []).append(str(message))
+
+
+def not_in_future(errors: Errors, field: str, day: datetime.date | None) -> None:
+    if day is not None and day > timezone.localdate():
+        refuse(errors, field, _("The date cannot be in the future."))
+
+
+def not_before_birth(
+    errors: Errors, field: str, day: datetime.date | None, birth: datetime.date | None
+) -> None:
+    if day is not None and birth is not None and day < birth:
+        refuse(
+            errors,
+            field,
+            _("The date is before the person's date of birth (%(birth)s).")
+            % {"birth": shown(birth)},
+        )
+
+
+def plausible_birth(errors: Errors, field: str, birth: datetime.date | None) -> None:
+    if birth is None:
+        return
+    if birth < EARLIEST_BIRTH:
+        refuse(errors, field, _("The date of birth cannot be before 01.01.1900."))
+    not_in_future(errors, field, birth)
+
+
+def raise_if_any(errors: Errors) -> None:
+    if errors:
+        raise ValidationError(errors)
