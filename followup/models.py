@@ -18,6 +18,10 @@ from codelists.models import CodeList, code_field, codes_field
 from organisation.models import Office
 
 
+# "programme" alone is the upper-secondary one (utdanningsprogram) in families.
+PROGRAMME = pgettext_lazy("initiative", "programme")
+
+
 def _short(day: Any) -> str:
     return formats.date_format(day, "SHORT_DATE_FORMAT") if day else "–"
 
@@ -25,7 +29,9 @@ def _short(day: Any) -> str:
 class Contact(Correctable, ClientRecord):
     """A follow-up contact (oppfølgingskontakt): the most frequent record in HUSK."""
 
-    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="contacts")
+    client = models.ForeignKey(
+        Client, on_delete=models.PROTECT, related_name="contacts", verbose_name=_("client")
+    )
     date = models.DateField(_("date"))
     duration_minutes = models.PositiveSmallIntegerField(_("duration (minutes)"), default=30)
     channel = code_field(CodeList.CONTACT_CHANNEL, _("channel"))
@@ -46,8 +52,8 @@ class Contact(Correctable, ClientRecord):
         related_name="+",
         verbose_name=_("recorded by"),
     )
-    recorded_at = models.DateTimeField(auto_now_add=True)
-    version = models.PositiveIntegerField(default=1)
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    version = models.PositiveIntegerField(_("version"), default=1)
 
     # Pages, counts and related managers (client.contacts) see the contacts in force;
     # history, corrections and the merge see every row.
@@ -133,7 +139,9 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 class Intervention(Correctable, ClientRecord):
     """An intervention (tiltak) with a coded type and outcome."""
 
-    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="interventions")
+    client = models.ForeignKey(
+        Client, on_delete=models.PROTECT, related_name="interventions", verbose_name=_("client")
+    )
     type = code_field(CodeList.INTERVENTION_TYPE, _("type"))
     provider = models.CharField(_("provider"), max_length=200, blank=True)
     start = models.DateField(_("start"))
@@ -142,7 +150,7 @@ class Intervention(Correctable, ClientRecord):
         _("status"), max_length=12, choices=Status.choices, default=Status.PLANNED
     )
     outcome = code_field(CodeList.INTERVENTION_OUTCOME, _("outcome"), null=True, blank=True)
-    version = models.PositiveIntegerField(default=1)
+    version = models.PositiveIntegerField(_("version"), default=1)
 
     objects = InForceManager.from_queryset(ClientRecordQuerySet)()
     all_objects = ClientRecordQuerySet.as_manager()
@@ -224,7 +232,9 @@ class Programme(models.Model):
         COHORT = "cohort", _("Study without allocation (index date only)")
         RANDOMISED = "randomised", _("Randomised study (an arm is drawn at enrolment)")
 
-    office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="programmes")
+    office = models.ForeignKey(
+        Office, on_delete=models.PROTECT, related_name="programmes", verbose_name=_("office")
+    )
     name = models.CharField(_("name"), max_length=200)
     description = models.TextField(_("description"), blank=True)
     start = models.DateField(_("start"))
@@ -237,7 +247,7 @@ class Programme(models.Model):
     history = tracked_history()
 
     class Meta:
-        verbose_name = _("programme")
+        verbose_name = PROGRAMME
         verbose_name_plural = _("programmes")
         ordering = ["name"]
         constraints = [
@@ -267,7 +277,9 @@ class Programme(models.Model):
 class StudyArm(models.Model):
     """One arm of a randomised study, drawn with a weight relative to the other arms."""
 
-    programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="arms")
+    programme = models.ForeignKey(
+        Programme, on_delete=models.PROTECT, related_name="arms", verbose_name=PROGRAMME
+    )
     name = models.CharField(_("name"), max_length=100)
     weight = models.PositiveSmallIntegerField(
         _("weight"), default=1, help_text=_("2 against 1 draws this arm twice as often.")
@@ -293,12 +305,14 @@ class StudyArm(models.Model):
 class Enrolment(Correctable, ClientRecord):
     """A client's enrolment in a programme, with dates and outcome."""
 
-    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="enrolments")
+    client = models.ForeignKey(
+        Client, on_delete=models.PROTECT, related_name="enrolments", verbose_name=_("client")
+    )
     programme = models.ForeignKey(
         Programme,
         on_delete=models.PROTECT,
         related_name="enrolments",
-        verbose_name=pgettext_lazy("initiative", "programme"),
+        verbose_name=PROGRAMME,
     )
     enrolled_on = models.DateField(_("enrolled"))
     # Studies: the day follow-up is measured from (usually the enrolment date).
@@ -375,18 +389,24 @@ class Allocation(AppendOnlyModel):
     (even by hand in the database) breaks the chain (see followup.studies).
     """
 
-    enrolment = models.OneToOneField(Enrolment, on_delete=models.PROTECT, related_name="allocation")
-    programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="+")
-    arm = models.ForeignKey(StudyArm, on_delete=models.PROTECT, related_name="allocations")
+    enrolment = models.OneToOneField(
+        Enrolment, on_delete=models.PROTECT, related_name="allocation", verbose_name=_("enrolment")
+    )
+    programme = models.ForeignKey(
+        Programme, on_delete=models.PROTECT, related_name="+", verbose_name=PROGRAMME
+    )
+    arm = models.ForeignKey(
+        StudyArm, on_delete=models.PROTECT, related_name="allocations", verbose_name=_("arm")
+    )
     sequence = models.PositiveIntegerField(_("allocation number"))
     drawn_at = models.DateTimeField(_("drawn"))
     drawn_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by")
     )
     # The random number drawn (0 ≤ draw < the sum of the arms' weights).
-    draw = models.PositiveIntegerField()
-    previous_digest = models.CharField(max_length=64)
-    digest = models.CharField(max_length=64)
+    draw = models.PositiveIntegerField(_("number drawn"))
+    previous_digest = models.CharField(_("previous allocation's checksum"), max_length=64)
+    digest = models.CharField(_("checksum"), max_length=64)
 
     class Meta:
         verbose_name = _("allocation")
@@ -406,10 +426,18 @@ class Reminder(models.Model):
     """A caseworker's personal reminder (huskelapp), optionally about one client."""
 
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="reminders"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="reminders",
+        verbose_name=_("owner"),
     )
     client = models.ForeignKey(
-        Client, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        Client,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("client"),
     )
     text = models.CharField(_("reminder"), max_length=300)
     due_on = models.DateField(_("due"))
@@ -439,10 +467,13 @@ class SavedFilter(models.Model):
     """A caseworker's named caseload filter."""
 
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_filters"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="saved_filters",
+        verbose_name=_("owner"),
     )
     name = models.CharField(_("name"), max_length=80)
-    query = models.CharField(max_length=500)
+    query = models.CharField(_("filter"), max_length=500)
 
     class Meta:
         verbose_name = _("saved filter")
