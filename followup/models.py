@@ -17,7 +17,6 @@ from clients.records import ClientRecord, ClientRecordQuerySet
 from codelists.models import CodeList, code_field, codes_field
 from organisation.models import Office
 
-
 # "programme" alone is the upper-secondary one (utdanningsprogram) in families.
 PROGRAMME = pgettext_lazy("initiative", "programme")
 
