@@ -97,11 +97,12 @@ class AssessmentForm(forms.Form):
         return found if found is not None else Code.objects.get(list_name=code_list, code=UNKNOWN)
 
     def clean_assessed_on(self) -> datetime.date:
+        """The model's rules (Assessment.clean): not ahead, not before birth, one per day."""
         date: datetime.date = self.cleaned_data["assessed_on"]
-        if date > timezone.localdate():
-            raise ValidationError(_("An assessment cannot be dated in the future."))
-        if date < self.client.birth_date:
-            raise ValidationError(_("The date is before the client's date of birth."))
+        try:
+            Assessment(client=self.client, assessed_on=date).clean()
+        except ValidationError as error:
+            raise ValidationError(error.message_dict.get("assessed_on", error.messages)) from None
         return date
 
     def clean(self) -> dict[str, Any]:

@@ -116,7 +116,11 @@ def assessment_record(
     """Save an assessment and its life areas together, or nothing at all."""
     if not items:
         raise ValueError("An assessment needs at least one assessed life area.")
-    assessment = Assessment.objects.create(client=client, assessed_on=assessed_on, assessed_by=by)
+    # Serialise per client, so that two saves of one day cannot both pass the check below.
+    Client.objects.select_for_update().filter(pk=client.pk).values_list("pk").get()
+    assessment = Assessment(client=client, assessed_on=assessed_on, assessed_by=by)
+    assessment.clean()  # the form ran it already; here for every other caller
+    assessment.save()
     for rating in items:
         AssessmentItem.objects.create(
             assessment=assessment,

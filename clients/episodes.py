@@ -48,7 +48,9 @@ def episode_open(
     already_open = _other_open_episode(client)
     if already_open is not None:
         raise EpisodeAlreadyOpenError(already_open)
-    episode = CaseEpisode.objects.create(client=client, opened_on=opened_on)
+    episode = CaseEpisode(client=client, opened_on=opened_on)
+    episode.clean()  # the form ran it already; here for every other caller
+    episode.save()
     episode.reasons.set(list(reasons))
     return episode
 
@@ -90,6 +92,7 @@ def episode_update(
     Reopening an episode (clearing its closed date) is refused while another is open.
     """
     _lock_client(episode.client)
+    episode.clean()
     if episode.closed_on is None:
         other = _other_open_episode(episode.client, exclude_pk=episode.pk)
         if other is not None:
@@ -131,10 +134,13 @@ def benefit_add(
 ) -> BenefitPeriod:
     """Register a benefit period; refused if it overlaps a period of the same kind."""
     _lock_client(client)
+    benefit = BenefitPeriod(client=client, kind=kind, start=start, end=end)
+    benefit.clean()  # the form ran it already; here for every other caller
     other = overlapping_benefit(client=client, kind=kind, start=start, end=end)
     if other is not None:
         raise BenefitOverlapError(other)
-    return BenefitPeriod.objects.create(client=client, kind=kind, start=start, end=end)
+    benefit.save()
+    return benefit
 
 
 @transaction.atomic
@@ -151,5 +157,6 @@ def benefit_end(*, benefit: BenefitPeriod, end: datetime.date) -> BenefitPeriod:
     if other is not None:
         raise BenefitOverlapError(other)
     benefit.end = end
+    benefit.clean()
     benefit.save()
     return benefit

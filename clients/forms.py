@@ -5,8 +5,7 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import Client
@@ -33,6 +32,27 @@ def code_choices(code_list: CodeList, current: Code | None = None) -> Any:
     return queryset.filter(active=True)
 
 
+class ModelRulesOnce:
+    """A ModelForm whose model rules (the model's clean()) don't blame a field twice.
+
+    A field the form refused already (e.g. an invalid date) keeps only that error;
+    the model, which never saw the new value, has nothing to add to it.
+    """
+
+    errors: Any
+
+    def _update_errors(self, errors: ValidationError) -> None:
+        if hasattr(errors, "error_dict"):
+            errors = ValidationError(
+                {
+                    name: messages
+                    for name, messages in errors.error_dict.items()
+                    if name == NON_FIELD_ERRORS or name not in self.errors
+                }
+            )
+        super()._update_errors(errors)  # type: ignore[misc]
+
+
 class ChoiceQuerysets:
     """Typed access to the model-choice fields of a form, whose querysets are narrowed."""
 
@@ -44,7 +64,9 @@ class ChoiceQuerysets:
         return field
 
 
-class ClientForm(ChoiceQuerysets, forms.ModelForm[Client]):
+class ClientForm(ModelRulesOnce, ChoiceQuerysets, forms.ModelForm[Client]):
+    """Register or edit a client; the rules of the dates are the model's (Client.clean)."""
+
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     class Meta:
@@ -142,12 +164,6 @@ class ClientForm(ChoiceQuerysets, forms.ModelForm[Client]):
         value = self.cleaned_data.get("duf_number") or ""
         return parse_duf_number(value) if value.strip() else None
 
-    def clean_arrival_year(self) -> int | None:
-        year: int | None = self.cleaned_data.get("arrival_year")
-        if year is not None and not 1900 <= year <= timezone.localdate().year:
-            raise ValidationError(_("The year of arrival must be between 1900 and this year."))
-        return year
-
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         parsed = getattr(self, "parsed_national_id", None)
@@ -161,15 +177,10 @@ class ClientForm(ChoiceQuerysets, forms.ModelForm[Client]):
             data["birth_date"] = parsed.birth_date
             if data.get("gender") in (None, "", Client.Gender.UNKNOWN) and parsed.gender:
                 data["gender"] = parsed.gender
-        elif not birth_date:
+        elif not birth_date and "birth_date" not in self.errors:
             self.add_error(
                 "birth_date", _("Enter the date of birth, or a national identity number.")
             )
-        elif birth_date > timezone.localdate():
-            self.add_error("birth_date", _("The date of birth cannot be in the future."))
-        arrival = data.get("arrival_year")
-        if arrival and data.get("birth_date") and arrival < data["birth_date"].year:
-            self.add_error("arrival_year", _("The year of arrival is before the date of birth."))
         return data
 
 

@@ -1,11 +1,15 @@
 """The client register: a person followed by the social services of an office."""
 
-from typing import Self
+import datetime
+from typing import Any, Self
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Concat
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from audit.history import TrackedQuerySet, tracked_history
@@ -13,6 +17,29 @@ from clients.records import ClientRecord, ClientRecordQuerySet
 from codelists.models import CodeList, code_field, codes_field
 from organisation.access import OfficeScopedQuerySet
 from organisation.models import Office
+
+# No one alive was born before this; an earlier date is a typing error (1800 for 1980).
+EARLIEST_BIRTH_DATE = datetime.date(1900, 1, 1)
+# A benefit period is registered when it is decided, and decisions (vedtak) are made
+# for at most the coming year; a start further ahead is a typing error (2062 for 2026).
+BENEFIT_START_AT_MOST_AHEAD = datetime.timedelta(days=366)
+
+
+def _short(date: datetime.date) -> str:
+    return date_format(date, "SHORT_DATE_FORMAT")
+
+
+def raise_errors(errors: dict[str, Any]) -> None:
+    """Raise the field errors collected by a clean(), if there are any."""
+    if errors:
+        raise ValidationError(errors)
+
+
+def not_before_birth(client: "Client | None", date: datetime.date | None) -> str | None:
+    """The error of a record dated before its client was born, or None."""
+    if client is not None and date is not None and date < client.birth_date:
+        return str(_("The date is before the client's date of birth."))
+    return None
 
 
 class Fold(models.Func):
@@ -154,6 +181,10 @@ class Client(models.Model):
                 condition=models.Q(arrival_year__isnull=True) | models.Q(arrival_year__gte=1900),
                 name="client_arrival_year_plausible",
             ),
+            models.CheckConstraint(
+                condition=models.Q(birth_date__gte=EARLIEST_BIRTH_DATE),
+                name="client_birth_date_plausible",
+            ),
             # Merged exactly when merged into a record: only a merge sets both (and undoes them).
             models.CheckConstraint(
                 condition=models.Q(status="merged", merged_into__isnull=False)
@@ -174,6 +205,23 @@ class Client(models.Model):
 
     def accessed_client_ids(self) -> list[int]:
         return [self.pk]
+
+    def clean(self) -> None:
+        """The rules of a client's dates (forms, services and the admin alike)."""
+        errors: dict[str, Any] = {}
+        birth = self.birth_date
+        if birth is not None and birth > timezone.localdate():
+            errors["birth_date"] = _("The date of birth cannot be in the future.")
+        elif birth is not None and birth < EARLIEST_BIRTH_DATE:
+            errors["birth_date"] = _("The date of birth cannot be before %(date)s.") % {
+                "date": _short(EARLIEST_BIRTH_DATE)
+            }
+        year = self.arrival_year
+        if year is not None and not 1900 <= year <= timezone.localdate().year:
+            errors["arrival_year"] = _("The year of arrival must be between 1900 and this year.")
+        elif year is not None and birth is not None and year < birth.year:
+            errors["arrival_year"] = _("The year of arrival is before the date of birth.")
+        raise_errors(errors)
 
 
 class CaseEpisode(ClientRecord):
@@ -219,6 +267,29 @@ class CaseEpisode(ClientRecord):
     def is_open(self) -> bool:
         return self.closed_on is None
 
+    def clean(self) -> None:
+        """The rules of an episode's dates and closing (forms, services and the admin alike)."""
+        errors: dict[str, Any] = {}
+        today = timezone.localdate()
+        client = self.client if self.client_id else None
+        if self.opened_on is not None:
+            if self.opened_on > today:
+                errors["opened_on"] = _("An episode cannot be opened in the future.")
+            elif before_birth := not_before_birth(client, self.opened_on):
+                errors["opened_on"] = before_birth
+        if self.closed_on is not None:
+            if self.closed_on > today:
+                errors["closed_on"] = _("An episode cannot be closed in the future.")
+            elif self.opened_on is not None and self.closed_on < self.opened_on:
+                errors["closed_on"] = _("An episode cannot be closed before it was opened.")
+            if self.closing_reason_id is None:
+                errors["closing_reason"] = _("Choose a closing reason, or clear the closed date.")
+        elif self.closing_reason_id is not None:
+            errors["closed_on"] = _(
+                "Give the date the episode was closed, or clear the closing reason."
+            )
+        raise_errors(errors)
+
 
 class BenefitPeriod(ClientRecord):
     """A dated period of one kind of benefit (ytelse)."""
@@ -250,6 +321,24 @@ class BenefitPeriod(ClientRecord):
     def __str__(self) -> str:
         return f"{self.kind_id} {self.start}–{self.end or ''}"
 
+    def clean(self) -> None:
+        """The rules of a benefit period's dates (forms, services and the admin alike)."""
+        errors: dict[str, Any] = {}
+        client = self.client if self.client_id else None
+        if self.start is not None:
+            latest_start = timezone.localdate() + BENEFIT_START_AT_MOST_AHEAD
+            if self.start > latest_start:
+                errors["start"] = _("A benefit period cannot start later than %(date)s.") % {
+                    "date": _short(latest_start)
+                }
+            elif before_birth := not_before_birth(client, self.start):
+                errors["start"] = before_birth
+            if self.end is not None and self.end < self.start:
+                errors["end"] = _("The benefit cannot end before it starts (%(start)s).") % {
+                    "start": _short(self.start)
+                }
+        raise_errors(errors)
+
 
 class Assessment(ClientRecord):
     """A dated mapping (kartlegging) of the client's life areas."""
@@ -271,6 +360,30 @@ class Assessment(ClientRecord):
 
     def __str__(self) -> str:
         return f"{self.client_id}: {self.assessed_on}"
+
+    def clean(self) -> None:
+        """The rules of an assessment's date (forms, services and the admin alike)."""
+        errors: dict[str, Any] = {}
+        client = self.client if self.client_id else None
+        when = self.assessed_on
+        if when is not None:
+            if when > timezone.localdate():
+                errors["assessed_on"] = _("An assessment cannot be dated in the future.")
+            elif before_birth := not_before_birth(client, when):
+                errors["assessed_on"] = before_birth
+            elif (
+                client is not None
+                and Assessment.objects.filter(client=client, assessed_on=when)
+                .exclude(pk=self.pk)
+                .exists()
+            ):
+                # One per day, so that "the previous assessment" and a change over time are
+                # unambiguous; a second look the same day corrects the first one instead.
+                errors["assessed_on"] = _(
+                    "The client already has an assessment dated %(date)s. "
+                    "Correct that one instead of recording another."
+                ) % {"date": _short(when)}
+        raise_errors(errors)
 
 
 class AssessmentItem(models.Model):

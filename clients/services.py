@@ -79,13 +79,17 @@ def records_of(client: Client) -> list[int]:
 
 @transaction.atomic
 def client_register(*, data: dict[str, Any]) -> Client:
-    return Client.objects.create(**data)
+    client = Client(**data)
+    client.clean()  # the form ran it already; here for every other caller
+    client.save()
+    return client
 
 
 @transaction.atomic
 def client_update(*, client: Client, expected_version: int | None, by: User) -> Client:
     """Save a client edited in a form; refused if someone saved it meanwhile."""
     previous = Client.objects.select_for_update().get(pk=client.pk)
+    client.clean()
     saved = save_unless_changed(client, expected_version=expected_version)
     if (previous.office_id, previous.caseworker_id) != (saved.office_id, saved.caseworker_id):
         Transfer.objects.create(

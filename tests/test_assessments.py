@@ -271,7 +271,7 @@ def test_the_page_shows_the_change_against_the_previous_assessment(
     )
     current = record(
         client_heimdal,
-        TODAY,
+        TODAY - DAY,
         ("housing", "2", "some"),
         ("work", "3", "some"),
         ("health", "3", "none"),
@@ -301,16 +301,23 @@ def test_the_page_shows_the_change_against_the_previous_assessment(
     assert change_rows(response.text) == {"housing": "not_comparable"}
 
 
-def test_same_day_assessments_compare_in_the_order_they_were_recorded(
+def test_a_second_assessment_on_the_same_date_is_refused_at_the_date(
     client: HttpClient, caseworker_heimdal: User, client_heimdal: Client
 ) -> None:
-    morning = record(client_heimdal, TODAY, ("housing", "3", "some"))
-    afternoon = record(client_heimdal, TODAY, ("housing", "2", "some"))
+    record(client_heimdal, TODAY - DAY, ("housing", "3", "some"))
     client.force_login(caseworker_heimdal)
-    response = client.get(detail_url(afternoon))
-    assert response.context["previous"] == morning
-    assert change_rows(response.text) == {"housing": "improved"}
-    assert client.get(detail_url(morning)).context["previous"] is None
+    response = client.post(
+        new_url(client_heimdal), form_data(on=TODAY - DAY, housing=("2", "some"))
+    )
+    assert response.status_code == 200
+    errors = response.context["form"].errors["assessed_on"]
+    short = (TODAY - DAY).strftime("%d.%m.%Y")
+    assert errors == [
+        f"Brukeren har allerede en kartlegging datert {short}. "
+        "Rett opp den i stedet for å registrere en ny."
+    ]
+    assert Assessment.objects.count() == 1
+    assert AssessmentItem.objects.count() == 1
 
 
 def test_the_page_view_is_logged(

@@ -89,6 +89,35 @@ def test_a_future_birth_date_is_refused(
     assert not Client.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("overrides", "field", "message"),
+    [
+        ({"birth_date": "1800-01-01"}, "birth_date", "Fødselsdatoen kan ikke være før 01.01.1900."),
+        ({"arrival_year": "1899"}, "arrival_year", "mellom 1900 og i år"),
+        ({"birth_date": "1990-01-01", "arrival_year": "1985"}, "arrival_year", "før fødselsdatoen"),
+    ],
+    ids=["born-1800", "arrived-1899", "arrived-before-birth"],
+)
+def test_impossible_dates_are_refused_at_their_field(
+    client: HttpClient,
+    caseworker_heimdal: User,
+    heimdal: Office,
+    overrides: dict[str, str],
+    field: str,
+    message: str,
+) -> None:
+    client.force_login(caseworker_heimdal)
+    response = client.post(
+        reverse("clients:register"),
+        form_data(heimdal, **{"national_id": "", "birth_date": BIRTH.isoformat(), **overrides}),
+    )
+    assert response.status_code == 200
+    errors = response.context["form"].errors[field]
+    assert len(errors) == 1
+    assert message in errors[0]
+    assert not Client.objects.exists()
+
+
 def test_a_possible_duplicate_is_shown_before_saving(
     client: HttpClient, caseworker_heimdal: User, heimdal: Office
 ) -> None:

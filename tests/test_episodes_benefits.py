@@ -442,8 +442,9 @@ def test_a_period_before_a_running_benefit_of_the_same_kind_may_not_reach_into_i
     [
         (days_ago(10), days_ago(11), "end"),
         (BIRTH - datetime.timedelta(days=1), None, "start"),
+        (TODAY + datetime.timedelta(days=3 * 365), None, "start"),
     ],
-    ids=["end-before-start", "start-before-birth"],
+    ids=["end-before-start", "start-before-birth", "start-years-ahead"],
 )
 def test_an_impossible_benefit_period_is_refused(
     client: HttpClient,
@@ -465,6 +466,33 @@ def test_an_impossible_benefit_period_is_refused(
     assert response.status_code == 200
     assert field in response.context["form"].errors
     assert not BenefitPeriod.objects.exists()
+
+
+def test_a_benefit_decided_to_start_next_month_is_accepted(
+    client: HttpClient, caseworker_heimdal: User, person: Client
+) -> None:
+    client.force_login(caseworker_heimdal)
+    start = TODAY + datetime.timedelta(days=30)
+    response = client.post(
+        reverse("clients:benefit_new", args=[person.pk]),
+        {"kind": benefit_kind("aap").pk, "start": start.isoformat(), "end": ""},
+    )
+    assert response.status_code == 302
+    assert BenefitPeriod.objects.get().start == start
+
+
+def test_a_bad_date_is_blamed_once_at_its_field(
+    client: HttpClient, caseworker_heimdal: User, person: Client
+) -> None:
+    """The form's "invalid date" is enough; the model's rules add nothing to that field."""
+    episode = make_episode(person, days_ago(60))
+    client.force_login(caseworker_heimdal)
+    response = client.post(
+        reverse("clients:episode_edit", args=[episode.pk]),
+        edit_data(episode, closed_on="31.02.2026", closing_reason=closing("moved").pk),
+    )
+    assert response.status_code == 200
+    assert len(response.context["form"].errors["closed_on"]) == 1
 
 
 def test_ending_a_benefit(client: HttpClient, caseworker_heimdal: User, person: Client) -> None:
