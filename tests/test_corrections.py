@@ -22,7 +22,7 @@ YESTERDAY = timezone.localdate() - datetime.timedelta(days=1)
 
 def contact_of(person: Client) -> Contact:
     with acting_as(system_actor("tests")):
-        return ContactFactory(client=person, date=YESTERDAY, duration_minutes=30)  # type: ignore[no-any-return]
+        return ContactFactory(client=person, date=YESTERDAY, duration_minutes=30)
 
 
 def posted(contact: Contact, **fields: Any) -> dict[str, Any]:
