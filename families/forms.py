@@ -13,6 +13,7 @@ from clients.forms import ChoiceQuerysets, DateInput, code_choices
 from clients.models import Client
 from codelists.models import CodeList
 from families.models import Family, FamilyMember, FamilyService, LeisureActivity, SchoolStatus
+from families.picker import PersonChoiceField
 from followup.forms import ContactForm
 from organisation.models import Office, User
 from organisation.roles import PERSON_LEVEL_ROLES
@@ -69,14 +70,20 @@ class FamilyForm(ChoiceQuerysets, forms.ModelForm[Family]):
         self.fields["created_on"].validators.append(not_in_future)
 
 
-class MemberForm(ChoiceQuerysets, forms.Form):
-    """Add a member: a client of the office, or a person named here (usually a child)."""
+class MemberForm(forms.Form):
+    """Add a member: a client found with the person picker, or a person named here.
 
-    client = forms.ModelChoiceField(
-        queryset=Client.objects.none(),
+    A client who is a member of another family now can be moved: that membership
+    ends (it is kept, closed) on the date they join this family.
+    """
+
+    client = PersonChoiceField(
         required=False,
         label=_("Client"),
-        help_text=_("Adults followed by the office. Leave empty to add a child or other person."),
+        help_text=_(
+            "Search by name, national identity number or date of birth (dd.mm.åååå). "
+            "Leave empty to add a child or another person who is not a client."
+        ),
     )
     first_name = forms.CharField(label=_("First name"), max_length=100, required=False)
     last_name = forms.CharField(label=_("Last name"), max_length=100, required=False)
@@ -87,22 +94,23 @@ class MemberForm(ChoiceQuerysets, forms.Form):
     joined_on = forms.DateField(
         label=_("Member from"), widget=DateInput(), validators=[not_in_future]
     )
+    move = forms.BooleanField(
+        label=_("Move the client from their current family"),
+        required=False,
+        help_text=_(
+            "For a client who is a member of another family now: that membership ends on "
+            "the date they join this family."
+        ),
+    )
 
-    def __init__(self, *args: Any, family: Family, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, family: Family, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.family = family
+        self.user = user
         self.fields["joined_on"].initial = timezone.localdate()
-        self._choice_field("client").queryset = (
-            Client.objects.filter(office=family.office_id, status=Client.Status.ACTIVE)
-            # Not already in a family now (a subquery: excluding through the reverse
-            # relation would also drop clients who were never in a family).
-            .exclude(
-                pk__in=FamilyMember.objects.filter(
-                    left_on__isnull=True, client__isnull=False
-                ).values("client_id")
-            )
-            .order_by("last_name", "first_name")
-        )
+        client = self.fields["client"]
+        assert isinstance(client, PersonChoiceField)
+        client.for_user(user)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -110,6 +118,9 @@ class MemberForm(ChoiceQuerysets, forms.Form):
             raise ValidationError(
                 _("Choose a client, or give the person's first name and date of birth.")
             )
+        client = data.get("client")
+        if client is not None:
+            self._check_current_family(client, data.get("joined_on"), move=data.get("move"))
         if not self.errors:
             member_fields = ("client", "first_name", "last_name", "birth_date", "role", "joined_on")
             model_rules(
@@ -117,6 +128,39 @@ class MemberForm(ChoiceQuerysets, forms.Form):
                 FamilyMember(family=self.family, **{f: data.get(f) for f in member_fields}),
             )
         return data
+
+    def _check_current_family(
+        self, client: Client, joined_on: datetime.date | None, *, move: bool | None
+    ) -> None:
+        current = (
+            FamilyMember.objects.filter(client=client, left_on__isnull=True)
+            .select_related("family")
+            .first()
+        )
+        if current is None:
+            return
+        visible = current.family.office_id in self.user.person_level_office_ids
+        names = {
+            "name": client.full_name,
+            "family": current.family.name if visible else _("a family of another office"),
+            "date": current.joined_on.strftime("%d.%m.%Y"),
+        }
+        if current.family_id == self.family.pk:
+            self.add_error("client", _("%(name)s is already a member of this family.") % names)
+        elif not move:
+            self.add_error(
+                "move",
+                _(
+                    "%(name)s is a member of %(family)s since %(date)s. Tick the box to move "
+                    "them: that membership then ends on the date they join this family."
+                )
+                % names,
+            )
+        elif joined_on is not None and joined_on <= current.joined_on:
+            self.add_error(
+                "joined_on",
+                _("The move must be after %(name)s joined %(family)s (%(date)s).") % names,
+            )
 
 
 class LeaveForm(forms.Form):

@@ -44,16 +44,28 @@ def member_join(
     first_name: str = "",
     last_name: str = "",
     birth_date: datetime.date | None = None,
+    move: bool = False,
 ) -> FamilyMember:
+    """A person joins the family; ``move``: a client leaves their current family that day."""
     if client is not None:
         if client.office_id != family.office_id:
             raise MembershipError(_("The client belongs to another office."))
-        current = FamilyMember.objects.filter(client=client, left_on__isnull=True).first()
+        current = (
+            FamilyMember.objects.select_for_update()
+            .filter(client=client, left_on__isnull=True)
+            .select_related("family")
+            .first()
+        )
         if current is not None:
-            raise MembershipError(
-                _("%(name)s is already a member of %(family)s.")
-                % {"name": client.full_name, "family": current.family.name}
-            )
+            if current.family_id == family.pk or not move:
+                raise MembershipError(
+                    _("%(name)s is already a member of %(family)s.")
+                    % {"name": client.full_name, "family": current.family.name}
+                )
+            if joined_on <= current.joined_on:
+                raise MembershipError(_("The move must be after the person joined."))
+            # The old membership is closed, never deleted: both families keep their history.
+            member_leave(member=current, left_on=joined_on)
     member = FamilyMember(
         family=family,
         client=client,

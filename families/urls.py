@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from families import plan_views, views
+from families import picker_views, plan_views, views
 
 app_name = "families"
 urlpatterns = [
@@ -28,4 +28,6 @@ urlpatterns = [
     path("goals/<int:pk>/move/", plan_views.goal_move, name="goal_move"),
     path("goals/<int:pk>/actions/new/", plan_views.action_add, name="action_add"),
     path("actions/<int:pk>/status/", plan_views.action_status, name="action_status"),
+    path("picker/search/", picker_views.picker_search, name="picker_search"),
+    path("picker/choose/", picker_views.picker_choose, name="picker_choose"),
 ]

@@ -176,7 +176,7 @@ def family_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @policy(PERSON_LEVEL, methods=("GET", "POST"))
 def member_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     family = read_object(request, _families_with_members(), pk=pk)
-    form = MemberForm(request.POST or None, family=family)
+    form = MemberForm(request.POST or None, family=family, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             services.member_join(family=family, **form.cleaned_data)
