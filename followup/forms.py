@@ -19,7 +19,9 @@ from followup.models import Contact, Enrolment, Programme, Reminder
 class ContactForm(ChoiceQuerysets, RulesForm[Contact]):
     """The date rules are the model's (Contact.clean)."""
 
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    version = forms.IntegerField(
+        widget=forms.HiddenInput, required=False, min_value=0, max_value=2**31 - 1
+    )
 
     class Meta:
         model = Contact
@@ -67,6 +69,12 @@ class ContactForm(ChoiceQuerysets, RulesForm[Contact]):
                 .first(),
             )
             self.initial.setdefault("interpreter_used", client.interpreter_needed)
+
+
+class AfterContactForm(forms.Form):
+    """Where to go once the contact is logged: the client's page, or back to the caseload."""
+
+    then = forms.ChoiceField(choices=[("", ""), ("caseload", "")], required=False)
 
 
 class ReminderForm(forms.ModelForm[Reminder]):

@@ -58,7 +58,9 @@ class InterventionNewForm(_InterventionFields):
 class InterventionForm(_InterventionFields):
     """Editing type, provider and dates of an intervention that is not locked."""
 
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    version = forms.IntegerField(
+        widget=forms.HiddenInput, required=False, min_value=0, max_value=2**31 - 1
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -69,7 +71,9 @@ class InterventionStatusForm(ChoiceQuerysets, forms.Form):
     """One next step of an intervention: the target status and, to end it, date and outcome."""
 
     to = forms.ChoiceField(choices=Status.choices, widget=forms.HiddenInput)
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    version = forms.IntegerField(
+        widget=forms.HiddenInput, required=False, min_value=0, max_value=2**31 - 1
+    )
     end = forms.DateField(
         label=_("End date"),
         required=False,

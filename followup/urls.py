@@ -24,6 +24,8 @@ app_name = "followup"
 urlpatterns = [
     path("", views.caseload, name="caseload"),
     path("filters/", views.save_filter, name="save_filter"),
+    path("filters/<int:pk>/rename/", views.rename_filter, name="rename_filter"),
+    path("filters/<int:pk>/delete/", views.delete_filter, name="delete_filter"),
     path("clients/<int:client_pk>/contacts/new/", views.contact_new, name="contact_new"),
     path("contacts/<int:pk>/edit/", views.contact_edit, name="contact_edit"),
     path(

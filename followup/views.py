@@ -1,7 +1,8 @@
 """The caseload (the caseworker's home) and logging a contact."""
 
+from django import forms
 from django.contrib import messages
-from django.core.paginator import Paginator
+from django.core.paginator import EmptyPage, Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -12,22 +13,47 @@ from audit.access_log import record_read
 from audit.models import AccessLog
 from audit.versioning import EditConflictError
 from clients.models import Client
-from codelists.models import Code, CodeList
 from followup import services, studies
-from followup.forms import ContactForm, EnrolmentEndForm, EnrolmentForm, ReminderForm
-from followup.models import Contact, Enrolment, Programme, Reminder, SavedFilter
+from followup.caseload_forms import CaseloadFilterForm, SavedFilterForm, SavedFilterRenameForm
+from followup.forms import (
+    AfterContactForm,
+    ContactForm,
+    EnrolmentEndForm,
+    EnrolmentForm,
+    ReminderForm,
+)
+from followup.models import Contact, Enrolment, Reminder, SavedFilter
 from organisation.access import PERSON_LEVEL, AuthenticatedHttpRequest, policy, read_object
 
 PAGE_SIZE = 50
-FILTER_KEYS = ("view", "status", "due", "programme", "benefit")
 
 
 @policy(PERSON_LEVEL, methods=("GET",))
 def caseload(request: AuthenticatedHttpRequest) -> HttpResponse:
     today = timezone.localdate()
-    filters = {key: request.GET[key] for key in FILTER_KEYS if request.GET.get(key)}
+    form = CaseloadFilterForm(request.GET, user=request.user)
+    if not form.is_valid():
+        # The list is still shown, with what was understood; the rest is named.
+        for problem in form.problems():
+            messages.warning(
+                request, _("Left out of the filter: %(problem)s") % {"problem": problem}
+            )
+        if page_problem := form.page_problem():
+            messages.warning(
+                request, _("%(problem)s The first page is shown.") % {"problem": page_problem}
+            )
+    filters = form.filters()
     clients = services.caseload(user=request.user, today=today, filters=filters)
-    page = Paginator(clients, PAGE_SIZE).get_page(request.GET.get("page"))
+    paginator = Paginator(clients, PAGE_SIZE)
+    number = form.cleaned_data.get("page") or 1
+    try:
+        page = paginator.page(number)
+    except EmptyPage:
+        page = paginator.page(paginator.num_pages)
+        messages.info(
+            request,
+            _("There is no page %(number)s: the last page is shown.") % {"number": number},
+        )
     record_read(request, action=AccessLog.Action.LIST, client_ids=[c.pk for c in page])
     return render(
         request,
@@ -36,9 +62,9 @@ def caseload(request: AuthenticatedHttpRequest) -> HttpResponse:
             "page": page,
             "today": today,
             "filters": filters,
-            "query": request.GET.urlencode(),
-            "programmes": Programme.objects.filter(office__in=request.user.person_level_office_ids),
-            "benefits": Code.objects.offered(CodeList.BENEFIT_KIND),
+            "query": form.query(),
+            "programmes": form.programmes,
+            "benefits": form.benefits,
             "saved_filters": SavedFilter.objects.filter(owner=request.user),
             "reminders": request.user.reminders.filter(done_at__isnull=True).select_related(
                 "client"
@@ -47,16 +73,59 @@ def caseload(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
 
 
+def _back_to_caseload(query: str = "") -> HttpResponse:
+    return redirect(reverse("followup:caseload") + (f"?{query}" if query else ""))
+
+
+def _refused(request: AuthenticatedHttpRequest, form: forms.BaseForm) -> None:
+    for errors in form.errors.values():
+        messages.error(request, " ".join(str(error) for error in errors))
+
+
 @policy(PERSON_LEVEL, methods=("POST",))
 def save_filter(request: AuthenticatedHttpRequest) -> HttpResponse:
-    name = request.POST.get("name", "").strip()[:80]
-    query = request.POST.get("query", "")[:500]
-    if name:
-        SavedFilter.objects.update_or_create(
-            owner=request.user, name=name, defaults={"query": query}
+    form = SavedFilterForm(request.POST, owner=request.user)
+    if not form.is_valid():
+        _refused(request, form)
+        return _back_to_caseload()
+    query = form.cleaned_data["query"]
+    existing = form.existing()
+    if existing is not None:
+        existing.query = query
+        existing.save(update_fields=["query"])
+        messages.success(
+            request, _("The filter %(name)s now shows these clients.") % {"name": existing.name}
         )
+    else:
+        form.save()
         messages.success(request, _("The filter is saved."))
-    return redirect(reverse("followup:caseload") + (f"?{query}" if query else ""))
+    return _back_to_caseload(query)
+
+
+def _own_filter(request: AuthenticatedHttpRequest, pk: int) -> SavedFilter:
+    # Saved filters are personal: only the owner's own are found at all.
+    return get_object_or_404(SavedFilter, pk=pk, owner=request.user)
+
+
+@policy(PERSON_LEVEL, methods=("POST",))
+def rename_filter(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    saved = _own_filter(request, pk)
+    form = SavedFilterRenameForm(request.POST, instance=saved, owner=request.user)
+    if form.is_valid():
+        form.save()
+        messages.success(request, _("The filter is renamed."))
+    else:
+        _refused(request, form)
+    return _back_to_caseload()
+
+
+@policy(PERSON_LEVEL, methods=("POST",))
+def delete_filter(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    saved = _own_filter(request, pk)
+    name = saved.name
+    saved.delete()
+    messages.success(request, _("The filter %(name)s is deleted.") % {"name": name})
+    return _back_to_caseload()
 
 
 @policy(PERSON_LEVEL, methods=("GET", "POST"))
@@ -69,7 +138,8 @@ def contact_new(request: AuthenticatedHttpRequest, client_pk: int) -> HttpRespon
         data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
         services.contact_log(client=client, by=request.user, data=data)
         messages.success(request, _("The contact is logged."))
-        if request.POST.get("then") == "caseload":
+        after = AfterContactForm(request.POST)
+        if after.is_valid() and after.cleaned_data["then"] == "caseload":
             return redirect("followup:caseload")
         return redirect(client)
     return render(request, "followup/contact_form.html", {"form": form, "client": client})

@@ -1,0 +1,135 @@
+"""Saved caseload filters: saving, renaming and deleting them, and refusing what makes no sense."""
+
+from typing import Any
+
+import pytest
+from django.test import Client as HttpClient
+from django.urls import reverse
+
+from followup.models import SavedFilter
+from organisation.models import User
+
+CASELOAD = reverse("followup:caseload")
+
+
+def shown(response: Any) -> list[str]:
+    return [str(message) for message in response.context["messages"]]
+
+
+def save(client: HttpClient, name: str, query: str = "view=office&due=overdue") -> Any:
+    return client.post(reverse("followup:save_filter"), {"name": name, "query": query}, follow=True)
+
+
+@pytest.fixture
+def saved(caseworker_heimdal: User) -> SavedFilter:
+    return SavedFilter.objects.create(
+        owner=caseworker_heimdal, name="Forfalte", query="due=overdue"
+    )
+
+
+def test_a_filter_is_saved_and_offered(client: HttpClient, caseworker_heimdal: User) -> None:
+    client.force_login(caseworker_heimdal)
+    response = save(client, "  Hele kontoret, forfalt  ")
+    assert "Filteret er lagret." in shown(response)
+    saved = SavedFilter.objects.get()
+    assert (saved.name, saved.query) == ("Hele kontoret, forfalt", "view=office&due=overdue")
+    assert 'href="?view=office&amp;due=overdue"' in response.text
+
+
+@pytest.mark.parametrize("name", ["", "   ", "\t\n"])
+def test_an_empty_name_is_refused_with_a_message(
+    client: HttpClient, caseworker_heimdal: User, name: str
+) -> None:
+    client.force_login(caseworker_heimdal)
+    response = save(client, name)
+    assert "Gi filteret et navn." in shown(response)
+    assert not SavedFilter.objects.exists()
+
+
+def test_a_too_long_name_is_refused(client: HttpClient, caseworker_heimdal: User) -> None:
+    client.force_login(caseworker_heimdal)
+    response = save(client, "x" * 81)
+    assert "Navnet kan ha høyst 80 tegn." in shown(response)
+    assert not SavedFilter.objects.exists()
+
+
+def test_a_filter_that_is_not_understood_is_not_saved(
+    client: HttpClient, caseworker_heimdal: User
+) -> None:
+    client.force_login(caseworker_heimdal)
+    response = save(client, "Rart", "view=everything&programme=99999999999999999999")
+    [message] = shown(response)
+    assert message.startswith("Filteret kunne ikke lagres")
+    assert not SavedFilter.objects.exists()
+
+
+def test_saving_under_a_name_in_use_updates_that_filter(
+    client: HttpClient, caseworker_heimdal: User, saved: SavedFilter
+) -> None:
+    client.force_login(caseworker_heimdal)
+    response = save(client, "forfalte", "view=office&due=overdue")
+    assert "Filteret Forfalte viser nå disse brukerne." in shown(response)
+    saved.refresh_from_db()
+    assert (saved.name, saved.query) == ("Forfalte", "view=office&due=overdue")
+    assert SavedFilter.objects.count() == 1
+
+
+def test_a_filter_is_renamed(
+    client: HttpClient, caseworker_heimdal: User, saved: SavedFilter
+) -> None:
+    client.force_login(caseworker_heimdal)
+    page = client.get(CASELOAD)
+    assert reverse("followup:rename_filter", args=[saved.pk]) in page.text
+    response = client.post(
+        reverse("followup:rename_filter", args=[saved.pk]), {"name": " Mine forfalte "}, follow=True
+    )
+    assert "Filteret har fått nytt navn." in shown(response)
+    saved.refresh_from_db()
+    assert (saved.name, saved.query) == ("Mine forfalte", "due=overdue")
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [("  ", "Gi filteret et navn."), ("NYE", "Du har allerede et filter som heter NYE.")],
+)
+def test_a_rename_to_nothing_or_to_another_filters_name_is_refused(
+    client: HttpClient, caseworker_heimdal: User, saved: SavedFilter, name: str, message: str
+) -> None:
+    SavedFilter.objects.create(owner=caseworker_heimdal, name="Nye", query="due=new")
+    client.force_login(caseworker_heimdal)
+    response = client.post(
+        reverse("followup:rename_filter", args=[saved.pk]), {"name": name}, follow=True
+    )
+    assert message in shown(response)
+    saved.refresh_from_db()
+    assert saved.name == "Forfalte"
+
+
+def test_a_filter_is_deleted(
+    client: HttpClient, caseworker_heimdal: User, saved: SavedFilter
+) -> None:
+    client.force_login(caseworker_heimdal)
+    assert reverse("followup:delete_filter", args=[saved.pk]) in client.get(CASELOAD).text
+    response = client.post(reverse("followup:delete_filter", args=[saved.pk]), follow=True)
+    assert "Filteret Forfalte er slettet." in shown(response)
+    assert not SavedFilter.objects.exists()
+
+
+@pytest.mark.parametrize("name", ["rename_filter", "delete_filter"])
+def test_someone_elses_filter_is_404(
+    client: HttpClient, caseworker_sagene: User, saved: SavedFilter, name: str
+) -> None:
+    client.force_login(caseworker_sagene)
+    response = client.post(reverse(f"followup:{name}", args=[saved.pk]), {"name": "Mitt nå"})
+    assert response.status_code == 404
+    saved.refresh_from_db()
+    assert saved.name == "Forfalte"
+
+
+@pytest.mark.parametrize("name", ["rename_filter", "delete_filter"])
+def test_filters_change_by_post_only(
+    client: HttpClient, caseworker_heimdal: User, saved: SavedFilter, name: str
+) -> None:
+    client.force_login(caseworker_heimdal)
+    assert client.get(reverse(f"followup:{name}", args=[saved.pk])).status_code in {404, 405}
+    assert SavedFilter.objects.filter(name="Forfalte").exists()
