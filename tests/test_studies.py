@@ -101,6 +101,31 @@ def test_leaving_and_enrolling_again_draws_no_second_arm(
             studies.allocation_draw(enrolment=again, by=caseworker_heimdal)
 
 
+def test_an_enrolment_entered_in_error_keeps_its_draw_and_draws_no_second_arm(
+    client: HttpClient, caseworker_heimdal: User, client_heimdal: Client, study: Programme
+) -> None:
+    client.force_login(caseworker_heimdal)
+    enrol(client, client_heimdal, study)
+    first = Enrolment.objects.get()
+    marked = client.post(
+        reverse("followup:enrolment_correct", args=[first.pk]),
+        {
+            "enrolled_on": first.enrolled_on.isoformat(),
+            "index_date": first.index_date.isoformat() if first.index_date else "",
+            "entered_in_error": "on",
+            "version": 0,
+            "reason": "Skrevet inn i feil studie",
+        },
+    )
+    assert marked.status_code == 302
+    assert not Enrolment.objects.exists()
+    # The allocation is append-only and still in the study's chain.
+    assert Allocation.objects.get().enrolment == Enrolment.all_objects.get()
+    response = enrol(client, client_heimdal, study)
+    assert "en arm trekkes bare én gang" in response.text  # type: ignore[attr-defined]
+    assert Allocation.objects.count() == 1
+
+
 def test_an_arm_drawn_meanwhile_by_someone_else_is_refused_on_the_form(
     client: HttpClient,
     caseworker_heimdal: User,
