@@ -143,6 +143,25 @@ def family_history(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     )
 
 
+# The family page lists the latest contacts; older ones are on the members' timelines.
+CONTACTS_SHOWN = 20
+
+
+def _latest_contacts(family: Family) -> list[FamilyContact]:
+    """The family's contacts in force, newest first, with who took part (two queries)."""
+    return list(
+        FamilyContact.objects.filter(family=family, contact__entered_in_error=False)
+        .select_related("contact__channel", "contact__recorded_by")
+        .prefetch_related(
+            Prefetch(
+                "participants",
+                queryset=FamilyMember.objects.select_related("client").order_by("joined_on", "pk"),
+            )
+        )
+        .order_by("-contact__date", "-contact__recorded_at", "-pk")[: CONTACTS_SHOWN + 1]
+    )
+
+
 @policy(PERSON_LEVEL, methods=("GET",))
 def family_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     family = read_object(request, _families_with_members(), pk=pk)
@@ -157,6 +176,7 @@ def family_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         if member.left_on:
             events.append((member.left_on, "left", member))
     events.sort(key=lambda event: (event[0], event[1]), reverse=True)
+    contacts = _latest_contacts(family)
     return render(
         request,
         "families/family_detail.html",
@@ -169,6 +189,8 @@ def family_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "former": [m for m in memberships if m.left_on is not None and m.left_on <= on],
             "events": events,
             "leave_form": LeaveForm(initial={"left_on": today}),
+            "contacts": contacts[:CONTACTS_SHOWN],
+            "more_contacts": len(contacts) > CONTACTS_SHOWN,
         },
     )
 

@@ -103,3 +103,51 @@ def test_another_office_gets_404(
         == 404
     )
     assert not Contact.objects.exists()
+
+
+def test_the_family_page_lists_its_contacts_and_who_took_part(
+    client: HttpClient, coordinator_heimdal: User, family: Family
+) -> None:
+    client.force_login(coordinator_heimdal)
+    zahra, _reza, sina = family.memberships.order_by("pk")
+    log(client, family, [zahra, sina], "Hjemmebesøk om skolestart")
+    page = client.get(family.get_absolute_url()).text
+    listed = page.split('data-testid="family-contacts"')[1].split("</ul>")[0]
+    assert "Hjemmebesøk om skolestart" in listed
+    assert "Deltok: Zahra Karimi, Sina Karimi" in listed
+    assert coordinator_heimdal.get_full_name() in listed
+
+
+def test_a_contact_entered_in_error_leaves_the_family_page(
+    client: HttpClient, coordinator_heimdal: User, family: Family
+) -> None:
+    client.force_login(coordinator_heimdal)
+    log(client, family, list(family.memberships.all()), "Feilregistrert besøk")
+    with acting_as(coordinator_heimdal):
+        contact = Contact.objects.get()
+        contact.entered_in_error = True
+        contact.save()
+    assert "Feilregistrert besøk" not in client.get(family.get_absolute_url()).text
+
+
+def test_the_family_page_costs_the_same_with_many_contacts(
+    client: HttpClient, coordinator_heimdal: User, family: Family
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(coordinator_heimdal)
+    log(client, family, list(family.memberships.all()), "Første")
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(family.get_absolute_url()).status_code == 200
+        return len(queries)
+
+    few = count()
+    for n in range(25):
+        log(client, family, list(family.memberships.all()), f"Kontakt {n}")
+    assert count() == few
+    page = client.get(family.get_absolute_url()).text
+    assert page.count('data-testid="family-contact"') == 20
+    assert "De 20 siste kontaktene vises" in page
