@@ -13,6 +13,8 @@ from followup.models import Programme
 from organisation.models import Office
 
 ALL = "all"
+# No figures are older than HUSK's records; a month before this is a mistyped year.
+EARLIEST = datetime.date(1990, 1, 1)
 
 
 class MonthInput(forms.DateInput):
@@ -25,6 +27,7 @@ class MonthInput(forms.DateInput):
 class MonthField(forms.DateField):
     widget = MonthInput
     input_formats = ["%Y-%m"]
+    default_error_messages = {"invalid": _("Give the month as year and month, such as 2025-01.")}
 
 
 class ProgrammeField(forms.ModelChoiceField[Programme]):
@@ -33,12 +36,16 @@ class ProgrammeField(forms.ModelChoiceField[Programme]):
 
 
 class DashboardForm(forms.Form):
-    office = forms.ChoiceField(label=_("Office"))
+    office = forms.ChoiceField(
+        label=_("Office"),
+        error_messages={"invalid_choice": _("Choose one of your offices in the list.")},
+    )
     programme = ProgrammeField(
         label=_("Programme"),
         queryset=Programme.objects.none(),
         required=False,
         empty_label=_("All clients"),
+        error_messages={"invalid_choice": _("Choose one of the programmes in the list.")},
     )
     start = MonthField(label=_("From month"))
     end = MonthField(label=_("To month"))
@@ -73,6 +80,8 @@ class DashboardForm(forms.Form):
             raise ValidationError(_("The period ends before it starts."))
         if start and start > timezone.localdate():
             self.add_error("start", _("The period cannot start in the future."))
+        if start and start < EARLIEST:
+            self.add_error("start", _("Choose a period from 1990 or later."))
         if start and end and (end.year - start.year) * 12 + end.month - start.month >= 60:
             raise ValidationError(_("Choose a period of at most five years."))
         return data

@@ -47,9 +47,8 @@ def _choice(request: AuthenticatedHttpRequest) -> tuple[DashboardForm, Choice | 
     if not offices:
         return form, None
     if not form.is_valid():
-        if form.errors.get("office") or form.errors.get("programme"):
-            # A tampered office or programme widens nothing: it is not found.
-            raise Http404
+        # A tampered office or programme widens nothing: it is refused at the field, and
+        # nothing is counted.
         return form, None
     start, end = form.period()
     # Counted for every office the user may see, whichever is chosen (see dashboards.page).

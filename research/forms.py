@@ -6,6 +6,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from clients.forms import DateInput
@@ -65,8 +66,25 @@ class WithdrawForm(forms.Form):
         return withdrawn
 
 
+MAX_SEED = 2**63 - 1
+SEED_RANGE = format_lazy(
+    _("Give the seed as a whole number from 0 to {}, or leave it empty."),
+    "9 223 372 036 854 775 807",
+)
+SIZE_RANGE = _("Give the number of clients as a whole number from 1 to 100 000.")
+
+
 class SampleForm(forms.Form):
-    size = forms.IntegerField(label=_("How many clients"), min_value=1, max_value=100_000)
+    size = forms.IntegerField(
+        label=_("How many clients"),
+        min_value=1,
+        max_value=100_000,
+        error_messages={
+            "min_value": SIZE_RANGE,
+            "max_value": SIZE_RANGE,
+            "invalid": SIZE_RANGE,
+        },
+    )
     start = forms.DateField(label=_("With a case episode from"), widget=DateInput())
     end = forms.DateField(label=_("to"), widget=DateInput())
     benefit = forms.ModelChoiceField(
@@ -90,7 +108,14 @@ class SampleForm(forms.Form):
     seed = forms.IntegerField(
         label=_("Random seed"),
         required=False,
+        # As kept with the sample (a bigint): a larger seed could never be recorded.
         min_value=0,
+        max_value=MAX_SEED,
+        error_messages={
+            "min_value": SEED_RANGE,
+            "max_value": SEED_RANGE,
+            "invalid": SEED_RANGE,
+        },
         help_text=_(
             "Empty: a new random seed. The same seed on the same data draws the same clients."
         ),
@@ -124,3 +149,34 @@ class SampleForm(forms.Form):
             "programme": data["programme"].pk if data.get("programme") else None,
             "refugee_background": data.get("refugee_background"),
         }
+
+
+MAX_PAGE = 1_000_000
+PAGE_RANGE = _("Give the page as a whole number from 1 to 1 000 000.")
+
+
+class ExportLogForm(forms.Form):
+    """The export log's filter and page, as the query string gives them."""
+
+    project = forms.ModelChoiceField(
+        label=_("Research project"),
+        queryset=ResearchProject.objects.order_by("title"),
+        required=False,
+        empty_label=_("All"),
+        error_messages={"invalid_choice": _("Choose one of the research projects in the list.")},
+    )
+    page = forms.IntegerField(
+        label=_("Page"),
+        required=False,
+        min_value=1,
+        max_value=MAX_PAGE,
+        error_messages={
+            "min_value": PAGE_RANGE,
+            "max_value": PAGE_RANGE,
+            "invalid": PAGE_RANGE,
+        },
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["project"].widget.attrs["class"] = "form-select"

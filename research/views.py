@@ -26,7 +26,14 @@ from organisation.access import (
 )
 from organisation.roles import Role
 from research import services
-from research.forms import ConsentForm, ExportRequestForm, SampleForm, WithdrawForm
+from research.forms import (
+    ConsentForm,
+    ExportLogForm,
+    ExportRequestForm,
+    SampleForm,
+    WithdrawForm,
+)
+from research.log import event_details
 from research.models import (
     Consent,
     Export,
@@ -296,17 +303,17 @@ def sampled_clients(request: AuthenticatedHttpRequest) -> HttpResponse:
 @policy(ACCESS_LOG, methods=("GET",))
 def export_log(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Every export requested, refused, made, downloaded or expired: who, when, what."""
-    events = ExportEvent.objects.select_related("user", "project", "export").order_by("-at", "-pk")
-    project = request.GET.get("project", "")
-    if project.isdigit():
-        events = events.filter(project_id=int(project))
-    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    form = ExportLogForm(request.GET)
+    page = None
+    if form.is_valid():
+        events = ExportEvent.objects.select_related("user", "project", "export").order_by(
+            "-at", "-pk"
+        )
+        if project := form.cleaned_data["project"]:
+            events = events.filter(project=project)
+        page = Paginator(events, 50).get_page(form.cleaned_data["page"])
     return render(
         request,
         "research/export_log.html",
-        {
-            "page": page,
-            "projects": ResearchProject.objects.order_by("title"),
-            "project": project,
-        },
+        {"form": form, "page": page, "rows": [(e, event_details(e)) for e in page or []]},
     )

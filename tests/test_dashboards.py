@@ -277,10 +277,11 @@ def test_a_manager_sees_only_their_offices(
     assert "NAV Sagene" not in page.text
     # Every table is of the manager's own office.
     assert "Alle kontorene dine, alle brukere." not in page.text
-    # A tampered office widens nothing.
-    assert (
-        client.get(reverse("dashboards:home"), {**PERIOD, "office": sagene.pk}).status_code == 404
-    )
+    # A tampered office widens nothing: it is refused at the field.
+    tampered = client.get(reverse("dashboards:home"), {**PERIOD, "office": sagene.pk})
+    assert tampered.status_code == 200
+    assert "Velg et av kontorene dine i listen." in tampered.text
+    assert "NAV Sagene" not in tampered.text
     download = reverse("dashboards:download", args=["key-figures", "csv"])
     assert client.get(download, {**PERIOD, "office": sagene.pk}).status_code == 404
 
