@@ -248,8 +248,8 @@ SPECS: dict[str, TableSpec] = {
                 Column(
                     "type", _("Intervention"), "category", "t.type_id", "code:intervention_type"
                 ),
-                Column("start", _("Start"), "date", "t.start"),
-                Column("end", _("End"), "date", 't."end"'),
+                Column("start", _("Intervention started"), "date", "t.start"),
+                Column("end", _("Intervention ended"), "date", 't."end"'),
                 Column("status", _("Status"), "category", "t.status", "status"),
                 Column(
                     "outcome",
@@ -267,9 +267,9 @@ SPECS: dict[str, TableSpec] = {
             "t.enrolled_on, t.id",
             (
                 Column("programme", _("Programme"), "category", "t.programme_id", "programme"),
-                Column("enrolled", _("Enrolled"), "date", "t.enrolled_on"),
+                Column("enrolled", _("Enrolled on"), "date", "t.enrolled_on"),
                 Column("index_date", _("Index date (studies)"), "date", "t.index_date"),
-                Column("left", _("Left"), "date", "t.left_on"),
+                Column("left", _("Left the programme"), "date", "t.left_on"),
                 Column(
                     "outcome",
                     _("Outcome"),
