@@ -29,11 +29,16 @@ def bulk_update[M: models.Model](
     *,
     actor: "User",
     batch_size: int = 1000,
+    manager: "models.Manager[M] | None" = None,
 ) -> int:
-    """Update many objects and record a history row for each, in one transaction."""
+    """Update many objects and record a history row for each, in one transaction.
+
+    ``manager``: one that sees every row (e.g. ``all_objects`` of a correctable model),
+    where the default manager leaves some out.
+    """
     objs = list(objs)
     with transaction.atomic(), bulk_writes_allowed():
         bulk_update_with_history(
-            objs, model, list(fields), batch_size=batch_size, default_user=actor
+            objs, model, list(fields), batch_size=batch_size, default_user=actor, manager=manager
         )
     return len(objs)

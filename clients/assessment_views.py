@@ -1,13 +1,15 @@
 """Pages of assessments (kartlegging): record a new one, and see one with its changes."""
 
 from django.contrib import messages
+from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from audit.corrections import ENTERED_IN_ERROR
 from clients import assessments
-from clients.assessment_forms import AssessmentForm
-from clients.models import Assessment, Client
+from clients.assessment_forms import AssessmentCorrectionForm, AssessmentForm
+from clients.models import Assessment, AssessmentItem, Client
 from clients.readonly import refuse_if_merged
 from organisation.access import PERSON_LEVEL, AuthenticatedHttpRequest, policy, read_object
 
@@ -53,4 +55,37 @@ def assessment_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
             "previous": previous,
             "changes": changes,
         },
+    )
+
+
+@policy(PERSON_LEVEL, methods=("GET", "POST"))
+def assessment_correct(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Correct an assessment's date and life areas with a reason, or mark it entered in error.
+
+    The generic correction page (organisation.correction_views) saves one record; an
+    assessment's content is its items, saved here with the same reason.
+    """
+    queryset = Assessment.all_objects.select_related("client__office").prefetch_related(
+        Prefetch(
+            "items",
+            queryset=AssessmentItem.objects.select_related("life_area", "status", "need"),
+        )
+    )
+    assessment = read_object(request, queryset, pk=pk)
+    client = assessment.client
+    refuse_if_merged(client)
+    form = AssessmentCorrectionForm(request.POST or None, instance=assessment)
+    if request.method == "POST" and form.is_valid():
+        assessments.assessment_correct(
+            assessment=form.instance, ratings=form.ratings, reason=form.cleaned_data["reason"]
+        )
+        if form.cleaned_data[ENTERED_IN_ERROR]:
+            messages.success(request, _("The record is marked as entered in error."))
+            return redirect(client)
+        messages.success(request, _("The correction is saved."))
+        return redirect("clients:assessment_detail", pk=assessment.pk)
+    return render(
+        request,
+        "clients/assessment_correct.html",
+        {"form": form, "client": client, "assessment": assessment},
     )

@@ -8,6 +8,7 @@ from django.db import models, transaction
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from audit.corrections import record_correct
 from clients.models import Assessment, AssessmentItem, Client
 from codelists.models import Code
 from organisation.models import User
@@ -129,3 +130,42 @@ def assessment_record(
             need=rating.need,
         )
     return assessment
+
+
+@transaction.atomic
+def assessment_correct(
+    *, assessment: Assessment, ratings: Sequence[Rating], reason: str
+) -> Assessment:
+    """Save a corrected assessment and its life areas, each history row with the reason.
+
+    An area no longer assessed is marked as entered in error, never deleted; one
+    assessed again is put back in force. Items of an assessment that is itself
+    entered in error are left as they were: they drop out with it.
+    """
+    saved = record_correct(record=assessment, reason=reason, expected_version=None)
+    if saved.entered_in_error:
+        return saved
+    items = {
+        item.life_area_id: item for item in AssessmentItem.all_objects.filter(assessment=saved)
+    }
+    wanted = {rating.life_area.pk: rating for rating in ratings}
+    for area_id in items.keys() | wanted.keys():
+        item: AssessmentItem | None = items.get(area_id)
+        rating = wanted.get(area_id)
+        if rating is None:
+            if item is None or item.entered_in_error:
+                continue
+            item.entered_in_error = True
+        else:
+            if item is None:
+                item = AssessmentItem(assessment=saved, life_area=rating.life_area)
+            elif (item.status_id, item.need_id, item.entered_in_error) == (
+                rating.status.pk,
+                rating.need.pk,
+                False,
+            ):
+                continue  # unchanged: no history row
+            item.status, item.need, item.entered_in_error = rating.status, rating.need, False
+        item._change_reason = reason  # type: ignore[attr-defined]  # read by simple-history
+        item.save()
+    return saved

@@ -32,7 +32,7 @@ def _lock_client(client: Client) -> None:
     Client.objects.select_for_update().filter(pk=client.pk).values_list("pk").get()
 
 
-def _other_open_episode(client: Client, exclude_pk: int | None = None) -> CaseEpisode | None:
+def other_open_episode(client: Client, exclude_pk: int | None = None) -> CaseEpisode | None:
     episodes = CaseEpisode.objects.filter(client=client, closed_on__isnull=True)
     if exclude_pk is not None:
         episodes = episodes.exclude(pk=exclude_pk)
@@ -45,7 +45,7 @@ def episode_open(
 ) -> CaseEpisode:
     """Open a case episode; refused while the client has another open one."""
     _lock_client(client)
-    already_open = _other_open_episode(client)
+    already_open = other_open_episode(client)
     if already_open is not None:
         raise EpisodeAlreadyOpenError(already_open)
     episode = CaseEpisode(client=client, opened_on=opened_on)
@@ -94,7 +94,7 @@ def episode_update(
     _lock_client(episode.client)
     episode.clean()
     if episode.closed_on is None:
-        other = _other_open_episode(episode.client, exclude_pk=episode.pk)
+        other = other_open_episode(episode.client, exclude_pk=episode.pk)
         if other is not None:
             raise EpisodeAlreadyOpenError(other)
     try:

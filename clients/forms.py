@@ -36,20 +36,23 @@ class ModelRulesOnce:
     """A ModelForm whose model rules (the model's clean()) don't blame a field twice.
 
     A field the form refused already (e.g. an invalid date) keeps only that error;
-    the model, which never saw the new value, has nothing to add to it.
+    the model, which never saw the new value, has nothing to add to it. A rule about
+    a field the form does not show (e.g. the start of a benefit on the form that
+    ends it) is said above the form rather than failing the page.
     """
 
     errors: Any
+    fields: dict[str, forms.Field]
 
     def _update_errors(self, errors: ValidationError) -> None:
         if hasattr(errors, "error_dict"):
-            errors = ValidationError(
-                {
-                    name: messages
-                    for name, messages in errors.error_dict.items()
-                    if name == NON_FIELD_ERRORS or name not in self.errors
-                }
-            )
+            kept: dict[str, list[ValidationError]] = {}
+            for name, messages in errors.error_dict.items():
+                if name in self.errors and name != NON_FIELD_ERRORS:
+                    continue
+                target = name if name in self.fields else NON_FIELD_ERRORS
+                kept.setdefault(target, []).extend(messages)
+            errors = ValidationError(kept)
         super()._update_errors(errors)  # type: ignore[misc]
 
 

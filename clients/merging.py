@@ -42,6 +42,11 @@ def _client_records() -> list[type[models.Model]]:
     ]
 
 
+def _every_row(model: type[models.Model]) -> "models.Manager[Any]":
+    """All of a model's rows: records entered in error belong to the person too."""
+    return getattr(model, "all_objects", model._default_manager)
+
+
 def _locked(*pks: int) -> dict[int, Client]:
     return {c.pk: c for c in Client.objects.select_for_update().filter(pk__in=pks).order_by("pk")}
 
@@ -69,11 +74,12 @@ def _merge(*, keep: Client, merge: Client, by: User) -> ClientMerge:
 
     moved: dict[str, list[int]] = {}
     for model in _client_records():
-        records = list(model._default_manager.filter(client=merge))
+        every = _every_row(model)
+        records = list(every.filter(client=merge))
         if records:
             for record in records:
-                record.client = keep  # type: ignore[attr-defined]
-            bulk.bulk_update(model, records, ["client"], actor=by)
+                record.client = keep
+            bulk.bulk_update(model, records, ["client"], actor=by, manager=every)
             moved[model._meta.label] = sorted(r.pk for r in records)
 
     identifiers = {
@@ -122,11 +128,12 @@ def _undo(*, merge_record: ClientMerge, by: User) -> ClientMerge:
         )
     for label, pks in record.moved.items():
         model = apps.get_model(label)
-        records = list(model._default_manager.filter(pk__in=pks, client=keep))
+        every = _every_row(model)
+        records = list(every.filter(pk__in=pks, client=keep))
         for moved in records:
             moved.client = merge
         if records:
-            bulk.bulk_update(model, records, ["client"], actor=by)
+            bulk.bulk_update(model, records, ["client"], actor=by, manager=every)
     # A filled field goes back to blank only if nobody has changed it since.
     for attname, value in record.filled.items():
         if getattr(keep, attname) == value:

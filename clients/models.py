@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
+from audit.corrections import Correctable, InForceManager
 from audit.history import TrackedQuerySet, tracked_history
 from clients.records import ClientRecord, ClientRecordQuerySet
 from codelists.models import CodeList, code_field, codes_field
@@ -224,7 +225,13 @@ class Client(models.Model):
         raise_errors(errors)
 
 
-class CaseEpisode(ClientRecord):
+def entered_in_error_field() -> Any:
+    """Correctable's flag, with a database default for the raw SQL that inserts rows in bulk."""
+    _name, _path, args, kwargs = Correctable._meta.get_field("entered_in_error").deconstruct()
+    return models.BooleanField(*args, **{**kwargs, "db_default": False})
+
+
+class CaseEpisode(Correctable, ClientRecord):
     """A case episode (sak / forløp): why the person came, and how it ended."""
 
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="episodes")
@@ -233,8 +240,13 @@ class CaseEpisode(ClientRecord):
     reasons = codes_field(CodeList.CONTACT_REASON, _("reasons for contact"))
     closing_reason = code_field(CodeList.CLOSING_REASON, _("closing reason"), null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
+    entered_in_error = entered_in_error_field()
 
-    objects = ClientRecordQuerySet.as_manager()
+    # The reasons are changed on the edit page (a many-to-many the correction does not save).
+    correctable_fields = ("opened_on", "closed_on", "closing_reason")
+    # Pages, counts and related managers (client.episodes) see the episodes in force only.
+    objects = InForceManager.from_queryset(ClientRecordQuerySet)()
+    all_objects = ClientRecordQuerySet.as_manager()
     history = tracked_history(m2m_fields=[reasons])
 
     class Meta:
@@ -252,16 +264,18 @@ class CaseEpisode(ClientRecord):
                 | models.Q(closed_on__isnull=False),
                 name="episode_closing_reason_only_when_closed",
             ),
+            # An open episode entered in error does not keep a new one from being opened.
             models.UniqueConstraint(
                 fields=["client"],
-                condition=models.Q(closed_on__isnull=True),
+                condition=models.Q(closed_on__isnull=True, entered_in_error=False),
                 name="episode_one_open_per_client",
             ),
         ]
         indexes = [models.Index(fields=["client", "-opened_on"], name="episode_client_opened")]
 
     def __str__(self) -> str:
-        return f"{self.client_id}: {self.opened_on}"
+        # Dates only: history labels many records at once, without their clients.
+        return f"{_short(self.opened_on)}–{_short(self.closed_on) if self.closed_on else ''}"
 
     @property
     def is_open(self) -> bool:
@@ -269,6 +283,8 @@ class CaseEpisode(ClientRecord):
 
     def clean(self) -> None:
         """The rules of an episode's dates and closing (forms, services and the admin alike)."""
+        if self.entered_in_error:
+            return  # no longer in force: kept as it was, for the history
         errors: dict[str, Any] = {}
         today = timezone.localdate()
         client = self.client if self.client_id else None
@@ -291,15 +307,18 @@ class CaseEpisode(ClientRecord):
         raise_errors(errors)
 
 
-class BenefitPeriod(ClientRecord):
+class BenefitPeriod(Correctable, ClientRecord):
     """A dated period of one kind of benefit (ytelse)."""
 
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="benefits")
     kind = code_field(CodeList.BENEFIT_KIND, _("benefit"))
     start = models.DateField(_("from"))
     end = models.DateField(_("to"), null=True, blank=True)
+    entered_in_error = entered_in_error_field()
 
-    objects = ClientRecordQuerySet.as_manager()
+    correctable_fields = ("kind", "start", "end")
+    objects = InForceManager.from_queryset(ClientRecordQuerySet)()
+    all_objects = ClientRecordQuerySet.as_manager()
     history = tracked_history()
 
     class Meta:
@@ -319,10 +338,12 @@ class BenefitPeriod(ClientRecord):
         ]
 
     def __str__(self) -> str:
-        return f"{self.kind_id} {self.start}–{self.end or ''}"
+        return f"{self.kind}: {_short(self.start)}–{_short(self.end) if self.end else ''}"
 
     def clean(self) -> None:
         """The rules of a benefit period's dates (forms, services and the admin alike)."""
+        if self.entered_in_error:
+            return  # no longer in force: kept as it was, for the history
         errors: dict[str, Any] = {}
         client = self.client if self.client_id else None
         if self.start is not None:
@@ -340,7 +361,7 @@ class BenefitPeriod(ClientRecord):
         raise_errors(errors)
 
 
-class Assessment(ClientRecord):
+class Assessment(Correctable, ClientRecord):
     """A dated mapping (kartlegging) of the client's life areas."""
 
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="assessments")
@@ -348,8 +369,12 @@ class Assessment(ClientRecord):
     assessed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by")
     )
+    entered_in_error = entered_in_error_field()
 
-    objects = ClientRecordQuerySet.as_manager()
+    # The date here; the assessed life areas are corrected with it (clients.assessment_views).
+    correctable_fields = ("assessed_on",)
+    objects = InForceManager.from_queryset(ClientRecordQuerySet)()
+    all_objects = ClientRecordQuerySet.as_manager()
     history = tracked_history()
 
     class Meta:
@@ -357,12 +382,23 @@ class Assessment(ClientRecord):
         verbose_name_plural = _("assessments")
         ordering = ["-assessed_on", "-pk"]
         indexes = [models.Index(fields=["client", "-assessed_on"], name="assessment_client_date")]
+        constraints = [
+            # One per client and day, so that "the previous assessment" is unambiguous; a
+            # second look the same day corrects the first one. (Assessment.clean says so.)
+            models.UniqueConstraint(
+                fields=["client", "assessed_on"],
+                condition=models.Q(entered_in_error=False),
+                name="assessment_one_per_client_and_day",
+            ),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.client_id}: {self.assessed_on}"
+        return _short(self.assessed_on)
 
     def clean(self) -> None:
         """The rules of an assessment's date (forms, services and the admin alike)."""
+        if self.entered_in_error:
+            return  # no longer in force: kept as it was, for the history
         errors: dict[str, Any] = {}
         client = self.client if self.client_id else None
         when = self.assessed_on
@@ -386,15 +422,21 @@ class Assessment(ClientRecord):
         raise_errors(errors)
 
 
-class AssessmentItem(models.Model):
-    """One life area of an assessment: its status and the need for help."""
+class AssessmentItem(Correctable, models.Model):
+    """One life area of an assessment: its status and the need for help.
+
+    An area removed in a correction is marked as entered in error, never deleted; the
+    row of an area stays one per assessment, in force or not.
+    """
 
     assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="items")
     life_area = code_field(CodeList.LIFE_AREA, _("life area"))
     status = code_field(CodeList.ASSESSMENT_STATUS, _("situation"))
     need = code_field(CodeList.NEED_LEVEL, _("need for help"))
+    entered_in_error = entered_in_error_field()
 
-    objects = TrackedQuerySet.as_manager()
+    objects = InForceManager.from_queryset(TrackedQuerySet)()
+    all_objects = TrackedQuerySet.as_manager()
     history = tracked_history()
 
     class Meta:

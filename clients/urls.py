@@ -3,7 +3,15 @@
 from django.urls import path
 
 from clients import episode_views, views
-from clients.assessment_views import assessment_detail, assessment_new
+from clients.assessment_views import assessment_correct, assessment_detail, assessment_new
+from clients.correction_forms import BenefitCorrectionForm, EpisodeCorrectionForm
+from clients.models import BenefitPeriod, CaseEpisode
+from organisation.correction_views import correction_view
+
+
+def _client_page(record: CaseEpisode | BenefitPeriod) -> str:
+    return str(record.client.get_absolute_url())
+
 
 app_name = "clients"
 urlpatterns = [
@@ -14,6 +22,7 @@ urlpatterns = [
     path("<int:pk>/edit/", views.client_edit, name="edit"),
     path("<int:client_pk>/assessments/new/", assessment_new, name="assessment_new"),
     path("assessments/<int:pk>/", assessment_detail, name="assessment_detail"),
+    path("assessments/<int:pk>/correct/", assessment_correct, name="assessment_correct"),
     path("<int:pk>/history/", views.client_history, name="history"),
     path("<int:pk>/access-report/", views.client_access_report, name="access_report"),
     path("<int:pk>/merge/", views.client_merge, name="merge"),
@@ -25,4 +34,24 @@ urlpatterns += [
     path("episodes/<int:pk>/edit/", episode_views.episode_edit, name="episode_edit"),
     path("<int:client_pk>/benefits/new/", episode_views.benefit_new, name="benefit_new"),
     path("benefits/<int:pk>/end/", episode_views.benefit_end, name="benefit_end"),
+    path(
+        "episodes/<int:pk>/correct/",
+        correction_view(
+            CaseEpisode,
+            back=_client_page,
+            select_related=("client__office", "closing_reason"),
+            form_class=EpisodeCorrectionForm,
+        ),
+        name="episode_correct",
+    ),
+    path(
+        "benefits/<int:pk>/correct/",
+        correction_view(
+            BenefitPeriod,
+            back=_client_page,
+            select_related=("client__office", "kind"),
+            form_class=BenefitCorrectionForm,
+        ),
+        name="benefit_correct",
+    ),
 ]

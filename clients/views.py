@@ -221,6 +221,10 @@ def client_history(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     client = read_object(request, Client.objects.select_related("office"), pk=pk)
     histories = [
         Client.history.filter(id=client.pk),
+        # An assessment's content: its life areas (corrected with the same reason).
+        AssessmentItem.history.filter(
+            assessment_id__in=Assessment.all_objects.filter(client=client).values("pk")
+        ),
         *(
             model.history.filter(client_id=client.pk)
             for model in (

@@ -464,7 +464,9 @@ class _Sql:
             INSERT INTO clients_assessment (client_id, assessed_on, assessed_by_id)
             SELECT c.id, c.since + (random() * (%(today)s::date - c.since))::int,
                    c.caseworker_id
-            FROM ({self._pick(n)}) p JOIN syn_clients c USING (rn)""",  # noqa: S608 - numbers and our own names only
+            FROM ({self._pick(n)}) p JOIN syn_clients c USING (rn)
+            -- one assessment per client and day (assessment_one_per_client_and_day)
+            ON CONFLICT DO NOTHING""",  # noqa: S608 - numbers and our own names only
             {},
         )
         self._run(
