@@ -4,12 +4,13 @@ and not a single name, national id or note anywhere."""
 import re
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from django.core.management import call_command
 from playwright.sync_api import Page, expect
 
 from clients.models import Client
 from followup.models import Contact, Programme
-from tests.browser.test_login_journey import assert_accessible, log_in
+from tests.browser.test_login_journey import WCAG_21_AA, assert_accessible, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -76,3 +77,49 @@ def test_a_manager_reaches_no_person_level_page(page: Page, demo: None) -> None:
     assert response is not None
     assert response.status == 404
     expect(page.get_by_text(person.last_name)).to_have_count(0)
+
+
+def assert_no_serious_violation(page: Page) -> None:
+    """axe-core's WCAG 2.1 AA rules find nothing serious or critical on the page."""
+    results = Axe().run(page, options=WCAG_21_AA)
+    serious = [
+        v for v in results.response["violations"] if v.get("impact") in {"serious", "critical"}
+    ]
+    assert not serious, results.generate_report()
+
+
+def test_the_dashboard_and_research_pages_pass_axe_and_their_tables_scroll_by_keyboard(
+    page: Page, demo: None
+) -> None:
+    log_in(page, "leder.heimdal")
+    expect(page.get_by_role("heading", name="Oversikt", exact=True)).to_be_visible()
+    assert_no_serious_violation(page)
+    # Each scrollable table is a named region that the keyboard reaches.
+    regions = page.locator(".table-responsive")
+    assert regions.count() > 0
+    for i in range(regions.count()):
+        region = regions.nth(i)
+        assert region.get_attribute("tabindex") == "0"
+        assert region.get_attribute("role") == "region"
+        assert region.get_attribute("aria-labelledby")
+    region = page.get_by_role("region", name="Tiltak avsluttet i perioden, etter type og resultat")
+    region.focus()
+    expect(region).to_be_focused()
+    for path in ["/research/approvals/"]:
+        page.goto(path)
+        assert_no_serious_violation(page)
+    sample = page.locator('a[href*="/samples/new/"]')
+    if sample.count():
+        sample.first.click()
+        assert_no_serious_violation(page)
+    page.context.clear_cookies()
+    log_in(page, "innsyn.heimdal")
+    page.goto("/research/export-log/")
+    assert_no_serious_violation(page)
+    page.goto("/research/export-log/?page=abc")
+    expect(page.get_by_text("Oppgi siden som et heltall fra 1 til 1 000 000.")).to_be_visible()
+    assert_no_serious_violation(page)
+    page.context.clear_cookies()
+    log_in(page, "admin")
+    page.goto("/dashboard/")
+    assert_no_serious_violation(page)
