@@ -9,6 +9,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from audit.corrections import ENTERED_IN_ERROR, CorrectionForm
 from clients.forms import ChoiceQuerysets, DateInput, code_choices
 from clients.models import Client
 from codelists.models import CodeList
@@ -161,6 +162,22 @@ class MemberForm(forms.Form):
                 "joined_on",
                 _("The move must be after %(name)s joined %(family)s (%(date)s).") % names,
             )
+
+
+class MemberCorrectionForm(CorrectionForm):
+    """A membership corrected with a reason; a client's name and birth date are the client's."""
+
+    class Meta:
+        model = FamilyMember
+        fields = [*FamilyMember.correctable_fields, ENTERED_IN_ERROR]
+        widgets = {name: DateInput() for name in ("birth_date", "joined_on", "left_on")}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.client_id is not None:
+            # Corrected on the client's own page, where every record of theirs uses them.
+            for name in ("first_name", "last_name", "birth_date"):
+                del self.fields[name]
 
 
 class LeaveForm(forms.Form):

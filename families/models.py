@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from audit.corrections import Correctable, InForceManager
 from audit.history import TrackedQuerySet, tracked_history
 from clients.models import Client, folded_full_name
 from codelists.models import CodeList, code_field
@@ -76,6 +77,26 @@ class Family(models.Model):
         return sorted({m.client_id for m in self.memberships.all() if m.client_id is not None})
 
 
+class CorrectableRecord(Correctable):
+    """A case record of families that can be corrected with a reason (audit.corrections).
+
+    The flag and the version get database defaults too: the synthetic national data
+    writes these tables in SQL, naming only the columns it knows.
+    """
+
+    entered_in_error = models.BooleanField(
+        _("entered in error"),
+        default=False,
+        db_default=False,
+        help_text=Correctable._meta.get_field("entered_in_error").help_text,
+    )
+    # A correction is refused when someone saved the record after the form was opened.
+    version = models.PositiveIntegerField(_("version"), default=1, db_default=1)
+
+    class Meta:
+        abstract = True
+
+
 class MembershipQuerySet(OfficeScopedQuerySet):
     office_lookup = "family__office_id"
 
@@ -86,7 +107,7 @@ class MembershipQuerySet(OfficeScopedQuerySet):
         )
 
 
-class FamilyMember(models.Model):
+class FamilyMember(CorrectableRecord):
     """A person's membership of a family, from one date to another.
 
     Adults followed by the office are clients; children and other members
@@ -121,7 +142,12 @@ class FamilyMember(models.Model):
         db_persist=True,
     )
 
-    objects = MembershipQuerySet.as_manager()
+    correctable_fields = ("first_name", "last_name", "birth_date", "role", "joined_on", "left_on")
+
+    # Pages, counts and related managers (family.memberships) see the memberships in force;
+    # history and corrections see every row.
+    objects = InForceManager.from_queryset(MembershipQuerySet)()
+    all_objects = MembershipQuerySet.as_manager()
     history = tracked_history(excluded_fields=["folded_name"])
 
     class Meta:
@@ -147,7 +173,9 @@ class FamilyMember(models.Model):
             # A client is in one family at a time (UI refuses overlaps too).
             models.UniqueConstraint(
                 fields=["client"],
-                condition=models.Q(left_on__isnull=True, client__isnull=False),
+                condition=models.Q(
+                    left_on__isnull=True, client__isnull=False, entered_in_error=False
+                ),
                 name="member_client_in_one_current_family",
             ),
         ]
@@ -457,7 +485,7 @@ class ReviewQuerySet(OfficeScopedQuerySet):
     office_lookup = "family__office_id"
 
 
-class Review(models.Model):
+class Review(CorrectableRecord):
     """A review (evaluering) of the plan, where the family rates its own quality of life."""
 
     family = models.ForeignKey(Family, on_delete=models.PROTECT, related_name="reviews")
@@ -470,7 +498,18 @@ class Review(models.Model):
     next_steps = models.TextField(_("next steps"), blank=True, max_length=4000)
     next_review_on = models.DateField(_("next review"), null=True, blank=True)
 
-    objects = ReviewQuerySet.as_manager()
+    correctable_fields = (
+        "reviewed_on",
+        "works",
+        "does_not_work",
+        "next_steps",
+        "next_review_on",
+    )
+
+    # A review entered in error drops out of the chart, "change since the first review"
+    # and every count; history and corrections see it.
+    objects = InForceManager.from_queryset(ReviewQuerySet)()
+    all_objects = ReviewQuerySet.as_manager()
     history = tracked_history()
 
     class Meta:
@@ -482,6 +521,7 @@ class Review(models.Model):
             # Two reviews on one day would be two "first" or "latest" ratings of that day.
             models.UniqueConstraint(
                 fields=["family", "reviewed_on"],
+                condition=models.Q(entered_in_error=False),
                 name="review_one_per_family_per_day",
                 violation_error_message=_("The family already has a review on that date."),
             ),
@@ -535,6 +575,13 @@ class Review(models.Model):
         return self.family.accessed_client_ids()
 
 
+class RatingsInForce(models.Manager["ReviewRating"]):
+    """The ratings of reviews in force: a review entered in error takes its ratings along."""
+
+    def get_queryset(self) -> models.QuerySet["ReviewRating"]:
+        return super().get_queryset().filter(review__entered_in_error=False)
+
+
 class ReviewRating(models.Model):
     """The family's own rating of its quality of life in one area: 0 (worst) to 10 (best)."""
 
@@ -542,7 +589,8 @@ class ReviewRating(models.Model):
     life_area = code_field(CodeList.LIFE_AREA, _("life area"))
     rating = models.PositiveSmallIntegerField(_("rating (0–10)"))
 
-    objects = TrackedQuerySet.as_manager()
+    objects = RatingsInForce.from_queryset(TrackedQuerySet)()
+    all_objects = TrackedQuerySet.as_manager()
     history = tracked_history()
 
     class Meta:
@@ -567,7 +615,7 @@ class SchoolQuerySet(OfficeScopedQuerySet):
         )
 
 
-class SchoolStatus(models.Model):
+class SchoolStatus(CorrectableRecord):
     """A child's school situation from a date: level, status, and any risk flagged."""
 
     class Level(models.TextChoices):
@@ -615,7 +663,11 @@ class SchoolStatus(models.Model):
     # High absence or a risk of dropping out, flagged with the date it was seen.
     risk_flagged_on = models.DateField(_("risk flagged on"), null=True, blank=True)
 
-    objects = SchoolQuerySet.as_manager()
+    correctable_fields = ("valid_from", "level", "programme", "year", "status", "risk_flagged_on")
+
+    # An entry entered in error drops out of the child's page and the drop-out counts.
+    objects = InForceManager.from_queryset(SchoolQuerySet)()
+    all_objects = SchoolQuerySet.as_manager()
     history = tracked_history()
 
     class Meta:

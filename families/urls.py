@@ -1,8 +1,26 @@
 """URLs of the families app."""
 
-from django.urls import path
+from typing import Any
+
+from django.urls import path, reverse
 
 from families import picker_views, plan_views, views
+from families.forms import MemberCorrectionForm
+from families.models import FamilyMember, Review, SchoolStatus
+from organisation.correction_views import correction_view
+
+
+def _family_page(member: Any) -> str:
+    return str(member.family.get_absolute_url())
+
+
+def _child_page(school: Any) -> str:
+    return reverse("families:child", args=[school.member_id])
+
+
+def _reviews_page(review: Any) -> str:
+    return reverse("families:reviews", args=[review.family_id])
+
 
 app_name = "families"
 urlpatterns = [
@@ -28,6 +46,28 @@ urlpatterns = [
     path("goals/<int:pk>/move/", plan_views.goal_move, name="goal_move"),
     path("goals/<int:pk>/actions/new/", plan_views.action_add, name="action_add"),
     path("actions/<int:pk>/status/", plan_views.action_status, name="action_status"),
+    path(
+        "members/<int:pk>/correct/",
+        correction_view(
+            FamilyMember,
+            back=_family_page,
+            select_related=("family", "client"),
+            form_class=MemberCorrectionForm,
+        ),
+        name="member_correct",
+    ),
+    path(
+        "school/<int:pk>/correct/",
+        correction_view(
+            SchoolStatus, back=_child_page, select_related=("member__family", "member__client")
+        ),
+        name="school_correct",
+    ),
+    path(
+        "reviews/<int:pk>/correct/",
+        correction_view(Review, back=_reviews_page, select_related=("family",)),
+        name="review_correct",
+    ),
     path("picker/search/", picker_views.picker_search, name="picker_search"),
     path("picker/choose/", picker_views.picker_choose, name="picker_choose"),
 ]
