@@ -79,7 +79,11 @@ def caseload(*, user: User, today: datetime.date, filters: dict[str, str]) -> Qu
             enrolments__entered_in_error=False,
         )
     if benefit := filters.get("benefit"):
-        clients = clients.filter(benefits__kind__code=benefit, benefits__end__isnull=True)
+        clients = clients.filter(
+            benefits__kind__code=benefit,
+            benefits__end__isnull=True,
+            benefits__entered_in_error=False,
+        )
     # Any: the stubs cannot follow the annotations into the filters below.
     dated: Any = with_contact_dates(clients).distinct()
     due = filters.get("due")

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audit.history import acting_as, system_actor
-from clients.models import Client
+from clients.models import BenefitPeriod, Client
 from codelists.models import CodeList
 from followup.models import Contact, Enrolment, Intervention, Programme, Status
 from organisation.models import Office, User
@@ -300,3 +300,20 @@ def test_another_office_cannot_correct(
     assert client.get(url).status_code == 404
     assert client.post(url, {"reason": "x", "entered_in_error": "on"}).status_code == 404
     assert Contact.objects.count() == Intervention.objects.count() == Enrolment.objects.count() == 1
+
+
+def test_a_benefit_entered_in_error_no_longer_puts_the_client_in_the_benefit_filter(
+    client: HttpClient, caseworker_heimdal: User, heimdal: Office
+) -> None:
+    person = ClientFactory(office=heimdal, caseworker=caseworker_heimdal)
+    with acting_as(system_actor("tests")):
+        benefit = BenefitPeriod.objects.create(
+            client=person, kind=code(CodeList.BENEFIT_KIND, "aap"), start=LAST_MONTH
+        )
+    client.force_login(caseworker_heimdal)
+    on_aap = {"benefit": "aap"}
+    assert list(client.get(reverse("followup:caseload"), on_aap).context["page"]) == [person]
+    with acting_as(caseworker_heimdal):
+        benefit.entered_in_error = True
+        benefit.save()
+    assert list(client.get(reverse("followup:caseload"), on_aap).context["page"]) == []
