@@ -149,15 +149,16 @@ class Client(models.Model):
         verbose_name=_("merged into"),
     )
     # Optimistic locking: a save from a stale form is refused (see clients.services).
-    version = models.PositiveIntegerField(default=1)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField(_("version"), default=1)
+    created_at = models.DateTimeField(_("registered"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("last changed"), auto_now=True)
     # Name search compares this column: folded once when the name is written rather than
     # per row and search (folding 19 000 names took 90 ms of every search nationally).
     folded_name = models.GeneratedField(
         expression=folded_full_name("first_name", "last_name"),
         output_field=models.TextField(),
         db_persist=True,
+        verbose_name=_("name for search"),
     )
 
     objects = ClientQuerySet.as_manager()
@@ -234,12 +235,14 @@ def entered_in_error_field() -> Any:
 class CaseEpisode(Correctable, ClientRecord):
     """A case episode (sak / forløp): why the person came, and how it ended."""
 
-    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="episodes")
+    client = models.ForeignKey(
+        Client, on_delete=models.PROTECT, related_name="episodes", verbose_name=_("client")
+    )
     opened_on = models.DateField(_("opened"))
     closed_on = models.DateField(_("closed"), null=True, blank=True)
     reasons = codes_field(CodeList.CONTACT_REASON, _("reasons for contact"))
     closing_reason = code_field(CodeList.CLOSING_REASON, _("closing reason"), null=True, blank=True)
-    version = models.PositiveIntegerField(default=1)
+    version = models.PositiveIntegerField(_("version"), default=1)
     entered_in_error = entered_in_error_field()
 
     # The reasons are changed on the edit page (a many-to-many the correction does not save).
@@ -310,7 +313,9 @@ class CaseEpisode(Correctable, ClientRecord):
 class BenefitPeriod(Correctable, ClientRecord):
     """A dated period of one kind of benefit (ytelse)."""
 
-    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="benefits")
+    client = models.ForeignKey(
+        Client, on_delete=models.PROTECT, related_name="benefits", verbose_name=_("client")
+    )
     kind = code_field(CodeList.BENEFIT_KIND, _("benefit"))
     start = models.DateField(_("from"))
     end = models.DateField(_("to"), null=True, blank=True)
@@ -364,7 +369,9 @@ class BenefitPeriod(Correctable, ClientRecord):
 class Assessment(Correctable, ClientRecord):
     """A dated mapping (kartlegging) of the client's life areas."""
 
-    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="assessments")
+    client = models.ForeignKey(
+        Client, on_delete=models.PROTECT, related_name="assessments", verbose_name=_("client")
+    )
     assessed_on = models.DateField(_("date"))
     assessed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by")
@@ -429,7 +436,9 @@ class AssessmentItem(Correctable, models.Model):
     row of an area stays one per assessment, in force or not.
     """
 
-    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="items")
+    assessment = models.ForeignKey(
+        Assessment, on_delete=models.CASCADE, related_name="items", verbose_name=_("assessment")
+    )
     life_area = code_field(CodeList.LIFE_AREA, _("life area"))
     status = code_field(CodeList.ASSESSMENT_STATUS, _("situation"))
     need = code_field(CodeList.NEED_LEVEL, _("need for help"))
@@ -512,21 +521,30 @@ class Transfer(ClientRecord):
 class ClientMerge(models.Model):
     """Two records of one person made one; records exactly what moved, so it can be undone."""
 
-    kept = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="merges")
-    merged = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="+")
+    kept = models.ForeignKey(
+        Client, on_delete=models.PROTECT, related_name="merges", verbose_name=_("kept record")
+    )
+    merged = models.ForeignKey(
+        Client, on_delete=models.PROTECT, related_name="+", verbose_name=_("merged record")
+    )
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by")
     )
     at = models.DateTimeField(_("when"), auto_now_add=True)
     # {"followup.Contact": [ids], ...}: the records moved from `merged` to `kept`.
-    moved = models.JSONField(default=dict)
+    moved = models.JSONField(_("moved records"), default=dict)
     # Fields of `kept` that were blank and filled from `merged`, and the merged
     # record's own identifiers, which it gives up while merged.
-    filled = models.JSONField(default=dict)
-    merged_identifiers = models.JSONField(default=dict)
+    filled = models.JSONField(_("filled in fields"), default=dict)
+    merged_identifiers = models.JSONField(_("identifiers of the merged record"), default=dict)
     undone_at = models.DateTimeField(_("undone"), null=True, blank=True)
     undone_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("undone by"),
     )
 
     objects = TrackedQuerySet.as_manager()
