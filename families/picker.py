@@ -145,6 +145,9 @@ class PersonPickerWidget(forms.Widget):
         context = super().get_context(name, value, attrs)
         context["widget"].update(
             chosen=self.chosen(value),
+            # The help text and errors the form links to the field (crispy sets them).
+            describedby=context["widget"]["attrs"].get("aria-describedby", ""),
+            invalid="is-invalid" in context["widget"]["attrs"].get("class", ""),
             search_url=reverse("families:picker_search"),
             choose_url=reverse("families:picker_choose"),
         )

@@ -49,7 +49,7 @@ def test_coordinator_types_in_the_picker_chooses_a_person_and_saves(page: Page, 
     log_in(page, "koordinator.heimdal")
     page.goto(f"/families/{family.pk}/")
     page.get_by_role("link", name="Legg til medlem").click()
-    search = page.get_by_label("Bruker")
+    search = page.get_by_role("searchbox", name="Bruker")
     search.press_sequentially("qamar yus", delay=40)
     hits = page.get_by_test_id("picker-hit")
     expect(hits).to_have_count(2)
