@@ -256,6 +256,9 @@ def test_every_history_page_of_the_demo_data_reads_as_bokmal(client: HttpClient)
         rows += len(history_rows(page))
         problems += problems_of(page, url, english, usernames)
     assert rows > len(pages)
+    # The check sees English where there is English: the same page in English is caught.
+    in_english = client.get(url, HTTP_ACCEPT_LANGUAGE="en").text
+    assert any("English name" in p for p in problems_of(in_english, url, english, usernames))
     # One line per kind of problem, with the first page it was seen on.
     first: dict[str, str] = {}
     for problem in problems:
