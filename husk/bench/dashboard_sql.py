@@ -23,7 +23,7 @@ followed AS (
     FROM chosen c
     WHERE EXISTS (
         SELECT 1 FROM clients_caseepisode e
-        WHERE e.client_id = c.id AND e.opened_on <= {end}
+        WHERE e.client_id = c.id AND NOT e.entered_in_error AND e.opened_on <= {end}
           AND (e.closed_on IS NULL OR e.closed_on >= {start})
     )
 ),
@@ -37,7 +37,8 @@ running AS (
     FROM followup_intervention i
     JOIN followed f ON f.id = i.client_id
     JOIN codelists_code t ON t.id = i.type_id
-    WHERE i.status IN ('in_progress', 'completed') AND i.start <= {end}
+    WHERE NOT i.entered_in_error AND i.status IN ('in_progress', 'completed')
+      AND i.start <= {end}
       AND (i."end" IS NULL OR i."end" >= {start})
     GROUP BY i.client_id
 ),
@@ -49,7 +50,7 @@ activity_benefit AS (
     FROM clients_benefitperiod b
     JOIN followed f ON f.id = b.client_id
     JOIN codelists_code k ON k.id = b.kind_id
-    WHERE k.code IN ({activity_benefits}) AND b.start <= {end}
+    WHERE NOT b.entered_in_error AND k.code IN ({activity_benefits}) AND b.start <= {end}
       AND (b."end" IS NULL OR b."end" >= {start})
     GROUP BY b.client_id
 ),
@@ -57,7 +58,8 @@ activity AS (
     SELECT f.office_id,
            (r.client_id IS NOT NULL OR ab.client_id IS NOT NULL OR EXISTS (
                SELECT 1 FROM followup_enrolment en
-               WHERE en.client_id = f.id AND en.enrolled_on <= {end}
+               WHERE en.client_id = f.id AND NOT en.entered_in_error
+                 AND en.enrolled_on <= {end}
                  AND (en.left_on IS NULL OR en.left_on >= {start})
            )) AS in_activity,
            coalesce(r.work, false) AS work,
@@ -84,7 +86,7 @@ overdue AS (
     FROM chosen c
     CROSS JOIN LATERAL (
         SELECT k.next_contact_on FROM followup_contact k
-        WHERE k.client_id = c.id
+        WHERE k.client_id = c.id AND NOT k.entered_in_error
         ORDER BY k.date DESC, k.id DESC
         LIMIT 1
     ) latest
@@ -98,12 +100,14 @@ transitions AS (
     WHERE EXISTS (
         SELECT 1 FROM followup_intervention i
         JOIN codelists_code o ON o.id = i.outcome_id
-        WHERE i.client_id = c.id AND i."end" BETWEEN {start} AND {end}
+        WHERE i.client_id = c.id AND NOT i.entered_in_error
+          AND i."end" BETWEEN {start} AND {end}
           AND o.extra -> 'category' IN ('"work"'::jsonb, '"education"'::jsonb)
     ) OR EXISTS (
         SELECT 1 FROM clients_caseepisode e
         JOIN codelists_code r ON r.id = e.closing_reason_id
-        WHERE e.client_id = c.id AND e.closed_on BETWEEN {start} AND {end}
+        WHERE e.client_id = c.id AND NOT e.entered_in_error
+          AND e.closed_on BETWEEN {start} AND {end}
           AND r.code IN ('into_work', 'into_education')
     )
     GROUP BY c.office_id
@@ -113,7 +117,7 @@ opened AS (
     SELECT e.id, c.office_id
     FROM clients_caseepisode e
     JOIN chosen c ON c.id = e.client_id
-    WHERE e.opened_on BETWEEN {start} AND {end}
+    WHERE NOT e.entered_in_error AND e.opened_on BETWEEN {start} AND {end}
 ),
 assistance_period AS (
     -- Social assistance periods (full or supplementary) overlapping the period.
@@ -122,6 +126,7 @@ assistance_period AS (
     JOIN chosen c ON c.id = b.client_id
     JOIN codelists_code k ON k.id = b.kind_id
     WHERE k.list_name = 'benefit_kind' AND k.extra -> 'social_assistance' = 'true'::jsonb
+      AND NOT b.entered_in_error
       AND b.start <= {end} AND (b."end" IS NULL OR b."end" >= {start})
 ),
 assistance_days AS (
@@ -146,7 +151,8 @@ child AS (
     SELECT m.first_name, m.last_name, m.birth_date, f.office_id
     FROM families_familymember m
     JOIN families_family f ON f.id = m.family_id
-    WHERE f.office_id IN ({offices}) AND m.role = 'child' AND m.joined_on <= {end}
+    WHERE f.office_id IN ({offices}) AND NOT m.entered_in_error
+      AND m.role = 'child' AND m.joined_on <= {end}
       AND (m.left_on IS NULL OR m.left_on > {end})
 ),
 school AS (
@@ -157,7 +163,8 @@ school AS (
     FROM families_schoolstatus s
     JOIN families_familymember m ON m.id = s.member_id
     JOIN families_family f ON f.id = m.family_id
-    WHERE f.office_id IN ({offices}) AND s.valid_from <= {end}
+    WHERE f.office_id IN ({offices}) AND NOT s.entered_in_error AND NOT m.entered_in_error
+      AND s.valid_from <= {end}
     ORDER BY m.first_name, m.last_name, m.birth_date, f.office_id,
              s.valid_from DESC, s.id DESC
 ),
@@ -200,7 +207,8 @@ rated AS (
         FROM families_reviewrating rr
         JOIN families_review rv ON rv.id = rr.review_id
         JOIN families_family f ON f.id = rv.family_id
-        WHERE f.office_id IN ({offices}) AND rv.reviewed_on <= {end}
+        WHERE f.office_id IN ({offices}) AND NOT rv.entered_in_error
+          AND rv.reviewed_on <= {end}
         GROUP BY rv.family_id, f.office_id, rr.life_area_id
     ) per_area
     WHERE cardinality(ratings) > 1
@@ -237,7 +245,7 @@ UNION ALL
 SELECT 'contacts', to_char(k.date::timestamp, 'YYYY-MM'), c.office_id, count(*)
 FROM followup_contact k
 JOIN chosen c ON c.id = k.client_id
-WHERE k.date BETWEEN {start} AND {end}
+WHERE NOT k.entered_in_error AND k.date BETWEEN {start} AND {end}
 GROUP BY 2, c.office_id
 UNION ALL
 SELECT 'reasons', code.label_nb, o.office_id, count(*)
@@ -252,7 +260,7 @@ FROM followup_intervention i
 JOIN chosen c ON c.id = i.client_id
 JOIN codelists_code t ON t.id = i.type_id
 LEFT JOIN codelists_code o ON o.id = i.outcome_id
-WHERE i."end" BETWEEN {start} AND {end}
+WHERE NOT i.entered_in_error AND i."end" BETWEEN {start} AND {end}
 GROUP BY t.label_nb, o.label_nb
 UNION ALL
 SELECT 'assistance_median_days', '', office_id, median::numeric FROM assistance

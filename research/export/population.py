@@ -61,7 +61,7 @@ def _population_where(scope: Scope) -> str:
     where = """
         c.office_id = ANY(%(offices)s) AND c.status <> 'merged'
         AND EXISTS (
-            SELECT 1 FROM {episode} e WHERE e.client_id = c.id
+            SELECT 1 FROM {episode} e WHERE e.client_id = c.id AND NOT e.entered_in_error
             AND e.opened_on <= %(until)s
             AND (e.closed_on IS NULL OR e.closed_on >= %(period_start)s)
         )"""
@@ -94,7 +94,8 @@ def with_population(scope: Scope) -> str:
     return f"""
 WITH person AS MATERIALIZED (
     SELECT c.id AS client_id, 'client' AS kind, c.id::text AS key,
-           (SELECT min(e.opened_on) FROM {DB["episode"]} e WHERE e.client_id = c.id) AS ref
+           (SELECT min(e.opened_on) FROM {DB["episode"]} e
+            WHERE e.client_id = c.id AND NOT e.entered_in_error) AS ref
     FROM {DB["client"]} c
     WHERE {_population_where(scope)} AND NOT (c.id = ANY(%(removed)s::bigint[]))
 ),
@@ -104,7 +105,7 @@ family AS MATERIALIZED (
     -- A family is in the export when one of its adult clients is.
     WHERE EXISTS (
         SELECT 1 FROM {DB["member"]} fm JOIN person p ON p.client_id = fm.client_id
-        WHERE fm.family_id = f.id
+        WHERE fm.family_id = f.id AND NOT fm.entered_in_error
     )
 ),
 child AS MATERIALIZED (
@@ -115,7 +116,7 @@ child AS MATERIALIZED (
         FROM {DB["member"]} fm JOIN family f ON f.family_id = fm.family_id
         -- Children only: another adult who is not a client has given no consent and is
         -- not a person of the export.
-        WHERE fm.client_id IS NULL AND fm.role = 'child'
+        WHERE fm.client_id IS NULL AND fm.role = 'child' AND NOT fm.entered_in_error
     ) s
 ),
 member AS MATERIALIZED (
@@ -127,7 +128,8 @@ member AS MATERIALIZED (
     JOIN family f ON f.family_id = fm.family_id
     LEFT JOIN person p ON p.client_id = fm.client_id
     LEFT JOIN child ch ON ch.member_id = fm.id
-    -- Adults who are not in the export (no consent) are left out of their family too.
-    WHERE p.client_id IS NOT NULL OR ch.member_id IS NOT NULL
+    -- Adults who are not in the export (no consent) are left out of their family too;
+    -- a membership entered in error is no one's.
+    WHERE (p.client_id IS NOT NULL OR ch.member_id IS NOT NULL) AND NOT fm.entered_in_error
 )
 """

@@ -139,6 +139,9 @@ def _months(later: str, earlier: str) -> str:
 
 
 NEXT_MONTH = "p.next_month"
+# Every case table read here is read in force only: a record entered in error is kept
+# (for history) but never exported. (t is each table's own row; joins say so themselves.)
+IN_FORCE = "NOT t.entered_in_error"
 
 SPECS: dict[str, TableSpec] = {
     spec.table: spec
@@ -146,7 +149,8 @@ SPECS: dict[str, TableSpec] = {
         TableSpec(
             Table.EPISODES,
             "person",
-            f"FROM {{episode}} t {PERSON} WHERE {overlaps('t.opened_on', 't.closed_on')}",
+            f"FROM {{episode}} t {PERSON} "
+            f"WHERE {IN_FORCE} AND {overlaps('t.opened_on', 't.closed_on')}",
             "t.opened_on, t.id",
             (
                 Column("opened", _("Episode opened"), "date", "t.opened_on"),
@@ -170,7 +174,7 @@ SPECS: dict[str, TableSpec] = {
         TableSpec(
             Table.BENEFITS,
             "person",
-            f"FROM {{benefit}} t {PERSON} WHERE {overlaps('t.start', 't.end')}",
+            f"FROM {{benefit}} t {PERSON} WHERE {IN_FORCE} AND {overlaps('t.start', 't.end')}",
             "t.start, t.id",
             (
                 Column("kind", _("Benefit"), "category", "t.kind_id", "code:benefit_kind"),
@@ -183,7 +187,8 @@ SPECS: dict[str, TableSpec] = {
             "person",
             "FROM {assessment_item} t JOIN {assessment} a ON a.id = t.assessment_id "
             "JOIN person p ON p.client_id = a.client_id "
-            "WHERE a.assessed_on BETWEEN %(period_start)s AND %(until)s",
+            f"WHERE {IN_FORCE} AND NOT a.entered_in_error "
+            "AND a.assessed_on BETWEEN %(period_start)s AND %(until)s",
             "a.assessed_on, a.id, t.life_area_id",
             (
                 Column("assessed", _("Date of the assessment"), "date", "a.assessed_on"),
@@ -201,7 +206,8 @@ SPECS: dict[str, TableSpec] = {
         TableSpec(
             Table.CONTACTS,
             "person",
-            f"FROM {{contact}} t {PERSON} WHERE t.date BETWEEN %(period_start)s AND %(until)s",
+            f"FROM {{contact}} t {PERSON} "
+            f"WHERE {IN_FORCE} AND t.date BETWEEN %(period_start)s AND %(until)s",
             "t.date, t.id",
             (
                 Column("date", _("Date of the contact"), "date", "t.date"),
@@ -242,7 +248,7 @@ SPECS: dict[str, TableSpec] = {
         TableSpec(
             Table.INTERVENTIONS,
             "person",
-            f"FROM {{intervention}} t {PERSON} WHERE {overlaps('t.start', 't.end')}",
+            f"FROM {{intervention}} t {PERSON} WHERE {IN_FORCE} AND {overlaps('t.start', 't.end')}",
             "t.start, t.id",
             (
                 Column(
@@ -263,7 +269,8 @@ SPECS: dict[str, TableSpec] = {
         TableSpec(
             Table.PROGRAMMES,
             "person",
-            f"FROM {{enrolment}} t {PERSON} WHERE {overlaps('t.enrolled_on', 't.left_on')}",
+            f"FROM {{enrolment}} t {PERSON} "
+            f"WHERE {IN_FORCE} AND {overlaps('t.enrolled_on', 't.left_on')}",
             "t.enrolled_on, t.id",
             (
                 Column("programme", _("Programme"), "category", "t.programme_id", "programme"),
@@ -291,7 +298,7 @@ SPECS: dict[str, TableSpec] = {
             "member",
             "FROM {member} t JOIN member m ON m.member_id = t.id "
             "JOIN family f ON f.family_id = t.family_id "
-            f"WHERE {overlaps('t.joined_on', 't.left_on')}",
+            f"WHERE {IN_FORCE} AND {overlaps('t.joined_on', 't.left_on')}",
             "t.joined_on, t.id",
             (
                 Column("family", _("Family (pseudonym)"), "family", "t.family_id"),
@@ -319,7 +326,8 @@ SPECS: dict[str, TableSpec] = {
                     "owner_role",
                     _("Role of the member who owns the goal"),
                     "category",
-                    "(SELECT o.role FROM {member} o WHERE o.id = t.owner_id)",
+                    "(SELECT o.role FROM {member} o "
+                    "WHERE o.id = t.owner_id AND NOT o.entered_in_error)",
                     "member_role",
                 ),
             ),
@@ -329,7 +337,8 @@ SPECS: dict[str, TableSpec] = {
             "family",
             "FROM {rating} t JOIN {review} r ON r.id = t.review_id "
             "JOIN family f ON f.family_id = r.family_id "
-            "WHERE r.reviewed_on BETWEEN %(period_start)s AND %(until)s",
+            "WHERE NOT r.entered_in_error "
+            "AND r.reviewed_on BETWEEN %(period_start)s AND %(until)s",
             "r.reviewed_on, r.id, t.life_area_id",
             (
                 Column("reviewed", _("Date of the review"), "date", "r.reviewed_on"),
@@ -347,7 +356,7 @@ SPECS: dict[str, TableSpec] = {
             Table.YOUTH_SCHOOL,
             "member",
             "FROM {school} t JOIN member m ON m.member_id = t.member_id "
-            "WHERE t.valid_from <= %(until)s",
+            f"WHERE {IN_FORCE} AND t.valid_from <= %(until)s",
             "t.valid_from, t.id",
             (
                 Column("valid_from", _("School situation from"), "date", "t.valid_from"),
@@ -404,7 +413,7 @@ SPECS: dict[str, TableSpec] = {
                     _("Received social assistance in the month"),
                     "flag",
                     "EXISTS (SELECT 1 FROM {benefit} b WHERE b.client_id = p.client_id "
-                    "AND b.kind_id = ANY(%(assistance_kinds)s) "
+                    "AND NOT b.entered_in_error AND b.kind_id = ANY(%(assistance_kinds)s) "
                     f'AND b.start < {NEXT_MONTH} AND (b."end" IS NULL OR b."end" >= p.month))',
                 ),
                 Column(
@@ -415,13 +424,14 @@ SPECS: dict[str, TableSpec] = {
                     ),
                     "flag",
                     "EXISTS (SELECT 1 FROM {intervention} i WHERE i.client_id = p.client_id "
-                    "AND i.status IN ('in_progress', 'completed') "
+                    "AND NOT i.entered_in_error AND i.status IN ('in_progress', 'completed') "
                     f'AND i.start < {NEXT_MONTH} AND (i."end" IS NULL OR i."end" >= p.month)) '
                     "OR EXISTS (SELECT 1 FROM {enrolment} en WHERE en.client_id = p.client_id "
+                    "AND NOT en.entered_in_error "
                     f"AND en.enrolled_on < {NEXT_MONTH} "
                     "AND (en.left_on IS NULL OR en.left_on >= p.month)) "
                     "OR EXISTS (SELECT 1 FROM {benefit} b WHERE b.client_id = p.client_id "
-                    "AND b.kind_id = ANY(%(activity_kinds)s) "
+                    "AND NOT b.entered_in_error AND b.kind_id = ANY(%(activity_kinds)s) "
                     f'AND b.start < {NEXT_MONTH} AND (b."end" IS NULL OR b."end" >= p.month))',
                 ),
                 Column(
@@ -434,17 +444,21 @@ SPECS: dict[str, TableSpec] = {
                     "coalesce((SELECT ev.category IN ('work', 'education') FROM ("
                     "SELECT i.\"end\" AS day, oc.extra->>'category' AS category "
                     "FROM {intervention} i JOIN {code} oc ON oc.id = i.outcome_id "
-                    f'WHERE i.client_id = p.client_id AND i."end" < {NEXT_MONTH} '
+                    "WHERE i.client_id = p.client_id AND NOT i.entered_in_error "
+                    f'AND i."end" < {NEXT_MONTH} '
                     "UNION ALL SELECT e.closed_on, CASE cr.code WHEN 'into_work' THEN 'work' "
                     "WHEN 'into_education' THEN 'education' ELSE 'none' END "
                     "FROM {episode} e JOIN {code} cr ON cr.id = e.closing_reason_id "
-                    f"WHERE e.client_id = p.client_id AND e.closed_on < {NEXT_MONTH} "
+                    f"WHERE e.client_id = p.client_id AND NOT e.entered_in_error "
+                    f"AND e.closed_on < {NEXT_MONTH} "
                     "UNION ALL SELECT e.opened_on, 'none' FROM {episode} e "
-                    f"WHERE e.client_id = p.client_id AND e.opened_on < {NEXT_MONTH}"
+                    f"WHERE e.client_id = p.client_id AND NOT e.entered_in_error "
+                    f"AND e.opened_on < {NEXT_MONTH}"
                     ") ev ORDER BY ev.day DESC, (ev.category IN ('work', 'education')) DESC "
                     "LIMIT 1), false) "
                     "OR EXISTS (SELECT 1 FROM {intervention} i JOIN {code} it ON it.id = i.type_id "
-                    "WHERE i.client_id = p.client_id AND it.code = 'education' "
+                    "WHERE i.client_id = p.client_id AND NOT i.entered_in_error "
+                    "AND it.code = 'education' "
                     "AND i.status IN ('in_progress', 'completed') "
                     f'AND i.start < {NEXT_MONTH} AND (i."end" IS NULL OR i."end" >= p.month))',
                 ),
@@ -453,6 +467,7 @@ SPECS: dict[str, TableSpec] = {
                     _("Follow-up contacts in the month"),
                     "integer",
                     "(SELECT count(*) FROM {contact} c WHERE c.client_id = p.client_id "
+                    "AND NOT c.entered_in_error "
                     f"AND c.date >= p.month AND c.date < {NEXT_MONTH})",
                     unit=_("contacts"),
                 ),
