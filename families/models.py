@@ -51,7 +51,7 @@ class Family(models.Model):
         verbose_name=_("split from"),
     )
     created_on = models.DateField(_("followed since"), default=datetime.date.today)
-    version = models.PositiveIntegerField(default=1)
+    version = models.PositiveIntegerField(_("version"), default=1)
 
     objects = FamilyQuerySet.as_manager()
     history = tracked_history()
@@ -119,7 +119,9 @@ class FamilyMember(CorrectableRecord):
         CHILD = "child", _("Child")
         OTHER_ADULT = "other_adult", _("Other adult")
 
-    family = models.ForeignKey(Family, on_delete=models.PROTECT, related_name="memberships")
+    family = models.ForeignKey(
+        Family, on_delete=models.PROTECT, related_name="memberships", verbose_name=_("family")
+    )
     client = models.ForeignKey(
         Client,
         on_delete=models.PROTECT,
@@ -140,6 +142,7 @@ class FamilyMember(CorrectableRecord):
         expression=folded_full_name("first_name", "last_name"),
         output_field=models.TextField(),
         db_persist=True,
+        verbose_name=_("name for search"),
     )
 
     correctable_fields = ("first_name", "last_name", "birth_date", "role", "joined_on", "left_on")
@@ -242,7 +245,9 @@ class FamilyMember(CorrectableRecord):
 class FamilyService(models.Model):
     """A service involved with the family, the family's named contact there, and since when."""
 
-    family = models.ForeignKey(Family, on_delete=models.PROTECT, related_name="services")
+    family = models.ForeignKey(
+        Family, on_delete=models.PROTECT, related_name="services", verbose_name=_("family")
+    )
     service = code_field(CodeList.PARTICIPANT_SERVICE, _("service"))
     contact_name = models.CharField(_("contact person"), max_length=120, blank=True)
     contact_phone = models.CharField(_("phone"), max_length=30, blank=True)
@@ -274,12 +279,14 @@ class PlanQuerySet(OfficeScopedQuerySet):
 class FamilyPlan(models.Model):
     """The family plan (familieplan): a living document, revised many times."""
 
-    family = models.ForeignKey(Family, on_delete=models.PROTECT, related_name="plans")
-    active = models.BooleanField(default=True)
+    family = models.ForeignKey(
+        Family, on_delete=models.PROTECT, related_name="plans", verbose_name=_("family")
+    )
+    active = models.BooleanField(_("active"), default=True)
     created_on = models.DateField(_("created"), default=datetime.date.today)
     # Every saved change raises the version and writes a PlanRevision (the version is the
     # revision's number). Lost updates are prevented per goal and action (their version).
-    version = models.PositiveIntegerField(default=1)
+    version = models.PositiveIntegerField(_("revision"), default=1)
 
     objects = PlanQuerySet.as_manager()
     history = tracked_history()
@@ -323,7 +330,9 @@ class GoalStatus(models.TextChoices):
 class PlanGoal(models.Model):
     """A goal in the family's own words, in one life area, owned by a family member."""
 
-    plan = models.ForeignKey(FamilyPlan, on_delete=models.PROTECT, related_name="goals")
+    plan = models.ForeignKey(
+        FamilyPlan, on_delete=models.PROTECT, related_name="goals", verbose_name=_("family plan")
+    )
     life_area = code_field(CodeList.LIFE_AREA, _("life area"))
     text = models.CharField(_("goal, in the family's words"), max_length=500)
     owner = models.ForeignKey(
@@ -334,7 +343,7 @@ class PlanGoal(models.Model):
         related_name="+",
         verbose_name=_("owned by"),
     )
-    position = models.PositiveIntegerField(default=0)
+    position = models.PositiveIntegerField(_("place in the plan"), default=0)
     status = models.CharField(
         _("status"), max_length=10, choices=GoalStatus.choices, default=GoalStatus.OPEN
     )
@@ -343,7 +352,7 @@ class PlanGoal(models.Model):
     # Raised by every change to the goal itself: a page showing an older version may not
     # change it, while changes to the plan's other goals and actions go through. (The
     # database default serves rows written in SQL: the synthetic national data.)
-    version = models.PositiveIntegerField(default=1, db_default=1)
+    version = models.PositiveIntegerField(_("version"), default=1, db_default=1)
 
     objects = GoalQuerySet.as_manager()
     history = tracked_history()
@@ -373,7 +382,9 @@ class PlanAction(models.Model):
         COORDINATOR = "coordinator", _("The coordinator")
         SERVICE = "service", _("A service")
 
-    goal = models.ForeignKey(PlanGoal, on_delete=models.PROTECT, related_name="actions")
+    goal = models.ForeignKey(
+        PlanGoal, on_delete=models.PROTECT, related_name="actions", verbose_name=_("goal")
+    )
     text = models.CharField(_("action to take"), max_length=500)
     responsible = models.CharField(
         _("responsible"), max_length=12, choices=Responsible.choices, default=Responsible.MEMBER
@@ -399,9 +410,9 @@ class PlanAction(models.Model):
     status = models.CharField(
         _("status"), max_length=12, choices=Status.choices, default=Status.PLANNED
     )
-    position = models.PositiveIntegerField(default=0)
+    position = models.PositiveIntegerField(_("place under the goal"), default=0)
     # As PlanGoal.version: the conflict is per action.
-    version = models.PositiveIntegerField(default=1, db_default=1)
+    version = models.PositiveIntegerField(_("version"), default=1, db_default=1)
 
     objects = ActionQuerySet.as_manager()
     history = tracked_history()
@@ -457,14 +468,19 @@ class PlanAction(models.Model):
 class PlanRevision(models.Model):
     """The plan as it was after one saved change: who, when, and a full snapshot."""
 
-    plan = models.ForeignKey(FamilyPlan, on_delete=models.PROTECT, related_name="revisions")
+    plan = models.ForeignKey(
+        FamilyPlan,
+        on_delete=models.PROTECT,
+        related_name="revisions",
+        verbose_name=_("family plan"),
+    )
     number = models.PositiveIntegerField(_("revision"))
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by")
     )
     at = models.DateTimeField(_("when"), auto_now_add=True)
     summary = models.CharField(_("change"), max_length=300)
-    snapshot = models.JSONField()
+    snapshot = models.JSONField(_("the plan as it was"))
 
     # Written once, never changed: audit.guards adds the database trigger.
     APPEND_ONLY = True
@@ -488,7 +504,9 @@ class ReviewQuerySet(OfficeScopedQuerySet):
 class Review(CorrectableRecord):
     """A review (evaluering) of the plan, where the family rates its own quality of life."""
 
-    family = models.ForeignKey(Family, on_delete=models.PROTECT, related_name="reviews")
+    family = models.ForeignKey(
+        Family, on_delete=models.PROTECT, related_name="reviews", verbose_name=_("family")
+    )
     reviewed_on = models.DateField(_("date of the review"))
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by")
@@ -585,7 +603,9 @@ class RatingsInForce(models.Manager["ReviewRating"]):
 class ReviewRating(models.Model):
     """The family's own rating of its quality of life in one area: 0 (worst) to 10 (best)."""
 
-    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="ratings")
+    review = models.ForeignKey(
+        Review, on_delete=models.CASCADE, related_name="ratings", verbose_name=_("review")
+    )
     life_area = code_field(CodeList.LIFE_AREA, _("life area"))
     rating = models.PositiveSmallIntegerField(_("rating (0–10)"))
 
@@ -649,7 +669,9 @@ class SchoolStatus(CorrectableRecord):
     # The statuses that say the young person goes to school now.
     IN_SCHOOL = (Status.ENROLLED, Status.BACK_IN_SCHOOL)
 
-    member = models.ForeignKey(FamilyMember, on_delete=models.PROTECT, related_name="school")
+    member = models.ForeignKey(
+        FamilyMember, on_delete=models.PROTECT, related_name="school", verbose_name=_("child")
+    )
     valid_from = models.DateField(_("from"))
     level = models.CharField(_("level"), max_length=16, choices=Level.choices)
     programme = models.CharField(
@@ -752,7 +774,9 @@ class SchoolStatus(CorrectableRecord):
 class LeisureActivity(models.Model):
     """A child's leisure activity (football, music, youth club …) and since when."""
 
-    member = models.ForeignKey(FamilyMember, on_delete=models.PROTECT, related_name="leisure")
+    member = models.ForeignKey(
+        FamilyMember, on_delete=models.PROTECT, related_name="leisure", verbose_name=_("child")
+    )
     activity = models.CharField(_("activity"), max_length=120)
     since = models.DateField(_("since"))
     until = models.DateField(_("until"), null=True, blank=True)
@@ -792,9 +816,14 @@ class FamilyContact(models.Model):
     """
 
     contact = models.OneToOneField(
-        "followup.Contact", on_delete=models.PROTECT, related_name="family_contact"
+        "followup.Contact",
+        on_delete=models.PROTECT,
+        related_name="family_contact",
+        verbose_name=_("contact"),
     )
-    family = models.ForeignKey(Family, on_delete=models.PROTECT, related_name="contacts")
+    family = models.ForeignKey(
+        Family, on_delete=models.PROTECT, related_name="contacts", verbose_name=_("family")
+    )
     participants = models.ManyToManyField(
         FamilyMember, related_name="family_contacts", verbose_name=_("who took part")
     )
