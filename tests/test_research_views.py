@@ -407,6 +407,8 @@ def test_caseworkers_see_their_own_sampled_clients_only(
     page = client.get(reverse("research:sampled_clients")).text
     shown = [c for c in population.clients if c.full_name in page]
     assert len(shown) == 3
+    # Two people of one name are told apart by their birth date.
+    assert all(c.birth_date.strftime("%d.%m.%Y") in page for c in shown)
     assert AccessLog.objects.get(view_name="research:sampled_clients").client_ids == sorted(
         c.pk for c in shown
     )
