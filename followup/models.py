@@ -94,10 +94,8 @@ class Contact(Correctable, ClientRecord):
         ]
 
     def __str__(self) -> str:
-        return str(
-            _("Contact with %(name)s on %(date)s")
-            % {"name": self.client.full_name, "date": _short(self.date)}
-        )
+        # Its own fields only: history labels many contacts at once (audit.timeline).
+        return str(_("Contact on %(date)s") % {"date": _short(self.date)})
 
     def clean(self) -> None:
         """A contact lies in the past and in the client's lifetime (forms, services, admin)."""
@@ -185,10 +183,7 @@ class Intervention(Correctable, ClientRecord):
         ]
 
     def __str__(self) -> str:
-        return str(
-            _("%(type)s for %(name)s from %(start)s")
-            % {"type": self.type, "name": self.client.full_name, "start": _short(self.start)}
-        )
+        return str(_("Intervention from %(start)s") % {"start": _short(self.start)})
 
     @property
     def is_locked(self) -> bool:
@@ -349,14 +344,7 @@ class Enrolment(Correctable, ClientRecord):
         indexes = [models.Index(fields=["programme", "enrolled_on"], name="enrolment_programme")]
 
     def __str__(self) -> str:
-        return str(
-            _("%(name)s in %(programme)s from %(date)s")
-            % {
-                "name": self.client.full_name,
-                "programme": self.programme,
-                "date": _short(self.enrolled_on),
-            }
-        )
+        return str(_("Enrolment from %(date)s") % {"date": _short(self.enrolled_on)})
 
     def clean(self) -> None:
         """Enrolled and left in the client's lifetime, the programme's period and up to today."""
