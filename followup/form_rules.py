@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class RulesForm[M: models.Model](forms.ModelForm[M]):
@@ -22,3 +23,17 @@ class RulesForm[M: models.Model](forms.ModelForm[M]):
                 placed.setdefault(key, []).extend(messages)
             errors = ValidationError(placed)
         super()._update_errors(errors)  # type: ignore[misc]  # private, not in the stubs
+
+
+STALE_FORM = _("The form was not understood (it may be damaged or very old): open the page again.")
+
+
+def version_field() -> forms.IntegerField:
+    """The hidden version of an edited record (optimistic locking), bounded like the column."""
+    return forms.IntegerField(
+        widget=forms.HiddenInput,
+        required=False,
+        min_value=0,
+        max_value=2**31 - 1,
+        error_messages=dict.fromkeys(("invalid", "min_value", "max_value"), STALE_FORM),
+    )

@@ -12,16 +12,14 @@ from clients.forms import ChoiceQuerysets, DateInput, code_choices
 from clients.models import Client
 from codelists.models import Code, CodeList
 from followup import studies
-from followup.form_rules import RulesForm
+from followup.form_rules import RulesForm, version_field
 from followup.models import Contact, Enrolment, Programme, Reminder
 
 
 class ContactForm(ChoiceQuerysets, RulesForm[Contact]):
     """The date rules are the model's (Contact.clean)."""
 
-    version = forms.IntegerField(
-        widget=forms.HiddenInput, required=False, min_value=0, max_value=2**31 - 1
-    )
+    version = version_field()
 
     class Meta:
         model = Contact

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from clients.forms import ChoiceQuerysets, DateInput, code_choices
 from clients.models import Client
 from codelists.models import Code, CodeList
-from followup.form_rules import RulesForm
+from followup.form_rules import RulesForm, version_field
 from followup.interventions import FINAL
 from followup.models import TRANSITIONS, Intervention, Status
 
@@ -58,9 +58,7 @@ class InterventionNewForm(_InterventionFields):
 class InterventionForm(_InterventionFields):
     """Editing type, provider and dates of an intervention that is not locked."""
 
-    version = forms.IntegerField(
-        widget=forms.HiddenInput, required=False, min_value=0, max_value=2**31 - 1
-    )
+    version = version_field()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -71,9 +69,7 @@ class InterventionStatusForm(ChoiceQuerysets, forms.Form):
     """One next step of an intervention: the target status and, to end it, date and outcome."""
 
     to = forms.ChoiceField(choices=Status.choices, widget=forms.HiddenInput)
-    version = forms.IntegerField(
-        widget=forms.HiddenInput, required=False, min_value=0, max_value=2**31 - 1
-    )
+    version = version_field()
     end = forms.DateField(
         label=_("End date"),
         required=False,

@@ -195,3 +195,17 @@ def test_no_hostile_query_string_is_a_server_error(
     client.force_login(caseworker_heimdal)
     for value in HOSTILE:
         assert client.get(reverse("followup:caseload"), {key: value}).status_code == 200, value
+
+
+@pytest.mark.parametrize("form", ["contact_new", "contact_edit", "intervention_edit"])
+def test_a_damaged_version_is_refused_with_a_message(
+    client: HttpClient, caseworker_heimdal: User, client_heimdal: Client, form: str
+) -> None:
+    found = records(client_heimdal)
+    url_of, valid = FORMS[form]
+    client.force_login(caseworker_heimdal)
+    before = history_rows()
+    response = client.post(url_of(found, client_heimdal), {**valid(found), "version": str(2**70)})
+    assert response.status_code == 200
+    assert "Skjemaet ble ikke forstått" in response.text
+    assert history_rows() == before
