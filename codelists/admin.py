@@ -6,11 +6,12 @@ from django.contrib import admin
 from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
+from audit.admin_actions import CheckedActionsMixin
 from codelists.models import Code
 
 
 @admin.register(Code)
-class CodeAdmin(SimpleHistoryAdmin):
+class CodeAdmin(CheckedActionsMixin, SimpleHistoryAdmin):
     list_display = ["label_nb", "label_en", "code", "list_name", "sort_order", "active"]
     list_filter = ["list_name", "active"]
     search_fields = ["code", "label_nb", "label_en"]

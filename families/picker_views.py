@@ -1,6 +1,8 @@
 """The person picker's endpoints: the hits for what was typed, and the chosen person."""
 
 from django.http import HttpResponse, HttpResponseBadRequest
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
 
 from audit.access_log import record_read
 from audit.models import AccessLog
@@ -16,6 +18,16 @@ from families.picker import (
 from organisation.access import PERSON_LEVEL, AuthenticatedHttpRequest, policy, read_object
 
 
+def _unreadable() -> HttpResponse:
+    """A request the picker's own page never sends (a forged or damaged form): say so."""
+    return HttpResponseBadRequest(
+        format_html(
+            '<div class="alert alert-warning" role="alert">{}</div>',
+            _("The search could not be read. Reload the page and try again."),
+        )
+    )
+
+
 def _picker(request: AuthenticatedHttpRequest) -> tuple[str, str] | None:
     form = PickerForm(request.POST)
     if not form.is_valid():
@@ -28,7 +40,7 @@ def picker_search(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The hits for what was typed in a picker: POST, so that no name is ever in a URL."""
     picker = _picker(request)
     if picker is None:
-        return HttpResponseBadRequest()
+        return _unreadable()
     name, html_id = picker
     form = SearchForm(request.POST, prefix=name)
     hits, error = None, ""
@@ -46,7 +58,7 @@ def picker_choose(request: AuthenticatedHttpRequest) -> HttpResponse:
     picker = _picker(request)
     form = ChooseForm(request.POST)
     if picker is None or not form.is_valid():
-        return HttpResponseBadRequest()
+        return _unreadable()
     name, html_id = picker
     client = None
     if form.cleaned_data["picker_choice"] is not None:

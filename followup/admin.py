@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
+from audit.admin_actions import CheckedActionsMixin
 from followup.models import Allocation, Programme, StudyArm
 
 
@@ -19,7 +20,7 @@ class StudyArmInline(admin.TabularInline):  # type: ignore[type-arg]
 
 
 @admin.register(Programme)
-class ProgrammeAdmin(SimpleHistoryAdmin):
+class ProgrammeAdmin(CheckedActionsMixin, SimpleHistoryAdmin):
     list_display = ["name", "office", "start", "end", "study"]
     list_filter = ["office", "study"]
     search_fields = ["name"]

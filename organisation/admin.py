@@ -7,6 +7,7 @@ from django.contrib.auth.admin import UserAdmin
 from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
+from audit.admin_actions import CheckedActionsMixin
 from organisation.models import Membership, Office, User
 
 
@@ -17,7 +18,7 @@ class MembershipInline(admin.TabularInline[Membership, User]):
 
 
 @admin.register(User)
-class HuskUserAdmin(UserAdmin):  # type: ignore[type-arg]
+class HuskUserAdmin(CheckedActionsMixin, UserAdmin):  # type: ignore[type-arg]
     inlines = [MembershipInline]
     list_display = ["username", "first_name", "last_name", "is_active", "is_system_actor"]
     list_filter = ["is_active", "is_system_actor", "membership_set__role"]
@@ -28,6 +29,6 @@ class HuskUserAdmin(UserAdmin):  # type: ignore[type-arg]
 
 
 @admin.register(Office)
-class OfficeAdmin(SimpleHistoryAdmin):
+class OfficeAdmin(CheckedActionsMixin, SimpleHistoryAdmin):
     list_display = ["name", "municipality_number", "unit_number"]
     search_fields = ["name", "unit_number"]

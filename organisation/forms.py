@@ -29,6 +29,8 @@ class AccessLogSearchForm(forms.Form):
         label=_("Client number"),
         required=False,
         min_value=1,
+        # A client's number is a bigint: a larger one cannot be anybody's, and would fail in SQL.
+        max_value=2**63 - 1,
         help_text=_("The client's number in HUSK (in the address of the client's page)."),
     )
     action = forms.ChoiceField(

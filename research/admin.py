@@ -7,6 +7,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
+from audit.admin_actions import CheckedActionsMixin
 from organisation.models import User
 from organisation.roles import Role
 from research.models import Export, ProjectApproval, ResearchProject, Table
@@ -62,7 +63,7 @@ class ApprovalInline(ReadOnlyInline):
 
 
 @admin.register(ResearchProject)
-class ResearchProjectAdmin(SimpleHistoryAdmin):
+class ResearchProjectAdmin(CheckedActionsMixin, SimpleHistoryAdmin):
     form = ResearchProjectForm
     list_display = ["title", "code", "legal_basis", "period_start", "period_end", "expires_on"]
     search_fields = ["title", "code", "institution"]
@@ -71,7 +72,7 @@ class ResearchProjectAdmin(SimpleHistoryAdmin):
     inlines = [ApprovalInline]
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class ReadOnlyAdmin(CheckedActionsMixin, admin.ModelAdmin):  # type: ignore[type-arg]
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 

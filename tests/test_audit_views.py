@@ -227,6 +227,10 @@ def test_a_search_the_access_log_cannot_read_finds_nothing(
     response = client.get(reverse("organisation:access_log"), {"end": "31.02.2025"})
     assert "end" in response.context["form"].errors
     assert 'data-testid="log-entry"' not in response.text
+    # A number beyond any client's (a bigint) is refused at the field, not a server error.
+    response = client.get(reverse("organisation:access_log"), {"client": str(2**70)})
+    assert response.status_code == 200
+    assert "client" in response.context["form"].errors
 
 
 def test_the_access_log_counts_no_further_than_it_needs(
