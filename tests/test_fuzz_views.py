@@ -33,6 +33,7 @@ from django.urls import NoReverseMatch, Resolver404, path, resolve, reverse
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
+from husk import urls as root_urls
 from husk.demo import DEMO_USERS, DemoUser
 from organisation.access import LOGGED_IN, policy
 from organisation.models import User
@@ -319,9 +320,9 @@ class Fuzzer:
                 aimed.forms.append(form)
         return links
 
-    def walk(self) -> None:
+    def walk(self, start: str = "/") -> None:
         """Breadth first from the home page: same-site GET links, and GET forms' actions."""
-        queue, seen = ["/"], {"/"}
+        queue, seen = [start], {start}
         pages = 0
         while queue and pages < MAX_PAGES:
             path = queue.pop(0)
@@ -571,7 +572,7 @@ NAME_FORM = '<form method="post"><input type="text" name="name"><button>Save</bu
 
 @policy(LOGGED_IN)
 def broken_index(request: HttpRequest) -> HttpResponse:
-    return HttpResponse('<a href="/number/">Number</a> <a href="/name/">Name</a>')
+    return HttpResponse('<a href="/broken/number/">Number</a> <a href="/broken/name/">Name</a>')
 
 
 @policy(LOGGED_IN)
@@ -582,7 +583,7 @@ def broken_number(request: HttpRequest) -> HttpResponse:
         with connection.cursor() as cursor:
             cursor.execute("SELECT %s::bigint", [int(number)])
         messages.success(request, "Found.")
-        return redirect("/")
+        return redirect("/broken/")
     if request.method == "POST":
         return HttpResponse(NUMBER_FORM + '<p class="invalid-feedback">Not a number.</p>')
     return HttpResponse(NUMBER_FORM)
@@ -593,28 +594,30 @@ def broken_name(request: HttpRequest) -> HttpResponse:
     """Refuses an empty name without a word."""
     if request.method == "POST" and request.POST.get("name"):
         messages.success(request, "Saved.")
-        return redirect("/")
+        return redirect("/broken/")
     return HttpResponse(NAME_FORM)
 
 
+# The site's own URLs stay: the error pages link to them.
 urlpatterns = [
-    path("", broken_index, name="broken-index"),
-    path("number/", broken_number, name="broken-number"),
-    path("name/", broken_name, name="broken-name"),
+    path("broken/", broken_index, name="broken-index"),
+    path("broken/number/", broken_number, name="broken-number"),
+    path("broken/name/", broken_name, name="broken-name"),
+    *root_urls.urlpatterns,
 ]
 
 
 @pytest.mark.urls("tests.test_fuzz_views")
 def test_the_fuzzer_reports_the_url_the_user_and_the_input(demo_data: None) -> None:
     fuzzer = Fuzzer(DEMO_USERS[0], time.monotonic() + 5)
-    fuzzer.walk()
+    fuzzer.walk(start="/broken/")
     fuzzer.fuzz()
     report = "\n".join(fuzzer.problems)
     assert (
-        "[broken-number] POST /number/ as veileder.heimdal with number='1180591620717411303424'"
-        in report
+        "[broken-number] POST /broken/number/ as veileder.heimdal "
+        "with number='1180591620717411303424'" in report
     )
     assert "server error 500: DataError" in report
-    assert "[broken-name] POST /name/ as veileder.heimdal" in report
+    assert "[broken-name] POST /broken/name/ as veileder.heimdal" in report
     assert "refused with 200 but no form error or message shown" in report
     assert len(fuzzer.problems) == 2, report
