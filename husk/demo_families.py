@@ -10,6 +10,7 @@ from django.db import transaction
 from audit import bulk
 from clients.models import Client
 from codelists.models import Code, CodeList
+from families import rules
 from families.models import Family, FamilyMember, FamilyService
 from husk.demo_clients import BACKGROUNDS, NORWEGIAN_FIRST
 from organisation.models import Office, User
@@ -64,6 +65,8 @@ def seed_families(
             first_names = BACKGROUNDS[country][0] if country in BACKGROUNDS else NORWEGIAN_FIRST
             for _ in range(rng.randint(1, 4)):
                 born = _child_birth_date(rng, adult.birth_date, today)
+                if born is None:
+                    continue
                 joined = max(since, born)
                 left = None
                 if rng.random() < 0.12:  # a young adult moves out
@@ -102,10 +105,25 @@ def _between(rng: random.Random, start: datetime.date, end: datetime.date) -> da
 
 def _child_birth_date(
     rng: random.Random, parent: datetime.date, today: datetime.date
-) -> datetime.date:
-    earliest = parent + datetime.timedelta(days=18 * 365)
+) -> datetime.date | None:
+    """A child's date of birth: born to a parent of 18–45, and still a child today.
+
+    At most rules.CHILD_MAX_AGE today, so also on the day they joined: an older member is
+    no child of the family (FamilyMember.clean). None when the parent has no such child.
+    """
+    earliest = max(
+        parent + datetime.timedelta(days=18 * 365),
+        _years_before(today, rules.CHILD_MAX_AGE + 1) + datetime.timedelta(days=1),
+    )
     latest = min(today - datetime.timedelta(days=30), parent + datetime.timedelta(days=45 * 365))
-    return _between(rng, earliest, max(earliest, latest))
+    return _between(rng, earliest, latest) if earliest <= latest else None
+
+
+def _years_before(day: datetime.date, years: int) -> datetime.date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
 
 
 GOALS = {
@@ -186,13 +204,15 @@ def seed_plans_and_reviews(offices: dict[str, Office], actor: User, today: datet
         author = family.coordinator or actor
         with acting_as(author):
             _seed_plan(rng, family, author, areas, today)
-        # Reviews over the time the family has been followed, ratings slowly rising.
-        span = max((today - family.created_on).days, 30)
+        # Reviews over the time the family has been followed, ratings slowly rising: on
+        # distinct days between the day it was first followed and today (Review.clean).
+        span = (today - family.created_on).days
         count = rng.randint(2, 5)
         rated = rng.sample(list(areas.values()), k=min(len(areas), rng.randint(3, 6)))
         start = {area.pk: rng.randint(1, 5) for area in rated}
-        for n in range(count):
-            when = family.created_on + datetime.timedelta(days=span * (n + 1) // (count + 1))
+        offsets = sorted({span * (n + 1) // (count + 1) for n in range(count)})
+        for n, offset in enumerate(offsets):
+            when = family.created_on + datetime.timedelta(days=offset)
             review = Review(
                 family=family,
                 by=author,

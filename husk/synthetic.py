@@ -519,9 +519,12 @@ class _Sql:
             SELECT f.id, f.parent, '', '', NULL::date, 'parent', f.since, NULL::date
             FROM syn_families f
             UNION ALL
-            SELECT f.id, NULL, 'Barn' || k, f.last_name,
-                   %(today)s::date - (365 * (1 + random() * 19))::int, 'child', f.since, NULL
-            FROM syn_families f, generate_series(1, 1 + (f.id %% 3)::int) k""",
+            -- A child born after the family was first followed joins it at birth.
+            SELECT c.id, NULL, 'Barn' || c.k, c.last_name, c.born, 'child',
+                   greatest(c.since, c.born), NULL
+            FROM (SELECT f.id, f.last_name, f.since, k,
+                         %(today)s::date - (365 * (1 + random() * 19))::int AS born
+                  FROM syn_families f, generate_series(1, 1 + (f.id %% 3)::int) k) c""",
             {},
         )
         return made
