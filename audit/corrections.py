@@ -41,7 +41,8 @@ because it reads the record through the access helpers)::
 
 The form runs the model's own ``clean()`` (the domain rules live there), so a
 correction can never store what a new record could not. Raw SQL over these
-tables must add ``AND NOT entered_in_error`` itself.
+tables must add ``AND NOT entered_in_error`` itself; a row it inserts without the
+column is in force (the column's database default).
 """
 
 from collections.abc import Sequence
@@ -62,6 +63,9 @@ class Correctable(models.Model):
     entered_in_error = models.BooleanField(
         _("entered in error"),
         default=False,
+        # Also in the database: bulk SQL (the synthetic data, the bench) names only the
+        # columns it knows, and a row it inserts is in force.
+        db_default=False,
         help_text=_(
             "Registered by mistake (for example on the wrong person). The record is kept in "
             "the history, but no longer shown or counted."

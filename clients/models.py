@@ -226,12 +226,6 @@ class Client(models.Model):
         raise_errors(errors)
 
 
-def entered_in_error_field() -> Any:
-    """Correctable's flag, with a database default for the raw SQL that inserts rows in bulk."""
-    _name, _path, args, kwargs = Correctable._meta.get_field("entered_in_error").deconstruct()
-    return models.BooleanField(*args, **{**kwargs, "db_default": False})
-
-
 class CaseEpisode(Correctable, ClientRecord):
     """A case episode (sak / forløp): why the person came, and how it ended."""
 
@@ -243,7 +237,6 @@ class CaseEpisode(Correctable, ClientRecord):
     reasons = codes_field(CodeList.CONTACT_REASON, _("reasons for contact"))
     closing_reason = code_field(CodeList.CLOSING_REASON, _("closing reason"), null=True, blank=True)
     version = models.PositiveIntegerField(_("version"), default=1)
-    entered_in_error = entered_in_error_field()
 
     # The reasons are changed on the edit page (a many-to-many the correction does not save).
     correctable_fields = ("opened_on", "closed_on", "closing_reason")
@@ -319,7 +312,6 @@ class BenefitPeriod(Correctable, ClientRecord):
     kind = code_field(CodeList.BENEFIT_KIND, _("benefit"))
     start = models.DateField(_("from"))
     end = models.DateField(_("to"), null=True, blank=True)
-    entered_in_error = entered_in_error_field()
 
     correctable_fields = ("kind", "start", "end")
     objects = InForceManager.from_queryset(ClientRecordQuerySet)()
@@ -376,7 +368,6 @@ class Assessment(Correctable, ClientRecord):
     assessed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by")
     )
-    entered_in_error = entered_in_error_field()
 
     # The date here; the assessed life areas are corrected with it (clients.assessment_views).
     correctable_fields = ("assessed_on",)
@@ -442,7 +433,6 @@ class AssessmentItem(Correctable, models.Model):
     life_area = code_field(CodeList.LIFE_AREA, _("life area"))
     status = code_field(CodeList.ASSESSMENT_STATUS, _("situation"))
     need = code_field(CodeList.NEED_LEVEL, _("need for help"))
-    entered_in_error = entered_in_error_field()
 
     objects = InForceManager.from_queryset(TrackedQuerySet)()
     all_objects = TrackedQuerySet.as_manager()

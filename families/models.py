@@ -80,16 +80,10 @@ class Family(models.Model):
 class CorrectableRecord(Correctable):
     """A case record of families that can be corrected with a reason (audit.corrections).
 
-    The flag and the version get database defaults too: the synthetic national data
+    The version gets a database default, as the flag has: the synthetic national data
     writes these tables in SQL, naming only the columns it knows.
     """
 
-    entered_in_error = models.BooleanField(
-        _("entered in error"),
-        default=False,
-        db_default=False,
-        help_text=Correctable._meta.get_field("entered_in_error").help_text,
-    )
     # A correction is refused when someone saved the record after the form was opened.
     version = models.PositiveIntegerField(_("version"), default=1, db_default=1)
 

@@ -12,7 +12,7 @@ from django.utils.translation import pgettext_lazy
 from audit.corrections import Correctable, InForceManager
 from audit.history import TrackedQuerySet, tracked_history
 from audit.models import AppendOnlyModel
-from clients.models import Client, entered_in_error_field
+from clients.models import Client
 from clients.records import ClientRecord, ClientRecordQuerySet
 from codelists.models import CodeList, code_field, codes_field
 from organisation.models import Office
@@ -27,9 +27,6 @@ def _short(day: Any) -> str:
 
 class Contact(Correctable, ClientRecord):
     """A follow-up contact (oppfølgingskontakt): the most frequent record in HUSK."""
-
-    # With a database default: the synthetic data and the bench insert rows in raw SQL.
-    entered_in_error = entered_in_error_field()
 
     client = models.ForeignKey(
         Client, on_delete=models.PROTECT, related_name="contacts", verbose_name=_("client")
@@ -138,9 +135,6 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 
 class Intervention(Correctable, ClientRecord):
     """An intervention (tiltak) with a coded type and outcome."""
-
-    # With a database default: the synthetic data and the bench insert rows in raw SQL.
-    entered_in_error = entered_in_error_field()
 
     client = models.ForeignKey(
         Client, on_delete=models.PROTECT, related_name="interventions", verbose_name=_("client")
@@ -304,9 +298,6 @@ class StudyArm(models.Model):
 
 class Enrolment(Correctable, ClientRecord):
     """A client's enrolment in a programme, with dates and outcome."""
-
-    # With a database default: the synthetic data and the bench insert rows in raw SQL.
-    entered_in_error = entered_in_error_field()
 
     client = models.ForeignKey(
         Client, on_delete=models.PROTECT, related_name="enrolments", verbose_name=_("client")
