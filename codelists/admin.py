@@ -15,7 +15,7 @@ class CodeAdmin(CheckedActionsMixin, SimpleHistoryAdmin):
     list_display = ["label_nb", "label_en", "code", "list_name", "sort_order", "active"]
     list_filter = ["list_name", "active"]
     search_fields = ["code", "label_nb", "label_en"]
-    list_editable = ["sort_order", "active"]
+    # No list_editable: its inputs have no labels (WCAG 1.3.1); a code is edited on its own page.
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         # The code itself is what history and exports refer to: fixed once created.

@@ -11,10 +11,11 @@ from audit.admin_actions import CheckedActionsMixin
 from organisation.models import Membership, Office, User
 
 
-class MembershipInline(admin.TabularInline[Membership, User]):
+class MembershipInline(admin.StackedInline[Membership, User]):
     model = Membership
     extra = 0
-    autocomplete_fields = ["office"]
+    # A stacked inline with a plain select: the tabular one leaves its inputs without labels
+    # and the autocomplete box has no accessible name (axe label, aria-input-field-name).
 
 
 @admin.register(User)
@@ -22,6 +23,8 @@ class HuskUserAdmin(CheckedActionsMixin, UserAdmin):  # type: ignore[type-arg]
     inlines = [MembershipInline]
     list_display = ["username", "first_name", "last_name", "is_active", "is_system_actor"]
     list_filter = ["is_active", "is_system_actor", "membership_set__role"]
+    # Plain multiple choice: the filter_horizontal widget misuses ARIA (axe aria-prohibited-attr).
+    filter_horizontal = ()
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # Users are deactivated, never deleted: history and the access log name them.

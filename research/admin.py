@@ -67,7 +67,8 @@ class ResearchProjectAdmin(CheckedActionsMixin, SimpleHistoryAdmin):
     form = ResearchProjectForm
     list_display = ["title", "code", "legal_basis", "period_start", "period_end", "expires_on"]
     search_fields = ["title", "code", "institution"]
-    filter_horizontal = ["offices", "members"]
+    # Plain multiple choice: the filter_horizontal widget misuses ARIA (axe aria-prohibited-attr).
+    filter_horizontal = ()
     prepopulated_fields = {"code": ["title"]}
     inlines = [ApprovalInline]
 
