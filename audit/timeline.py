@@ -11,12 +11,14 @@ language, people by name, dates as dd.mm.åååå, yes/no in words.
 
 import datetime
 import decimal
+import functools
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import models
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.formats import date_format, localize, time_format
@@ -51,6 +53,28 @@ class HistoryEntry:
     reason: str = ""
     # True: marked as entered in error here; False: the mark was taken off; None: neither.
     entered_in_error: bool | None = None
+    # The record's correction page, where it can be seen, corrected, or put back after
+    # being marked as entered in error (it is on no other page then).
+    record_url: str = ""
+
+
+@functools.cache
+def correction_pages() -> dict[type[models.Model], str]:
+    """The URL name of each model's correction page: views mark it with ``corrects``."""
+    found: dict[type[models.Model], str] = {}
+
+    def walk(patterns: list[Any], namespace: str) -> None:
+        for entry in patterns:
+            if isinstance(entry, URLResolver):
+                inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+                walk(entry.url_patterns, inner)
+            elif isinstance(entry, URLPattern) and entry.name:
+                model = getattr(entry.callback, "corrects", None)
+                if model is not None:
+                    found[model] = f"{namespace}{entry.name}"
+
+    walk(get_resolver().url_patterns, "")
+    return found
 
 
 def _tracked_fields(model: type[models.Model]) -> list[models.Field[Any, Any]]:
@@ -158,6 +182,7 @@ def history_entries(
         labels = _referenced(rows, shown)
         previous: dict[int, Any] = {}
         what = capfirst(str(model._meta.verbose_name))
+        page = correction_pages().get(model)
         for row in rows:
             before = previous.get(row.id)
             changes = [
@@ -191,6 +216,7 @@ def history_entries(
                     changes=changes,
                     reason=reason,
                     entered_in_error=marked,
+                    record_url=reverse(page, args=[row.id]) if page else "",
                 )
             )
     entries.sort(key=lambda entry: entry.when, reverse=True)

@@ -89,3 +89,7 @@ def assessment_correct(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
         "clients/assessment_correct.html",
         {"form": form, "client": client, "assessment": assessment},
     )
+
+
+# The history page links an assessment's rows to this page (audit.timeline.correction_pages).
+assessment_correct.corrects = Assessment  # type: ignore[attr-defined]

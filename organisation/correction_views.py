@@ -67,4 +67,5 @@ def correction_view(
         )
 
     correct.__name__ = correct.__qualname__ = f"{model.__name__.lower()}_correct"
+    correct.corrects = model  # type: ignore[attr-defined]  # history links to the page
     return correct
