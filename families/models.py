@@ -212,8 +212,14 @@ class FamilyMember(CorrectableRecord):
         return self.joined_on <= date and (self.left_on is None or self.left_on > date)
 
     def clean(self) -> None:
-        """Dates a person can have lived, and a child who is not an obvious adult."""
+        """A named person, dates they can have lived, and a role that fits their age."""
         errors: rules.Errors = {}
+        if self.client_id is None:
+            # As the check member_is_client_or_named: who is not a client is known here only.
+            if not self.first_name.strip():
+                rules.refuse(errors, "first_name", rules.NAME_AND_BIRTH_NEEDED)
+            if self.birth_date is None:
+                rules.refuse(errors, "birth_date", rules.NAME_AND_BIRTH_NEEDED)
         rules.plausible_birth(errors, "birth_date", self.birth_date)
         birth = self.person_birth_date
         for field in ("joined_on", "left_on"):
@@ -264,6 +270,11 @@ class FamilyService(models.Model):
 
     def __str__(self) -> str:
         return str(self.service)
+
+    def clean(self) -> None:
+        errors: rules.Errors = {}
+        rules.until_not_before_since(errors, self.since, self.until)
+        rules.raise_if_any(errors)
 
 
 class PlanQuerySet(OfficeScopedQuerySet):
@@ -618,6 +629,10 @@ class ReviewRating(models.Model):
     def __str__(self) -> str:
         return f"{self.life_area_id}: {self.rating}"
 
+    def clean(self) -> None:
+        if self.rating is not None and self.rating > 10:
+            raise ValidationError({"rating": _("The rating is from 0 to 10.")})
+
 
 class SchoolQuerySet(OfficeScopedQuerySet):
     office_lookup = "member__family__office_id"
@@ -795,6 +810,7 @@ class LeisureActivity(models.Model):
     def clean(self) -> None:
         errors: rules.Errors = {}
         rules.not_in_future(errors, "since", self.since)
+        rules.until_not_before_since(errors, self.since, self.until)
         member = self.member if self.member_id else None
         if member is not None:
             rules.not_before_birth(errors, "since", self.since, member.person_birth_date)

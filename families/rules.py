@@ -5,6 +5,7 @@ import datetime
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 # Nobody followed by the office was born before this: an earlier date is a typing error
 # (01.01.1800), not a person.
@@ -19,6 +20,11 @@ EARLIEST_BIRTH = datetime.date(1900, 1, 1)
 CHILD_MAX_AGE = 24
 
 Errors = dict[str, list[str]]
+
+# A member who is not a client is known to HUSK only by what is kept on the membership.
+NAME_AND_BIRTH_NEEDED = gettext_lazy(
+    "Give the first name and date of birth of a member who is not a client."
+)
 
 
 def shown(day: datetime.date) -> str:
@@ -59,6 +65,13 @@ def plausible_birth(errors: Errors, field: str, birth: datetime.date | None) -> 
     if birth < EARLIEST_BIRTH:
         refuse(errors, field, _("The date of birth cannot be before 01.01.1900."))
     not_in_future(errors, field, birth)
+
+
+def until_not_before_since(
+    errors: Errors, since: datetime.date | None, until: datetime.date | None
+) -> None:
+    if since is not None and until is not None and until < since:
+        refuse(errors, "until", _("The end date cannot be before the start date."))
 
 
 def raise_if_any(errors: Errors) -> None:

@@ -311,3 +311,34 @@ def test_another_office_gets_404(
         ).status_code
         == 404
     )
+
+
+@pytest.mark.parametrize(
+    ("cleared", "field"),
+    [({"first_name": "", "last_name": ""}, "first_name"), ({"birth_date": ""}, "birth_date")],
+)
+def test_a_member_who_is_not_a_client_keeps_a_name_and_a_birth_date(
+    client: HttpClient,
+    coordinator_heimdal: User,
+    child: FamilyMember,
+    cleared: dict[str, str],
+    field: str,
+) -> None:
+    client.force_login(coordinator_heimdal)
+    data = {
+        "first_name": "Abdi",
+        "last_name": "Hassan",
+        "birth_date": "2007-05-01",
+        "role": "child",
+        "joined_on": "2023-01-01",
+        "version": child.version,
+        "reason": "Feil navn",
+        **cleared,
+    }
+    response = correct(client, "member_correct", child.pk, data)
+    assert response.status_code == 200
+    assert response.context["form"].errors[field] == [
+        "Oppgi fornavn og fødselsdato for et medlem som ikke er bruker."
+    ]
+    child.refresh_from_db()
+    assert (child.first_name, child.birth_date) == ("Abdi", D(2007, 5, 1))

@@ -15,9 +15,12 @@ from families import plans, services
 from families.models import (
     Family,
     FamilyMember,
+    FamilyService,
+    LeisureActivity,
     PlanAction,
     PlanGoal,
     Review,
+    ReviewRating,
     SchoolStatus,
 )
 from families.reviews import review_record
@@ -384,3 +387,23 @@ def test_an_overdue_action_keeps_its_deadline_but_cannot_be_moved_into_the_past(
     assert "Fristen er passert" in response.text
     action.refresh_from_db()
     assert action.due_on == D(2024, 1, 1)
+
+
+def test_every_end_date_and_rating_check_of_the_database_is_a_rule_at_the_field(
+    family: Family, child: FamilyMember
+) -> None:
+    # The admin's forms run clean(): they show these instead of failing on the constraint.
+    service = FamilyService(family=family, since=D(2024, 5, 1), until=D(2024, 4, 1))
+    leisure = LeisureActivity(
+        member=child, activity="Fotball", since=D(2024, 5, 1), until=D(2024, 4, 1)
+    )
+    for record in (service, leisure):
+        with pytest.raises(ValidationError) as refused:
+            record.clean()
+        assert refused.value.message_dict == {
+            "until": ["Sluttdatoen kan ikke være før startdatoen."]
+        }
+    with pytest.raises(ValidationError) as refused:
+        ReviewRating(rating=11).clean()
+    assert refused.value.message_dict == {"rating": ["Vurderingen er fra 0 til 10."]}
+    ReviewRating(rating=10).clean()
