@@ -731,6 +731,13 @@ class SchoolStatus(CorrectableRecord):
                 name="school_programme_upper_secondary",
                 violation_error_message=_("A programme belongs to upper secondary school."),
             ),
+            # Two situations from one day: which one was the child's would be a guess.
+            models.UniqueConstraint(
+                fields=["member", "valid_from"],
+                condition=models.Q(entered_in_error=False),
+                name="school_one_per_child_per_day",
+                violation_error_message=_("The child already has a school status from that date."),
+            ),
         ]
         indexes = [
             # Drop-out counts per office and period.
@@ -777,6 +784,22 @@ class SchoolStatus(CorrectableRecord):
         member = self.member if self.member_id else None
         if member is not None:
             rules.not_before_birth(errors, "valid_from", self.valid_from, member.person_birth_date)
+            if (
+                self.valid_from is not None
+                and not self.entered_in_error
+                and SchoolStatus.objects.filter(member=member, valid_from=self.valid_from)
+                .exclude(pk=self.pk)
+                .exists()
+            ):
+                rules.refuse(
+                    errors,
+                    "valid_from",
+                    _(
+                        "%(name)s already has a school status from %(date)s: correct that one "
+                        "instead of adding another."
+                    )
+                    % {"name": member.full_name, "date": rules.shown(self.valid_from)},
+                )
         rules.raise_if_any(errors)
 
 

@@ -3,6 +3,8 @@
 import datetime
 
 import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.test import Client as HttpClient
 from django.urls import reverse
 
@@ -218,3 +220,39 @@ def test_leaving_an_apprenticeship_is_dropping_out_of_upper_secondary(
     for level in SchoolStatus.Level:
         counted_by_dashboard = _school_situation(level, "dropped_out") == "dropped_out"
         assert counted_by_dashboard == (level in SchoolStatus.UPPER_SECONDARY_LEVELS)
+
+
+def test_a_second_school_status_on_the_same_day_is_refused_with_a_pointer_to_the_first(
+    client: HttpClient, coordinator_heimdal: User, child: FamilyMember
+) -> None:
+    client.force_login(coordinator_heimdal)
+    entry = {"valid_from": "2024-08-19", "level": "upper_secondary", "year": 11}
+    assert school(client, child, **entry, status="enrolled").status_code == 302
+    again = school(client, child, **entry, status="dropped_out")
+    assert again.status_code == 200
+    assert again.context["school_form"].errors["valid_from"] == [
+        "Ayan Osman har allerede en skolestatus fra 19.08.2024. Korriger den i stedet for å "
+        "registrere en ny."
+    ]
+    assert [s.status for s in SchoolStatus.objects.all()] == ["enrolled"]
+
+
+def test_a_school_status_entered_in_error_frees_its_day(child: FamilyMember) -> None:
+    day = datetime.date(2024, 8, 19)
+    with acting_as(system_actor("tests")):
+        wrong = SchoolStatus.objects.create(
+            member=child, valid_from=day, level="primary", year=7, status="enrolled"
+        )
+        again = SchoolStatus(member=child, valid_from=day, level="lower_secondary", year=8)
+        again.status = "enrolled"
+        with pytest.raises(ValidationError):
+            again.clean()
+        with pytest.raises(IntegrityError), transaction.atomic():
+            SchoolStatus.objects.create(
+                member=child, valid_from=day, level="lower_secondary", year=8, status="enrolled"
+            )
+        wrong.entered_in_error = True
+        wrong.save()
+        again.clean()
+        again.save()
+    assert SchoolStatus.objects.get().level == "lower_secondary"
