@@ -35,7 +35,10 @@ def test_a_seed_out_of_range_is_refused_at_the_field(
         reverse("research:sample_new", args=[project.pk]), {**form, "seed": seed}
     )
     assert response.status_code == 200
-    assert "Oppgi startverdien for trekningen som et heltall fra 0 til 9 223 372 036 854 775 807" in response.text
+    assert (
+        "Oppgi startverdien for trekningen som et heltall fra 0 til 9 223 372 036 854 775 807"
+        in response.text
+    )
     assert not Sample.objects.exists()
     # The largest seed that can be kept is drawn with.
     largest = {**form, "seed": str(2**63 - 1)}
