@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy
 
 from audit.versioning import EditConflictError
 from clients.models import Client
+from clients.readonly import refuse_if_merged
 from followup import interventions
 from followup.intervention_forms import (
     InterventionForm,
@@ -82,6 +83,7 @@ def _detail(
 @policy(PERSON_LEVEL, methods=("GET", "POST"))
 def intervention_new(request: AuthenticatedHttpRequest, client_pk: int) -> HttpResponse:
     client = read_object(request, Client.objects.select_related("office"), pk=client_pk)
+    refuse_if_merged(client)
     form = InterventionNewForm(request.POST or None, client=client)
     if request.method == "POST" and form.is_valid():
         intervention = interventions.intervention_start(

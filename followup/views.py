@@ -13,6 +13,7 @@ from audit.access_log import record_read
 from audit.models import AccessLog
 from audit.versioning import EditConflictError
 from clients.models import Client
+from clients.readonly import refuse_if_merged
 from followup import services, studies
 from followup.caseload_forms import CaseloadFilterForm, SavedFilterForm, SavedFilterRenameForm
 from followup.forms import (
@@ -133,6 +134,7 @@ def contact_new(request: AuthenticatedHttpRequest, client_pk: int) -> HttpRespon
     client = read_object(
         request, Client.objects.select_related("office", "usual_channel"), pk=client_pk
     )
+    refuse_if_merged(client)
     form = ContactForm(request.POST or None, client=client)
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
@@ -195,6 +197,7 @@ def reminder_done(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @policy(PERSON_LEVEL, methods=("GET", "POST"))
 def enrolment_new(request: AuthenticatedHttpRequest, client_pk: int) -> HttpResponse:
     client = read_object(request, Client.objects.select_related("office"), pk=client_pk)
+    refuse_if_merged(client)
     form = EnrolmentForm(request.POST or None, client=client)
     refused = False
     if request.method == "POST" and form.is_valid():

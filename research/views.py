@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from audit.access_log import record_read
 from audit.models import AccessLog
 from clients.models import Client
+from clients.readonly import refuse_if_merged
 from organisation.access import (
     ACCESS_LOG,
     AGGREGATES,
@@ -232,6 +233,7 @@ def sample_new(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @policy(PERSON_LEVEL, methods=("GET", "POST"))
 def client_consents(request: AuthenticatedHttpRequest, client_pk: int) -> HttpResponse:
     client = read_object(request, Client.objects.select_related("office"), pk=client_pk)
+    refuse_if_merged(client)
     consents = (
         Consent.objects.visible_to(request.user).filter(client=client).select_related("project")
     )

@@ -1,9 +1,10 @@
 """A client merged into another record is read-only: every write path is refused with a link."""
 
 import datetime
+from typing import Any
 
 import pytest
-from django.db import transaction
+from django.db import models, transaction
 from django.test import Client as HttpClient
 from django.urls import reverse
 from django.utils import timezone
@@ -21,8 +22,9 @@ from clients.models import (
 from clients.readonly import ClientMergedError, merge_writes
 from codelists.models import CodeList
 from families.models import Family, FamilyMember
-from followup.models import Contact, Intervention, Reminder
+from followup.models import Contact, Enrolment, Intervention, Reminder
 from organisation.models import Office, User
+from research.models import Consent
 from tests.factories import ClientFactory, code
 
 pytestmark = pytest.mark.usefixtures("codes")
@@ -65,6 +67,33 @@ def test_logging_a_contact_on_a_merged_client_is_refused(
     )
     assert_refused_with_link(response, kept)
     assert not Contact.objects.filter(client=absorbed).exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "records"),
+    [
+        ("followup:contact_new", Contact.objects),
+        ("followup:intervention_new", Intervention.objects),
+        ("followup:enrolment_new", Enrolment.objects),
+        ("research:client_consents", Consent.objects),
+    ],
+)
+def test_the_write_pages_of_a_merged_client_refuse_before_showing_a_form(
+    client: HttpClient,
+    caseworker_heimdal: User,
+    kept: Client,
+    absorbed: Client,
+    name: str,
+    records: "models.Manager[Any]",
+) -> None:
+    # Refused on GET already, so that nobody fills in a form only to lose it on submit.
+    client.force_login(caseworker_heimdal)
+    url = reverse(name, args=[absorbed.pk])
+    get = client.get(url)
+    assert_refused_with_link(get, kept)
+    assert "<form" not in get.content.decode().split("<main", 1)[-1]
+    assert_refused_with_link(client.post(url, {"start": TODAY.isoformat()}), kept)
+    assert not records.filter(client=absorbed).exists()
 
 
 def test_a_reminder_about_a_merged_client_is_refused(
