@@ -52,6 +52,7 @@ from django import forms
 from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 
+from audit.forms import DateInput, ModelRulesOnce, version_field
 from audit.versioning import save_unless_changed
 
 ENTERED_IN_ERROR = "entered_in_error"
@@ -86,7 +87,7 @@ class InForceManager(models.Manager[Any]):
         return super().get_queryset().filter(entered_in_error=False)
 
 
-class CorrectionForm(forms.ModelForm):  # type: ignore[type-arg]
+class CorrectionForm(ModelRulesOnce, forms.ModelForm):  # type: ignore[type-arg]
     """The record's correctable fields, the reason (required) and the entered-in-error mark."""
 
     reason = forms.CharField(
@@ -97,7 +98,7 @@ class CorrectionForm(forms.ModelForm):  # type: ignore[type-arg]
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0, max_value=2**31 - 1)
+    version = version_field()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -134,7 +135,7 @@ def correction_form_for(
 def _form_field(field: models.Field[Any, Any], **kwargs: Any) -> forms.Field | None:
     """Dates as the browser's own date picker, as on every other form of HUSK."""
     if isinstance(field, models.DateField) and not isinstance(field, models.DateTimeField):
-        kwargs.setdefault("widget", forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+        kwargs.setdefault("widget", DateInput())
     return field.formfield(**kwargs)
 
 

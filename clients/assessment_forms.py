@@ -11,8 +11,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from audit.corrections import ENTERED_IN_ERROR, CorrectionForm
+from audit.forms import DateInput
 from clients.assessments import UNKNOWN, Rating
-from clients.forms import DateInput, ModelRulesOnce, code_choices
+from clients.forms import code_choices
 from clients.models import Assessment, AssessmentItem, Client
 from codelists.models import Code, CodeList
 
@@ -161,7 +162,7 @@ class AssessmentForm(LifeAreaRatings, forms.Form):
         return data
 
 
-class AssessmentCorrectionForm(LifeAreaRatings, ModelRulesOnce, CorrectionForm):
+class AssessmentCorrectionForm(LifeAreaRatings, CorrectionForm):
     """Correct an assessment's date and life areas with a reason, or mark it as entered in error.
 
     The date's rules are the model's (Assessment.clean, run by the ModelForm).

@@ -12,14 +12,15 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from audit.corrections import ENTERED_IN_ERROR, CorrectionForm
+from audit.forms import DateInput
 from clients.episode_forms import overlap_message
 from clients.episodes import other_open_episode, overlapping_benefit
-from clients.forms import ChoiceQuerysets, DateInput, ModelRulesOnce, code_choices
+from clients.forms import ChoiceQuerysets, code_choices
 from clients.models import BenefitPeriod, CaseEpisode
 from codelists.models import CodeList
 
 
-class EpisodeCorrectionForm(ModelRulesOnce, ChoiceQuerysets, CorrectionForm):
+class EpisodeCorrectionForm(ChoiceQuerysets, CorrectionForm):
     class Meta:
         model = CaseEpisode
         fields = [*CaseEpisode.correctable_fields, ENTERED_IN_ERROR]
@@ -45,7 +46,7 @@ class EpisodeCorrectionForm(ModelRulesOnce, ChoiceQuerysets, CorrectionForm):
         return data
 
 
-class BenefitCorrectionForm(ModelRulesOnce, ChoiceQuerysets, CorrectionForm):
+class BenefitCorrectionForm(ChoiceQuerysets, CorrectionForm):
     class Meta:
         model = BenefitPeriod
         fields = [*BenefitPeriod.correctable_fields, ENTERED_IN_ERROR]

@@ -9,7 +9,8 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from clients.forms import ChoiceQuerysets, DateInput, ModelRulesOnce, code_choices
+from audit.forms import DateInput, ModelRulesOnce, version_field
+from clients.forms import ChoiceQuerysets, code_choices
 from clients.models import BenefitPeriod, CaseEpisode, Client
 from codelists.models import Code, CodeList
 
@@ -60,7 +61,7 @@ class EpisodeOpenForm(ModelRulesOnce, ChoiceQuerysets, forms.ModelForm[CaseEpiso
 class EpisodeForm(EpisodeOpenForm):
     """Edit an episode, and close it with a date and a closing reason."""
 
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    version = version_field()
 
     class Meta(EpisodeOpenForm.Meta):
         fields = ["opened_on", "reasons", "closed_on", "closing_reason"]

@@ -5,23 +5,15 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from audit.forms import DateInput, ModelRulesOnce, version_field
 from clients.models import Client
 from clients.national_id import parse_duf_number, parse_national_id
 from codelists.models import Code, CodeList
 from organisation.models import Office, User
 from organisation.roles import PERSON_LEVEL_ROLES
-
-
-class DateInput(forms.DateInput):
-    """A native date picker; the browser shows it as dd.mm.åååå in Norwegian."""
-
-    input_type = "date"
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(format="%Y-%m-%d", **kwargs)
 
 
 def code_choices(code_list: CodeList, current: Code | None = None) -> Any:
@@ -30,30 +22,6 @@ def code_choices(code_list: CodeList, current: Code | None = None) -> Any:
     if current is not None:
         return queryset.filter(active=True) | queryset.filter(pk=current.pk)
     return queryset.filter(active=True)
-
-
-class ModelRulesOnce:
-    """A ModelForm whose model rules (the model's clean()) don't blame a field twice.
-
-    A field the form refused already (e.g. an invalid date) keeps only that error;
-    the model, which never saw the new value, has nothing to add to it. A rule about
-    a field the form does not show (e.g. the start of a benefit on the form that
-    ends it) is said above the form rather than failing the page.
-    """
-
-    errors: Any
-    fields: dict[str, forms.Field]
-
-    def _update_errors(self, errors: ValidationError) -> None:
-        if hasattr(errors, "error_dict"):
-            kept: dict[str, list[ValidationError]] = {}
-            for name, messages in errors.error_dict.items():
-                if name in self.errors and name != NON_FIELD_ERRORS:
-                    continue
-                target = name if name in self.fields else NON_FIELD_ERRORS
-                kept.setdefault(target, []).extend(messages)
-            errors = ValidationError(kept)
-        super()._update_errors(errors)  # type: ignore[misc]
 
 
 class ChoiceQuerysets:
@@ -70,7 +38,7 @@ class ChoiceQuerysets:
 class ClientForm(ModelRulesOnce, ChoiceQuerysets, forms.ModelForm[Client]):
     """Register or edit a client; the rules of the dates are the model's (Client.clean)."""
 
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    version = version_field()
 
     class Meta:
         model = Client

@@ -10,7 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from audit.corrections import ENTERED_IN_ERROR, CorrectionForm
-from clients.forms import ChoiceQuerysets, DateInput, code_choices
+from audit.forms import DateInput
+from clients.forms import ChoiceQuerysets, code_choices
 from clients.models import Client
 from codelists.models import CodeList
 from families.models import Family, FamilyMember, FamilyService, LeisureActivity, SchoolStatus

@@ -8,7 +8,8 @@ from django.core.validators import RegexValidator
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from clients.forms import ChoiceQuerysets, DateInput
+from audit.forms import DateInput
+from clients.forms import ChoiceQuerysets
 from codelists.models import Code, CodeList
 from families.forms import model_rules
 from families.models import (

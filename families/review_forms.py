@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from clients.forms import DateInput
+from audit.forms import DateInput
 from codelists.models import Code
 from families.forms import model_rules
 from families.models import Family, Review

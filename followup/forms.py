@@ -8,15 +8,15 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from clients.forms import ChoiceQuerysets, DateInput, code_choices
+from audit.forms import DateInput, ModelRulesOnce, version_field
+from clients.forms import ChoiceQuerysets, code_choices
 from clients.models import Client
 from codelists.models import Code, CodeList
 from followup import studies
-from followup.form_rules import RulesForm, version_field
 from followup.models import Contact, Enrolment, Programme, Reminder
 
 
-class ContactForm(ChoiceQuerysets, RulesForm[Contact]):
+class ContactForm(ModelRulesOnce, ChoiceQuerysets, forms.ModelForm[Contact]):
     """The date rules are the model's (Contact.clean)."""
 
     version = version_field()
@@ -88,7 +88,7 @@ class ReminderForm(forms.ModelForm[Reminder]):
         return due
 
 
-class EnrolmentForm(ChoiceQuerysets, RulesForm[Enrolment]):
+class EnrolmentForm(ModelRulesOnce, ChoiceQuerysets, forms.ModelForm[Enrolment]):
     """Enrolling; the date rules are the model's (Enrolment.clean)."""
 
     class Meta:
@@ -141,7 +141,7 @@ class EnrolmentForm(ChoiceQuerysets, RulesForm[Enrolment]):
         return data
 
 
-class EnrolmentEndForm(ChoiceQuerysets, RulesForm[Enrolment]):
+class EnrolmentEndForm(ModelRulesOnce, ChoiceQuerysets, forms.ModelForm[Enrolment]):
     """Ending an enrolment; the date rules are the model's (Enrolment.clean)."""
 
     class Meta:

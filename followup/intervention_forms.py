@@ -8,15 +8,15 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from clients.forms import ChoiceQuerysets, DateInput, code_choices
+from audit.forms import DateInput, ModelRulesOnce, version_field
+from clients.forms import ChoiceQuerysets, code_choices
 from clients.models import Client
 from codelists.models import Code, CodeList
-from followup.form_rules import RulesForm, version_field
 from followup.interventions import FINAL
 from followup.models import TRANSITIONS, Intervention, Status
 
 
-class _InterventionFields(ChoiceQuerysets, RulesForm[Intervention]):
+class _InterventionFields(ModelRulesOnce, ChoiceQuerysets, forms.ModelForm[Intervention]):
     """Type, provider and dates; the date rules are the model's (Intervention.clean)."""
 
     class Meta:

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from clients.forms import DateInput
+from audit.forms import DateInput
 from codelists.models import Code, CodeList
 from followup.models import Programme
 from organisation.models import Office
