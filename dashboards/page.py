@@ -500,57 +500,58 @@ def _interventions_table(
     only without a programme. The tables of every office and of all of them are protected
     together (suppression.protect_tables), so no office's hidden count can be worked out
     from the table of all offices."""
-    headers = [_("Intervention")]
-    rows: list[Row] = []
-    empty = ""
-    all_chosen = chosen_column == len(office_ids)
-    if data.intervention_outcomes is None:
-        empty = _("Shown for all clients only: choose “All clients” instead of a programme.")
-    elif len(office_ids) > OFFICES_WITH_OWN_INTERVENTIONS and not all_chosen:
-        empty = _(
-            "Shown for all your offices together only: you see too many offices for "
-            "each office’s table to be protected against the others."
+
+    def table(headers: Sequence[str] = (), rows: Sequence[Row] = (), empty: str = "") -> Table:
+        return Table(
+            "interventions",
+            _("Interventions ended in the period, by type and outcome"),
+            [_("Intervention"), *headers],
+            list(rows),
+            note=note,
+            empty=empty,
         )
+
+    if data.intervention_outcomes is None:
+        return table(
+            empty=_("Shown for all clients only: choose “All clients” instead of a programme.")
+        )
+    all_chosen = chosen_column == len(office_ids)
+    each_office = len(office_ids) <= OFFICES_WITH_OWN_INTERVENTIONS
+    if not (each_office or all_chosen):
+        return table(
+            empty=_(
+                "Shown for all your offices together only: you see too many offices for "
+                "each office’s table to be protected against the others."
+            )
+        )
+    types, outcomes, matrices = data.intervention_outcomes
+    if not types:
+        return table()
+    if each_office:
+        empty_matrix = [[0] * len(outcomes) for _t in types]
+        offices, all_offices = protect_tables(
+            [matrices.get(o, empty_matrix) for o in office_ids], with_total=len(office_ids) > 1
+        )
+        grid = all_offices if all_chosen and all_offices else offices[chosen_column]
     else:
-        types, outcomes, matrices = data.intervention_outcomes
-        grid: list[list[Cell]] | None = None
-        if types and len(office_ids) > OFFICES_WITH_OWN_INTERVENTIONS:
-            # Only the table of all offices is ever shown: protected on its own.
-            summed = [
+        # Only the table of all offices is ever shown: protected on its own.
+        grid = protect_table(
+            [
                 [sum(m[r][c] for m in matrices.values()) for c in range(len(outcomes))]
                 for r in range(len(types))
             ]
-            grid = protect_table(summed)
-        elif types:
-            empty_matrix = [[0] * len(outcomes) for _t in types]
-            offices, all_offices = protect_tables(
-                [matrices.get(o, empty_matrix) for o in office_ids],
-                with_total=len(office_ids) > 1,
-            )
-            grid = all_offices if all_chosen and all_offices else offices[chosen_column]
-        if grid is not None:
-            # Types and outcomes of other offices only, their total a shown 0, are left out:
-            # the reader knows every count in them is 0.
-            kept_rows = [
-                i for i in range(len(types)) if not (grid[i][-1].shown and grid[i][-1].value == 0)
-            ]
-            kept_columns = [
-                c
-                for c in range(len(outcomes))
-                if not (grid[-1][c].shown and grid[-1][c].value == 0)
-            ]
-            if kept_rows:
-                headers += [outcomes[c] or _("No outcome recorded") for c in kept_columns]
-                headers.append(_("Total"))
-                rows = [
-                    Row(label, [grid[r][c] for c in [*kept_columns, len(outcomes)]])
-                    for r, label in [*((i, types[i]) for i in kept_rows), (len(types), _("Total"))]
-                ]
-    return Table(
-        "interventions",
-        _("Interventions ended in the period, by type and outcome"),
-        headers,
-        rows,
-        note=note,
-        empty=empty,
-    )
+        )
+    # Types and outcomes of other offices only, their total a shown 0, are left out: the
+    # reader knows every count in them is 0.
+    kept_rows = [i for i in range(len(types)) if not (grid[i][-1].shown and grid[i][-1].value == 0)]
+    if not kept_rows:
+        return table()
+    kept_columns = [
+        c for c in range(len(outcomes)) if not (grid[-1][c].shown and grid[-1][c].value == 0)
+    ]
+    headers = [*(outcomes[c] or _("No outcome recorded") for c in kept_columns), _("Total")]
+    rows = [
+        Row(label, [grid[r][c] for c in [*kept_columns, len(outcomes)]])
+        for r, label in [*((i, types[i]) for i in kept_rows), (len(types), _("Total"))]
+    ]
+    return table(headers, rows)

@@ -142,3 +142,19 @@ def test_an_offices_hidden_outcome_cannot_be_worked_out_from_all_offices(
     assert not (of_both[0].isdigit() and of_sagene[0].isdigit())
     # And the row: Heimdal's total less its other count.
     assert not (of_heimdal[1].isdigit() and of_heimdal[2].isdigit())
+
+
+def test_a_user_of_too_many_offices_sees_the_outcomes_of_all_of_them_only(
+    heimdal: Office, sagene: Office, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Two offices stand in for more than the page protects office by office.
+    monkeypatch.setattr("dashboards.page.OFFICES_WITH_OWN_INTERVENTIONS", 1)
+    with acting_as(system_actor("tests")):
+        interventions_ended(heimdal, "work_training", "into_work_full", 6)
+        interventions_ended(sagene, "work_training", "into_work_full", 7)
+    scope = Scope(offices=(heimdal, sagene), start=START, end=END)
+    one_office = build(scope, chosen=[heimdal.pk]).table("interventions")
+    assert one_office is not None
+    assert one_office.rows == []
+    assert one_office.empty.startswith("Vises bare for alle kontorene dine samlet")
+    assert interventions(build(scope))["Arbeidstrening"] == ["13", "13"]
