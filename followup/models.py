@@ -12,7 +12,7 @@ from django.utils.translation import pgettext_lazy
 from audit.corrections import Correctable, InForceManager
 from audit.history import TrackedQuerySet, tracked_history
 from audit.models import AppendOnlyModel
-from clients.models import Client
+from clients.models import Client, not_before_birth, raise_errors
 from clients.records import ClientRecord, ClientRecordQuerySet
 from codelists.models import CodeList, code_field, codes_field
 from organisation.models import Office
@@ -97,19 +97,19 @@ class Contact(Correctable, ClientRecord):
     def clean(self) -> None:
         """A contact lies in the past and in the client's lifetime (forms, services, admin)."""
         errors: dict[str, Any] = {}
+        client = self.client if self.client_id else None
         if self.date is not None:
             if self.date > timezone.localdate():
                 errors["date"] = _(
                     "A contact cannot be logged in the future. Set the next contact date instead."
                 )
-            elif self.client_id and self.date < self.client.birth_date:
-                errors["date"] = _("The date is before the client's date of birth.")
+            elif before_birth := not_before_birth(client, self.date):
+                errors["date"] = before_birth
             elif self.next_contact_on is not None and self.next_contact_on < self.date:
                 errors["next_contact_on"] = _("The next contact must be after this one.")
         if self.duration_minutes is not None and not 1 <= self.duration_minutes <= 24 * 60:
             errors["duration_minutes"] = _("The duration must be between 1 minute and 24 hours.")
-        if errors:
-            raise ValidationError(errors)
+        raise_errors(errors)
 
 
 class Status(models.TextChoices):
@@ -191,9 +191,9 @@ class Intervention(Correctable, ClientRecord):
         """
         errors: dict[str, Any] = {}
         today = timezone.localdate()
-        birth = self.client.birth_date if self.client_id else None
+        client = self.client if self.client_id else None
         if self.start is not None:
-            if birth is not None and self.start < birth:
+            if not_before_birth(client, self.start):
                 errors["start"] = _("The start is before the client's date of birth.")
             elif self.status != Status.PLANNED and self.start > today:
                 errors["start"] = _(
@@ -210,8 +210,7 @@ class Intervention(Correctable, ClientRecord):
             errors["outcome"] = _("Give the outcome of the completed intervention.")
         elif self.outcome is not None and self.outcome.list_name != CodeList.INTERVENTION_OUTCOME:
             errors["outcome"] = _("The outcome is not an intervention outcome.")
-        if errors:
-            raise ValidationError(errors)
+        raise_errors(errors)
 
 
 class Programme(models.Model):
@@ -341,31 +340,30 @@ class Enrolment(Correctable, ClientRecord):
         """Enrolled and left in the client's lifetime, the programme's period and up to today."""
         errors: dict[str, Any] = {}
         today = timezone.localdate()
-        birth = self.client.birth_date if self.client_id else None
+        client = self.client if self.client_id else None
         programme = self.programme if self.programme_id else None
         enrolled = self.enrolled_on
         if enrolled is not None:
             if enrolled > today:
                 errors["enrolled_on"] = _("The enrolment date cannot be in the future.")
-            elif birth is not None and enrolled < birth:
-                errors["enrolled_on"] = _("The date is before the client's date of birth.")
+            elif before_birth := not_before_birth(client, enrolled):
+                errors["enrolled_on"] = before_birth
             elif programme is not None and enrolled < programme.start:
                 errors["enrolled_on"] = _(
                     "The programme started on %(date)s: nobody can be enrolled before that."
-                ) % {"date": formats.date_format(programme.start, "SHORT_DATE_FORMAT")}
+                ) % {"date": _short(programme.start)}
             elif programme is not None and programme.end is not None and enrolled > programme.end:
                 errors["enrolled_on"] = _(
                     "The programme ended on %(date)s: nobody can be enrolled after that."
-                ) % {"date": formats.date_format(programme.end, "SHORT_DATE_FORMAT")}
+                ) % {"date": _short(programme.end)}
         if self.left_on is not None:
             if enrolled is not None and self.left_on < enrolled:
                 errors["left_on"] = _("The end date is before the enrolment date.")
             elif self.left_on > today:
                 errors["left_on"] = _("The end date cannot be in the future.")
-        if self.index_date is not None and birth is not None and self.index_date < birth:
-            errors["index_date"] = _("The date is before the client's date of birth.")
-        if errors:
-            raise ValidationError(errors)
+        if before_birth := not_before_birth(client, self.index_date):
+            errors["index_date"] = before_birth
+        raise_errors(errors)
 
 
 class Allocation(AppendOnlyModel):
