@@ -296,9 +296,10 @@ SPECS: dict[str, TableSpec] = {
         TableSpec(
             Table.FAMILIES,
             "member",
+            # The population's members are memberships in force already (population.py).
             "FROM {member} t JOIN member m ON m.member_id = t.id "
             "JOIN family f ON f.family_id = t.family_id "
-            f"WHERE {IN_FORCE} AND {overlaps('t.joined_on', 't.left_on')}",
+            f"WHERE {overlaps('t.joined_on', 't.left_on')}",
             "t.joined_on, t.id",
             (
                 Column("family", _("Family (pseudonym)"), "family", "t.family_id"),
