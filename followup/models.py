@@ -96,6 +96,8 @@ class Contact(Correctable, ClientRecord):
 
     def clean(self) -> None:
         """A contact lies in the past and in the client's lifetime (forms, services, admin)."""
+        if self.entered_in_error:
+            return  # no longer in force: kept as it was, for the history
         errors: dict[str, Any] = {}
         client = self.client if self.client_id else None
         if self.date is not None:
@@ -189,6 +191,8 @@ class Intervention(Correctable, ClientRecord):
         The end of a planned or running intervention is its planned end and may lie
         ahead; the end of a finished one is when it ended, so not in the future.
         """
+        if self.entered_in_error:
+            return  # no longer in force: kept as it was, for the history
         errors: dict[str, Any] = {}
         today = timezone.localdate()
         client = self.client if self.client_id else None
@@ -338,6 +342,8 @@ class Enrolment(Correctable, ClientRecord):
 
     def clean(self) -> None:
         """Enrolled and left in the client's lifetime, the programme's period and up to today."""
+        if self.entered_in_error:
+            return  # no longer in force: kept as it was, for the history
         errors: dict[str, Any] = {}
         today = timezone.localdate()
         client = self.client if self.client_id else None

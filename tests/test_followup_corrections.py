@@ -317,3 +317,26 @@ def test_a_benefit_entered_in_error_no_longer_puts_the_client_in_the_benefit_fil
         benefit.entered_in_error = True
         benefit.save()
     assert list(client.get(reverse("followup:caseload"), on_aap).context["page"]) == []
+
+
+def test_a_contact_on_the_wrong_person_born_after_it_can_be_marked_entered_in_error(
+    client: HttpClient, caseworker_heimdal: User, heimdal: Office
+) -> None:
+    # Logged on the wrong person: its date lies before that person's birth, which would
+    # refuse a new contact, but must not stop taking this one out of force.
+    person = ClientFactory(office=heimdal, birth_date=LAST_MONTH)
+    wrong = ContactFactory(client=person, date=LAST_MONTH - datetime.timedelta(days=1))
+    client.force_login(caseworker_heimdal)
+    response = client.post(
+        reverse("followup:contact_correct", args=[wrong.pk]),
+        {
+            "date": wrong.date.isoformat(),
+            "channel": wrong.channel_id,
+            "duration_minutes": wrong.duration_minutes,
+            "entered_in_error": "on",
+            "version": wrong.version,
+            "reason": "Ført på feil bruker",
+        },
+    )
+    assert response.status_code == 302
+    assert not Contact.objects.filter(pk=wrong.pk).exists()
