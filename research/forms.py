@@ -66,24 +66,30 @@ class WithdrawForm(forms.Form):
         return withdrawn
 
 
+def whole_number(
+    label: Any, low: int, high: int, message: Any, **kwargs: Any
+) -> forms.IntegerField:
+    """A whole number from `low` to `high`: anything else, a number or not, gets `message`,
+    which says the range (Django's own messages name only the one bound crossed)."""
+    return forms.IntegerField(
+        label=label,
+        min_value=low,
+        max_value=high,
+        error_messages=dict.fromkeys(("invalid", "min_value", "max_value"), message),
+        **kwargs,
+    )
+
+
+# As kept with the sample (a bigint): a larger seed could never be recorded.
 MAX_SEED = 2**63 - 1
-SEED_RANGE = format_lazy(
-    _("Give the seed as a whole number from 0 to {}, or leave it empty."),
-    "9 223 372 036 854 775 807",
-)
-SIZE_RANGE = _("Give the number of clients as a whole number from 1 to 100 000.")
 
 
 class SampleForm(forms.Form):
-    size = forms.IntegerField(
-        label=_("How many clients"),
-        min_value=1,
-        max_value=100_000,
-        error_messages={
-            "min_value": SIZE_RANGE,
-            "max_value": SIZE_RANGE,
-            "invalid": SIZE_RANGE,
-        },
+    size = whole_number(
+        _("How many clients"),
+        1,
+        100_000,
+        _("Give the number of clients as a whole number from 1 to 100 000."),
     )
     start = forms.DateField(label=_("With a case episode from"), widget=DateInput())
     end = forms.DateField(label=_("to"), widget=DateInput())
@@ -105,17 +111,15 @@ class SampleForm(forms.Form):
         empty_value=None,
         required=False,
     )
-    seed = forms.IntegerField(
-        label=_("Random seed"),
+    seed = whole_number(
+        _("Random seed"),
+        0,
+        MAX_SEED,
+        format_lazy(
+            _("Give the seed as a whole number from 0 to {}, or leave it empty."),
+            f"{MAX_SEED:,}".replace(",", " "),
+        ),
         required=False,
-        # As kept with the sample (a bigint): a larger seed could never be recorded.
-        min_value=0,
-        max_value=MAX_SEED,
-        error_messages={
-            "min_value": SEED_RANGE,
-            "max_value": SEED_RANGE,
-            "invalid": SEED_RANGE,
-        },
         help_text=_(
             "Empty: a new random seed. The same seed on the same data draws the same clients."
         ),
@@ -151,10 +155,6 @@ class SampleForm(forms.Form):
         }
 
 
-MAX_PAGE = 1_000_000
-PAGE_RANGE = _("Give the page as a whole number from 1 to 1 000 000.")
-
-
 class ExportLogForm(forms.Form):
     """The export log's filter and page, as the query string gives them."""
 
@@ -165,16 +165,12 @@ class ExportLogForm(forms.Form):
         empty_label=_("All"),
         error_messages={"invalid_choice": _("Choose one of the research projects in the list.")},
     )
-    page = forms.IntegerField(
-        label=_("Page"),
+    page = whole_number(
+        _("Page"),
+        1,
+        1_000_000,
+        _("Give the page as a whole number from 1 to 1 000 000."),
         required=False,
-        min_value=1,
-        max_value=MAX_PAGE,
-        error_messages={
-            "min_value": PAGE_RANGE,
-            "max_value": PAGE_RANGE,
-            "invalid": PAGE_RANGE,
-        },
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
