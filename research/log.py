@@ -1,8 +1,10 @@
 """The export log's details in words: each key of an event's detail with its label."""
 
+from collections.abc import Callable
 from typing import Any
 
-from django.utils.translation import gettext as _
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from research.models import ExportEvent, Format, Table
@@ -13,23 +15,25 @@ def _labels(choices: type[Table] | type[Format], values: Any) -> str:
     return ", ".join(str(known.get(value, value)) for value in values or [])
 
 
+def _files(files: Any) -> str:
+    count = len(files or [])
+    return ngettext("%(n)s file", "%(n)s files", count) % {"n": count}
+
+
+# The details an event may record, in the order shown: key, label, and the value in words.
+DETAILS: tuple[tuple[str, Promise, Callable[[Any], str]], ...] = (
+    ("tables", _("Tables"), lambda tables: _labels(Table, tables)),
+    ("formats", _("Formats"), lambda formats: _labels(Format, formats)),
+    ("reason", _("Reason"), str),
+    ("error", _("Error"), str),
+    ("files", _("Files"), _files),
+    ("archive_sha256", _("Checksum (SHA-256)"), str),
+)
+
+
 def event_details(event: ExportEvent) -> list[tuple[str, str]]:
     """(label, value) for each detail the event records, in a fixed order; a key this
     version does not know is shown as it is, so nothing recorded is ever hidden."""
     detail: dict[str, Any] = dict(event.detail or {})
-    shown: list[tuple[str, str]] = []
-    if "tables" in detail:
-        shown.append((_("Tables"), _labels(Table, detail.pop("tables"))))
-    if "formats" in detail:
-        shown.append((_("Formats"), _labels(Format, detail.pop("formats"))))
-    if "reason" in detail:
-        shown.append((_("Reason"), str(detail.pop("reason"))))
-    if "error" in detail:
-        shown.append((_("Error"), str(detail.pop("error"))))
-    if "files" in detail:
-        count = len(detail.pop("files") or [])
-        shown.append((_("Files"), ngettext("%(n)s file", "%(n)s files", count) % {"n": count}))
-    if "archive_sha256" in detail:
-        shown.append((_("Checksum (SHA-256)"), str(detail.pop("archive_sha256"))))
-    shown += [(str(key), str(value)) for key, value in detail.items()]
-    return shown
+    shown = [(str(label), words(detail.pop(key))) for key, label, words in DETAILS if key in detail]
+    return shown + [(str(key), str(value)) for key, value in detail.items()]
