@@ -1,6 +1,7 @@
 """Families (husstander) and who belonged to them when, and the services around them."""
 
 import datetime
+from dataclasses import dataclass
 from typing import Self
 
 from django.conf import settings
@@ -471,7 +472,20 @@ class PlanAction(models.Model):
 
 
 class PlanRevision(models.Model):
-    """The plan as it was after one saved change: who, when, and a full snapshot."""
+    """The plan as it was after one saved change: who, when, what, and a full snapshot."""
+
+    class Change(models.TextChoices):
+        # Each label is the sentence the revision is shown with, translated when it is
+        # read: a bokmål reader sees bokmål whoever saved it. %(text)s is the text of the
+        # goal or action, %(status)s its new status.
+        CREATED = "created", _("Plan created")
+        GOAL_ADDED = "goal_added", _("Goal added: %(text)s")
+        GOAL_CHANGED = "goal_changed", _("Goal changed: %(text)s")
+        GOAL_STATUS = "goal_status", _("Goal «%(text)s»: %(status)s")
+        GOAL_MOVED = "goal_moved", _("Goal moved: %(text)s")
+        ACTION_ADDED = "action_added", _("Action added: %(text)s")
+        ACTION_CHANGED = "action_changed", _("Action changed: %(text)s")
+        ACTION_STATUS = "action_status", _("Action «%(text)s»: %(status)s")
 
     plan = models.ForeignKey(
         FamilyPlan,
@@ -484,7 +498,16 @@ class PlanRevision(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by")
     )
     at = models.DateTimeField(_("when"), auto_now_add=True)
-    summary = models.CharField(_("change"), max_length=300)
+    # The database defaults serve rows written in SQL (the synthetic national data).
+    change = models.CharField(
+        _("kind of change"), max_length=16, choices=Change.choices, blank=True, db_default=""
+    )
+    # The goal's or action's text and its new status (a code) when the change was saved.
+    subject = models.CharField(_("goal or action"), max_length=500, blank=True, db_default="")
+    new_status = models.CharField(_("new status"), max_length=12, blank=True, db_default="")
+    # Free text in one language, shown as written: revisions saved before the kinds of
+    # change, and the synthetic national data.
+    summary = models.CharField(_("change"), max_length=300, blank=True)
     snapshot = models.JSONField(_("the plan as it was"))
 
     # Written once, never changed: audit.guards adds the database trigger.
@@ -500,6 +523,30 @@ class PlanRevision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.plan_id} #{self.number}"
+
+    @property
+    def summary_shown(self) -> str:
+        """What the revision changed, in the reader's language."""
+        if not self.change:
+            return self.summary
+        return str(RevisionSummary(self.change, self.subject, self.new_status))
+
+
+@dataclass(frozen=True)
+class RevisionSummary:
+    """What one saved change did to the plan: kept as data, put in words when shown."""
+
+    change: str  # a PlanRevision.Change
+    subject: str = ""  # the goal's or action's text
+    new_status: str = ""  # a GoalStatus (goal) or Status (action) code
+
+    def __str__(self) -> str:
+        status = ""
+        if self.new_status:
+            codes = GoalStatus if self.change == PlanRevision.Change.GOAL_STATUS else Status
+            status = str(codes(self.new_status).label).lower()
+        sentence = PlanRevision.Change(self.change).label
+        return str(sentence) % {"text": self.subject, "status": status}
 
 
 class ReviewQuerySet(OfficeScopedQuerySet):

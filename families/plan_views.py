@@ -18,12 +18,12 @@ from families import plans
 from families.models import (
     Family,
     FamilyPlan,
-    GoalStatus,
     PlanAction,
     PlanGoal,
     PlanRevision,
     Review,
     ReviewRating,
+    RevisionSummary,
 )
 from families.plan_forms import (
     ActionChangeForm,
@@ -108,7 +108,7 @@ def _revise(
     request: AuthenticatedHttpRequest,
     family: Family,
     plan: FamilyPlan,
-    summary: str,
+    summary: RevisionSummary,
     change: Callable[[FamilyPlan], None],
     *,
     item: plans.PlanItem | None = None,
@@ -133,7 +133,7 @@ def _revise(
         )
     except plans.PlanConflictError as error:
         conflict = {
-            "attempted": summary,
+            "attempted": str(summary),
             "changed": error.changed,
             "changed_by": error.changed_by,
             "item": error.item,
@@ -145,7 +145,7 @@ def _revise(
         if revision is None:
             messages.info(request, _("Nothing was changed."))
         else:
-            messages.success(request, summary)
+            messages.success(request, str(summary))
     return redirect("families:plan", pk=family.pk)
 
 
@@ -161,7 +161,7 @@ def goal_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         request,
         family,
         plan,
-        _("Goal added: %(text)s") % {"text": data["text"]},
+        RevisionSummary(PlanRevision.Change.GOAL_ADDED, data["text"]),
         # An addition changes nothing anyone else is editing: never a conflict.
         lambda p: plans.goal_add(
             p, life_area=data["life_area"], text=data["text"], owner=data["owner"]
@@ -176,12 +176,11 @@ def goal_status(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         return _refused(request, form, goal.plan.family_id)
     status = form.cleaned_data["status"]
-    label = GoalStatus(status).label
     return _revise(
         request,
         goal.plan.family,
         goal.plan,
-        _("Goal «%(text)s»: %(status)s") % {"text": goal.text, "status": label.lower()},
+        RevisionSummary(PlanRevision.Change.GOAL_STATUS, goal.text, status),
         lambda p: plans.goal_set_status(goal, status),
         item=goal,
         expected_version=form.cleaned_data["version"],
@@ -199,7 +198,7 @@ def goal_move(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         request,
         goal.plan.family,
         goal.plan,
-        _("Goal moved: %(text)s") % {"text": goal.text},
+        RevisionSummary(PlanRevision.Change.GOAL_MOVED, goal.text),
         lambda p: plans.goal_move(goal, direction),
         expected_order=form.cleaned_data["order"],
     )
@@ -217,7 +216,7 @@ def action_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         request,
         family,
         goal.plan,
-        _("Action added: %(text)s") % {"text": data["text"]},
+        RevisionSummary(PlanRevision.Change.ACTION_ADDED, data["text"]),
         lambda p: plans.action_add(goal, **data),
     )
 
@@ -233,8 +232,7 @@ def action_status(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         request,
         action.goal.plan.family,
         action.goal.plan,
-        _("Action «%(text)s»: %(status)s")
-        % {"text": action.text, "status": Status(status).label.lower()},
+        RevisionSummary(PlanRevision.Change.ACTION_STATUS, action.text, status),
         lambda p: plans.action_set_status(action, status),
         item=action,
         expected_version=form.cleaned_data["version"],
@@ -347,7 +345,7 @@ def goal_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         request,
         goal.plan.family,
         goal.plan,
-        _("Goal changed: %(text)s") % {"text": text},
+        RevisionSummary(PlanRevision.Change.GOAL_CHANGED, text),
         lambda p: plans.goal_update(goal, text=text),
         item=goal,
         expected_version=form.cleaned_data["version"],
@@ -369,7 +367,7 @@ def action_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         request,
         action.goal.plan.family,
         action.goal.plan,
-        _("Action changed: %(text)s") % {"text": data["text"]},
+        RevisionSummary(PlanRevision.Change.ACTION_CHANGED, data["text"]),
         lambda p: plans.action_update(action, text=data["text"], due_on=data["due_on"]),
         item=action,
         expected_version=data["version"],

@@ -20,6 +20,7 @@ from families.models import (
     PlanAction,
     PlanGoal,
     PlanRevision,
+    RevisionSummary,
 )
 from followup.models import TRANSITIONS, Status
 from organisation.models import User
@@ -103,7 +104,7 @@ def plan_for(*, family: Family, by: User) -> FamilyPlan:
     if plan is None:
         plan = FamilyPlan.objects.create(family=family)
         PlanRevision.objects.create(
-            plan=plan, number=1, by=by, summary=_("Plan created"), snapshot=snapshot(plan)
+            plan=plan, number=1, by=by, change=PlanRevision.Change.CREATED, snapshot=snapshot(plan)
         )
     return plan
 
@@ -117,13 +118,16 @@ def plan_revise(
     *,
     plan: FamilyPlan,
     by: User,
-    summary: str,
+    summary: RevisionSummary,
     change: Callable[[FamilyPlan], None],
     item: PlanItem | None = None,
     expected_version: int | None = None,
     expected_order: Sequence[int] | None = None,
 ) -> PlanRevision | None:
     """Apply one change to the plan as a new revision; None when it changed nothing.
+
+    ``summary`` says what the change is; it is stored as data and put in words when
+    the revision is shown, in the language of whoever reads it.
 
     A change to a goal or action (``item``) is refused when that item was saved by
     someone else since ``expected_version``, the version the user's page showed; a
@@ -164,7 +168,13 @@ def plan_revise(
     locked.version += 1
     locked.save()
     return PlanRevision.objects.create(
-        plan=locked, number=locked.version, by=by, summary=summary, snapshot=after
+        plan=locked,
+        number=locked.version,
+        by=by,
+        change=summary.change,
+        subject=summary.subject,
+        new_status=summary.new_status,
+        snapshot=after,
     )
 
 

@@ -11,7 +11,7 @@ from audit import bulk
 from clients.models import Client
 from codelists.models import Code, CodeList
 from families import rules
-from families.models import Family, FamilyMember, FamilyService
+from families.models import Family, FamilyMember, FamilyService, PlanRevision, RevisionSummary
 from husk.demo_clients import BACKGROUNDS, NORWEGIAN_FIRST
 from organisation.models import Office, User
 from organisation.roles import Role
@@ -167,7 +167,7 @@ def _seed_plan(
 
     plan = plans.plan_for(family=family, by=author)
 
-    def revise(summary: str, change: Any) -> None:
+    def revise(summary: RevisionSummary, change: Any) -> None:
         plans.plan_revise(
             plan=plan, by=author, expected_version=plan.version, summary=summary, change=change
         )
@@ -177,17 +177,24 @@ def _seed_plan(
     for code in rng.sample([c for c in GOALS if c in areas], k=rng.randint(2, 4)):
         text = rng.choice(GOALS[code])
         revise(
-            f"Mål: {text}", partial(plans.goal_add, life_area=areas[code], text=text, owner=None)
+            RevisionSummary(PlanRevision.Change.GOAL_ADDED, text),
+            partial(plans.goal_add, life_area=areas[code], text=text, owner=None),
         )
         last_goal = plan.goals.order_by("-pk").first()
         for _ in range(rng.randint(1, 3)):
             action = rng.choice(ACTIONS)
             due = today + datetime.timedelta(days=rng.randint(-30, 60))
-            revise(f"Tiltak: {action}", partial(_add_action, goal=last_goal, text=action, due=due))
+            revise(
+                RevisionSummary(PlanRevision.Change.ACTION_ADDED, action),
+                partial(_add_action, goal=last_goal, text=action, due=due),
+            )
     if last_goal is not None and rng.random() < 0.6:
         first = last_goal.actions.order_by("pk").first()
         if first is not None:
-            revise(f"Utført: {first.text}", partial(_complete, action=first))
+            revise(
+                RevisionSummary(PlanRevision.Change.ACTION_STATUS, first.text, "completed"),
+                partial(_complete, action=first),
+            )
 
 
 def seed_plans_and_reviews(offices: dict[str, Office], actor: User, today: datetime.date) -> None:

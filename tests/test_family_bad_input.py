@@ -20,6 +20,7 @@ from families.models import (
     PlanGoal,
     PlanRevision,
     Review,
+    RevisionSummary,
     SchoolStatus,
 )
 from followup.models import Contact
@@ -105,7 +106,7 @@ def family(heimdal: Office, coordinator_heimdal: User) -> Family:
             plan=plan,
             by=coordinator_heimdal,
             expected_version=1,
-            summary="mål",
+            summary=RevisionSummary(PlanRevision.Change.GOAL_ADDED, "mål"),
             change=lambda p: plans.goal_add(
                 p, life_area=code(CodeList.LIFE_AREA, "housing"), text="Mål", owner=None
             ),
@@ -115,7 +116,7 @@ def family(heimdal: Office, coordinator_heimdal: User) -> Family:
             plan=plan,
             by=coordinator_heimdal,
             expected_version=2,
-            summary="tiltak",
+            summary=RevisionSummary(PlanRevision.Change.ACTION_ADDED, "tiltak"),
             change=lambda p: plans.action_add(
                 goal,
                 text="Tiltak",

@@ -19,8 +19,10 @@ from families.models import (
     LeisureActivity,
     PlanAction,
     PlanGoal,
+    PlanRevision,
     Review,
     ReviewRating,
+    RevisionSummary,
     SchoolStatus,
 )
 from families.reviews import review_record
@@ -339,7 +341,7 @@ def goal(family: Family, coordinator_heimdal: User) -> PlanGoal:
         plans.plan_revise(
             plan=plan,
             by=coordinator_heimdal,
-            summary="mål",
+            summary=RevisionSummary(PlanRevision.Change.GOAL_ADDED, "mål"),
             change=lambda p: plans.goal_add(
                 p, life_area=code(CodeList.LIFE_AREA, "housing"), text="Bolig", owner=None
             ),

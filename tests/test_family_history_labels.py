@@ -10,7 +10,14 @@ from django.urls import reverse
 from audit.history import acting_as
 from codelists.models import CodeList
 from families import plans, services
-from families.models import Family, FamilyMember, Review, SchoolStatus
+from families.models import (
+    Family,
+    FamilyMember,
+    PlanRevision,
+    Review,
+    RevisionSummary,
+    SchoolStatus,
+)
 from families.reviews import review_record
 from organisation.models import Office, User
 from tests.factories import ClientFactory, code
@@ -60,7 +67,7 @@ def family_with_everything(heimdal: Office, coordinator_heimdal: User) -> Family
         plans.plan_revise(
             plan=plan,
             by=coordinator_heimdal,
-            summary="mål",
+            summary=RevisionSummary(PlanRevision.Change.GOAL_ADDED, "mål"),
             change=lambda p: plans.goal_add(
                 p, life_area=code(CodeList.LIFE_AREA, "housing"), text="Bolig", owner=None
             ),
@@ -69,7 +76,7 @@ def family_with_everything(heimdal: Office, coordinator_heimdal: User) -> Family
         plans.plan_revise(
             plan=plan,
             by=coordinator_heimdal,
-            summary="tiltak",
+            summary=RevisionSummary(PlanRevision.Change.ACTION_ADDED, "tiltak"),
             change=lambda p: plans.action_add(
                 goal,
                 text="Ring",

@@ -13,7 +13,15 @@ from audit.history import acting_as, system_actor
 from audit.models import AccessLog
 from codelists.models import CodeList
 from families import plans
-from families.models import Family, FamilyMember, FamilyPlan, PlanAction, PlanGoal, PlanRevision
+from families.models import (
+    Family,
+    FamilyMember,
+    FamilyPlan,
+    PlanAction,
+    PlanGoal,
+    PlanRevision,
+    RevisionSummary,
+)
 from organisation.models import Office, User
 from tests.factories import ClientFactory, code
 
@@ -45,7 +53,7 @@ def goal_with_action(
             plan=plan,
             by=author,
             expected_version=plan.version,
-            summary="mål",
+            summary=RevisionSummary(PlanRevision.Change.GOAL_ADDED, "mål"),
             change=lambda p: plans.goal_add(
                 p, life_area=code(CodeList.LIFE_AREA, "housing"), text=goal, owner=None
             ),
@@ -56,7 +64,7 @@ def goal_with_action(
             plan=plan,
             by=author,
             expected_version=plan.version,
-            summary="tiltak",
+            summary=RevisionSummary(PlanRevision.Change.ACTION_ADDED, "tiltak"),
             change=lambda p: plans.action_add(
                 saved_goal,
                 text=action,
@@ -342,3 +350,45 @@ def test_each_goal_has_its_own_add_action_form_and_keeps_what_was_typed(
     assert "Søke jobb hos Rema" in form_of(second)
     assert "Søke jobb hos Rema" not in form_of(first)
     assert f'id="action{second.pk}_responsible_member_error"' in response.text
+
+
+def test_revisions_are_summarised_in_the_readers_language_not_the_writers(
+    client: HttpClient, coordinator_heimdal: User, family: Family
+) -> None:
+    """The summary is kept as data (PlanRevision.change) and put in words when shown."""
+    english = {"HTTP_ACCEPT_LANGUAGE": "en"}
+    client.force_login(coordinator_heimdal)
+    client.get(reverse("families:plan", args=[family.pk]), **english)
+    client.post(
+        reverse("families:goal_add", args=[family.pk]),
+        {"life_area": code(CodeList.LIFE_AREA, "housing").pk, "text": "Bolig"},
+        **english,
+    )
+    goal = PlanGoal.objects.get()
+    client.post(
+        reverse("families:goal_status", args=[goal.pk]),
+        {"status": "achieved", "version": 1},
+        **english,
+    )
+    client.get(reverse("families:plan", args=[family.pk]), **english)  # the flash messages
+    bokmål = ["Mål «Bolig»: nådd", "Mål lagt til: Bolig", "Plan opprettet"]
+    for page in ("families:plan", "families:plan_revisions"):
+        response = client.get(reverse(page, args=[family.pk]))
+        shown = [r.summary_shown for r in response.context["revisions"]]
+        assert shown == bokmål
+        assert all(summary in response.text for summary in bokmål)
+        assert "Goal" not in response.text
+    response = client.get(reverse("families:plan_revisions", args=[family.pk]), **english)
+    assert "Goal «Bolig»: achieved" in response.text
+
+
+def test_a_goal_of_500_characters_is_saved_with_its_revision(
+    client: HttpClient, coordinator_heimdal: User, family: Family
+) -> None:
+    """The summary once held the whole text in 300 characters: a long goal failed in SQL."""
+    client.force_login(coordinator_heimdal)
+    client.get(reverse("families:plan", args=[family.pk]))
+    assert add_goal(client, family, "å" * 500, 1).status_code == 302
+    revision = plan_of(family).revisions.order_by("number").last()
+    assert revision is not None
+    assert revision.summary_shown == "Mål lagt til: " + "å" * 500

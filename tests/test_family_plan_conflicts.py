@@ -11,7 +11,15 @@ from django.urls import reverse
 from audit.history import acting_as, system_actor
 from codelists.models import CodeList
 from families import plans
-from families.models import Family, FamilyMember, FamilyPlan, PlanAction, PlanGoal, PlanRevision
+from families.models import (
+    Family,
+    FamilyMember,
+    FamilyPlan,
+    PlanAction,
+    PlanGoal,
+    PlanRevision,
+    RevisionSummary,
+)
 from organisation.models import Office, User
 from tests.factories import ClientFactory, code
 
@@ -42,7 +50,7 @@ def two_goals(family: Family, coordinator_heimdal: User) -> tuple[PlanGoal, Plan
             plans.plan_revise(
                 plan=plan,
                 by=coordinator_heimdal,
-                summary=text,
+                summary=RevisionSummary(PlanRevision.Change.GOAL_ADDED, text),
                 change=lambda p, text=text: plans.goal_add(
                     p, life_area=code(CodeList.LIFE_AREA, "housing"), text=text, owner=None
                 ),
@@ -51,7 +59,7 @@ def two_goals(family: Family, coordinator_heimdal: User) -> tuple[PlanGoal, Plan
             plans.plan_revise(
                 plan=plan,
                 by=coordinator_heimdal,
-                summary="tiltak",
+                summary=RevisionSummary(PlanRevision.Change.ACTION_ADDED, "tiltak"),
                 change=lambda p, goal=goal: plans.action_add(
                     goal,
                     text=f"Tiltak for {goal.text}",
@@ -237,7 +245,7 @@ def test_simultaneous_changes_to_two_goals_are_both_saved_as_two_revisions(
                 plans.plan_revise(
                     plan=plan,
                     by=user,
-                    summary=text,
+                    summary=RevisionSummary(PlanRevision.Change.GOAL_CHANGED, text),
                     change=lambda p: plans.goal_update(goal, text=text),
                     item=goal,
                     expected_version=1,

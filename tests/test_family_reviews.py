@@ -127,7 +127,7 @@ def test_coordinator_home_shows_overdue_actions_and_reviews_due(
 ) -> None:
     from codelists.models import CodeList
     from families import plans
-    from families.models import PlanAction, PlanGoal
+    from families.models import PlanAction, PlanGoal, PlanRevision, RevisionSummary
     from tests.factories import code
 
     with acting_as(coordinator_heimdal):
@@ -136,7 +136,7 @@ def test_coordinator_home_shows_overdue_actions_and_reviews_due(
             plan=plan,
             by=coordinator_heimdal,
             expected_version=1,
-            summary="mål",
+            summary=RevisionSummary(PlanRevision.Change.GOAL_ADDED, "mål"),
             change=lambda p: plans.goal_add(
                 p, life_area=code(CodeList.LIFE_AREA, "housing"), text="Bolig", owner=None
             ),
@@ -152,7 +152,7 @@ def test_coordinator_home_shows_overdue_actions_and_reviews_due(
                 plan=plan,
                 by=coordinator_heimdal,
                 expected_version=plan.revisions.count(),
-                summary="tiltak",
+                summary=RevisionSummary(PlanRevision.Change.ACTION_ADDED, "tiltak"),
                 change=lambda p, due=due: plans.action_add(
                     goal,
                     text="Ring",
