@@ -214,9 +214,10 @@ rated AS (
     WHERE cardinality(ratings) > 1
 ),
 quality AS (
-    SELECT life_area_id, office_id, count(*) AS families, avg(change) AS change
+    -- The sum of the changes: the page works out which averages it may show.
+    SELECT life_area_id, office_id, count(*) AS families, sum(change) AS change
     FROM rated
-    GROUP BY GROUPING SETS ((life_area_id, office_id), (life_area_id))
+    GROUP BY life_area_id, office_id
 )
 SELECT 'followed' AS figure, '' AS key, office_id, followed::numeric AS value
 FROM activity_counts
@@ -254,14 +255,13 @@ JOIN opened o ON o.id = er.caseepisode_id
 JOIN codelists_code code ON code.id = er.code_id
 GROUP BY code.id, code.label_nb, o.office_id
 UNION ALL
--- For all the offices together, not per office.
-SELECT 'interventions', t.label_nb || ' × ' || coalesce(o.label_nb, ''), NULL, count(*)
+SELECT 'interventions', t.label_nb || ' × ' || coalesce(o.label_nb, ''), c.office_id, count(*)
 FROM followup_intervention i
 JOIN chosen c ON c.id = i.client_id
 JOIN codelists_code t ON t.id = i.type_id
 LEFT JOIN codelists_code o ON o.id = i.outcome_id
 WHERE NOT i.entered_in_error AND i."end" BETWEEN {start} AND {end}
-GROUP BY t.label_nb, o.label_nb
+GROUP BY t.label_nb, o.label_nb, c.office_id
 UNION ALL
 SELECT 'assistance_median_days', '', office_id, median::numeric FROM assistance
 UNION ALL
@@ -286,12 +286,9 @@ CROSS JOIN LATERAL (
 UNION ALL
 SELECT 'quality_families', code.label_nb, q.office_id, q.families
 FROM quality q JOIN codelists_code code ON code.id = q.life_area_id
-WHERE q.office_id IS NOT NULL
 UNION ALL
--- The average change is for all the offices together.
-SELECT 'quality_change', code.label_nb, NULL, q.change
+SELECT 'quality_change', code.label_nb, q.office_id, q.change
 FROM quality q JOIN codelists_code code ON code.id = q.life_area_id
-WHERE q.office_id IS NULL
 """
 
 
