@@ -504,9 +504,8 @@ def _hide_for(
     def next_to(t: int, p: Position) -> list[Place] | None:
         # In its own table: beside the count in the total of all offices would hide counts
         # there, and each hidden count of the total needs a cycle there of its own.
-        for o in [t]:
-            if (q := smallest_visible(o, beside(o, *p))) is not None:
-                return set_mark(o, q, Mark.HIDDEN)
+        if (q := smallest_visible(t, beside(t, *p))) is not None:
+            return set_mark(t, q, Mark.HIDDEN)
         return None
 
     def left_out(t: int, p: Position) -> list[Place] | None:
