@@ -131,12 +131,17 @@ class PersonPickerWidget(forms.Widget):
         self.user: User | None = None
 
     def chosen(self, value: Any) -> Client | None:
+        """The client shown as chosen: ``value`` is an id, or a client fetched already."""
         if self.user is None or value in (None, ""):
             return None
-        try:
-            client = pickable(self.user).filter(pk=int(value)).first()
-        except (TypeError, ValueError):
-            return None
+        if isinstance(value, Client):
+            # Fetched (and its read logged) by the caller: render_picker.
+            client: Client | None = value
+        else:
+            try:
+                client = pickable(self.user).filter(pk=int(value)).first()
+            except (TypeError, ValueError):
+                return None
         if client is not None:
             annotate_families([client], user=self.user)
         return client
@@ -178,10 +183,13 @@ class PersonChoiceField(forms.ModelChoiceField[Client]):
 
 
 def render_picker(*, name: str, html_id: str, user: User, client: Client | None) -> str:
-    """The picker as the endpoints send it back: empty, or showing the chosen client."""
+    """The picker as the endpoints send it back: empty, or showing the chosen client.
+
+    ``client`` comes from ``pickable(user)``, through read_object: it is not fetched again.
+    """
     widget = PersonPickerWidget()
     widget.user = user
-    return widget.render(name, client.pk if client else None, attrs={"id": html_id})
+    return widget.render(name, client, attrs={"id": html_id})
 
 
 class PickerForm(forms.Form):
@@ -220,6 +228,8 @@ def hits_html(*, hits: list[Client] | None, error: str, name: str, html_id: str)
         "families/includes/person_picker_hits.html",
         {
             "hits": hits,
+            # A full page of hits: there may be more than are shown.
+            "more": hits is not None and len(hits) >= MAX_HITS,
             "error": error,
             "name": name,
             "picker_id": html_id,

@@ -3,7 +3,9 @@
 import datetime
 
 import pytest
+from django.db import connection
 from django.test import Client as HttpClient
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -133,6 +135,21 @@ def test_choosing_a_hit_shows_the_person_and_fills_the_field(
     ).exists()
     cleared = client.post(reverse("families:picker_choose"), {**PICKER, "picker_choice": ""})
     assert 'name="client-query"' in cleared.content.decode()
+
+
+def test_choosing_a_hit_reads_the_client_once(
+    client: HttpClient, coordinator_heimdal: User, two_sahras: tuple[Client, Client]
+) -> None:
+    """The chosen client is fetched (and logged) by read_object; the picker reuses it."""
+    first, _second = two_sahras
+    client.force_login(coordinator_heimdal)
+    url = reverse("families:picker_choose")
+    with CaptureQueriesContext(connection) as queries:
+        client.post(url, {**PICKER, "picker_choice": first.pk})
+    client_reads = [
+        q["sql"] for q in queries if q["sql"].startswith('SELECT "clients_client"."id"')
+    ]
+    assert len(client_reads) == 1
 
 
 @pytest.mark.parametrize(
