@@ -192,6 +192,27 @@ def test_the_service_saves_all_or_nothing(client_heimdal: Client) -> None:
     assert not AssessmentItem.objects.exists()
 
 
+def test_recording_costs_the_same_queries_for_two_life_areas_as_for_six(
+    client_heimdal: Client, caseworker_heimdal: User
+) -> None:
+    areas = ["housing", "work", "health", "education", "mental_health", "economy_debt"]
+    ratings = [rating(area, "2", "some") for area in areas]
+    counts = []
+    with acting_as(caseworker_heimdal):
+        for day, wanted in ((2, ratings[:2]), (1, ratings)):
+            with CaptureQueriesContext(connection) as queries:
+                assessment_record(
+                    client=client_heimdal,
+                    by=caseworker_heimdal,
+                    assessed_on=TODAY - day * DAY,
+                    items=wanted,
+                )
+            counts.append(len(queries.captured_queries))
+    assert counts[0] == counts[1]
+    assert AssessmentItem.objects.count() == 8
+    assert AssessmentItem.history.filter(history_user=caseworker_heimdal).count() == 8
+
+
 # The comparison -------------------------------------------------------------
 
 
