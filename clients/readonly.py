@@ -111,10 +111,17 @@ def _check(model: type[models.Model], instance: models.Model) -> None:
         )
 
 
+# Set on an instance whose save passed the check, with the client it was checked for.
+_CHECKED = "_merged_check_passed_for"
+
+
 def _before_save(sender: type[models.Model], instance: models.Model, **kwargs: Any) -> None:
     if kwargs.get("raw"):
         return  # loading a fixture writes rows as they were
     _check(sender, instance)
+    owner = _owner_check(sender)
+    if owner is not None and owner[1] is None and not _merge_in_progress.get():
+        setattr(instance, _CHECKED, getattr(instance, owner[0]))
 
 
 def _before_delete(sender: type[models.Model], instance: models.Model, **_: Any) -> None:
@@ -123,8 +130,15 @@ def _before_delete(sender: type[models.Model], instance: models.Model, **_: Any)
 
 def _before_m2m(instance: models.Model, action: str, reverse: bool, **_: Any) -> None:
     # The reasons of an episode, the topics of a contact …: a write to the record.
-    if action.startswith("pre_") and not reverse:
-        _check(type(instance), instance)
+    if not action.startswith("pre_") or reverse:
+        return
+    owner = _owner_check(type(instance))
+    if owner is not None and getattr(instance, _CHECKED, None) == getattr(instance, owner[0]):
+        # A form's save_m2m() right after the record's save (each set() a remove and
+        # an add): the save was checked for this client, and a record moved by a merge
+        # belongs to the kept client, so its many-to-many may change.
+        return
+    _check(type(instance), instance)
 
 
 def connect() -> None:

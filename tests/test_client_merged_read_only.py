@@ -4,8 +4,9 @@ import datetime
 from typing import Any
 
 import pytest
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.test import Client as HttpClient
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -330,3 +331,23 @@ def test_parts_and_many_to_many_of_a_merged_clients_records_are_refused(
         for write in writes:
             with pytest.raises(ClientMergedError), transaction.atomic():
                 write()
+
+
+def test_logging_a_contact_checks_for_a_merge_once_not_per_many_to_many(
+    client: HttpClient, caseworker_heimdal: User, kept: Client
+) -> None:
+    """The contact's save is checked; its topics and staff, saved right after, are not again."""
+    client.force_login(caseworker_heimdal)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(
+            reverse("followup:contact_new", args=[kept.pk]),
+            {
+                "date": TODAY.isoformat(),
+                "channel": code(CodeList.CONTACT_CHANNEL, "phone").pk,
+                "duration_minutes": 30,
+                "topics": [code(CodeList.LIFE_AREA, "housing").pk],
+            },
+        )
+    assert response.status_code == 302
+    checks = [q for q in queries.captured_queries if "'merged'" in q["sql"]]
+    assert len(checks) == 1
