@@ -169,7 +169,8 @@ def history_entries(
     histories: list[models.QuerySet[Any]], *, limit: int = 300
 ) -> list[HistoryEntry]:
     """Merge the history querysets of several models into one list, newest first."""
-    entries: list[HistoryEntry] = []
+    # Each entry with its model's correction page (URL name), linked once the list is cut.
+    entries: list[tuple[HistoryEntry, str | None]] = []
     for history in histories:
         model = history.model.instance_type
         fields = _tracked_fields(model)
@@ -206,18 +207,30 @@ def history_entries(
             if row.history_type == "~" and not changes and marked is None and not reason:
                 # A save that changed only bookkeeping (a version, a timestamp) says nothing.
                 continue
-            entries.append(
-                HistoryEntry(
-                    when=row.history_date,
-                    who=row.history_user,
-                    what=what,
-                    object_id=row.id,
-                    kind=row.history_type,
-                    changes=changes,
-                    reason=reason,
-                    entered_in_error=marked,
-                    record_url=reverse(page, args=[row.id]) if page else "",
-                )
+            entry = HistoryEntry(
+                when=row.history_date,
+                who=row.history_user,
+                what=what,
+                object_id=row.id,
+                kind=row.history_type,
+                changes=changes,
+                reason=reason,
+                entered_in_error=marked,
             )
-    entries.sort(key=lambda entry: entry.when, reverse=True)
-    return entries[:limit]
+            entries.append((entry, page))
+    entries.sort(key=lambda pair: pair[0].when, reverse=True)
+    kept = entries[:limit]
+    _link_records(kept)
+    return [entry for entry, _ in kept]
+
+
+def _link_records(entries: list[tuple[HistoryEntry, str | None]]) -> None:
+    """Each shown entry's link to its record: reversed once per record, not per row."""
+    urls: dict[tuple[str, int], str] = {}
+    for entry, page in entries:
+        if page is None or entry.kind == "-":
+            continue  # a deleted record has no page
+        key = (page, entry.object_id)
+        if key not in urls:
+            urls[key] = reverse(page, args=[entry.object_id])
+        entry.record_url = urls[key]
