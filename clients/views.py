@@ -134,6 +134,7 @@ def client_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 @policy(PERSON_LEVEL, methods=("GET",))
 def client_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    transfer = Transfer.latest_into_office()
     queryset = (
         Client.objects.select_related(
             "office",
@@ -146,11 +147,9 @@ def client_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         .annotate(
             # The note of a transfer into this office: three columns of the client query
             # rather than one more query of the page.
-            transferred_from=Subquery(
-                Transfer.latest_into_office().values("from_office__name")[:1]
-            ),
-            transferred_at=Subquery(Transfer.latest_into_office().values("at")[:1]),
-            transfer_reason=Subquery(Transfer.latest_into_office().values("reason")[:1]),
+            transferred_from=Subquery(transfer.values("from_office__name")[:1]),
+            transferred_at=Subquery(transfer.values("at")[:1]),
+            transfer_reason=Subquery(transfer.values("reason")[:1]),
         )
         .prefetch_related(
             Prefetch(
