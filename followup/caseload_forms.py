@@ -56,15 +56,19 @@ class CaseloadFilterForm(forms.Form):
 
     def __init__(self, data: QueryDict, *, user: User) -> None:
         super().__init__(data)
-        # Read once here and given to the template, so the page costs no more queries.
-        self.programmes = list(Programme.objects.filter(office__in=user.person_level_office_ids))
-        self.benefits = list(Code.objects.offered(CodeList.BENEFIT_KIND))
-        field = self.fields["programme"]
-        assert isinstance(field, forms.ChoiceField)
-        field.choices = [("", _("All")), *((str(p.pk), p.name) for p in self.programmes)]
-        field = self.fields["benefit"]
-        assert isinstance(field, forms.ChoiceField)
-        field.choices = [("", _("All")), *((b.code, str(b)) for b in self.benefits)]
+        programmes = Programme.objects.filter(office__in=user.person_level_office_ids)
+        benefits = Code.objects.offered(CodeList.BENEFIT_KIND)
+        # Lists, not querysets: read once, for checking and for drawing the page alike.
+        choices = {
+            "programme": [(str(p.pk), p.name) for p in programmes],
+            "benefit": [(b.code, str(b)) for b in benefits],
+        }
+        for name, offered in choices.items():
+            field = self.fields[name]
+            assert isinstance(field, forms.ChoiceField)
+            field.choices = [("", _("All")), *offered]
+        for name in FILTER_KEYS:
+            self.fields[name].widget.attrs["class"] = "form-select"
 
     def filters(self) -> dict[str, str]:
         """The filters understood (call after is_valid()); empty values are left out."""

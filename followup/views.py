@@ -63,9 +63,8 @@ def caseload(request: AuthenticatedHttpRequest) -> HttpResponse:
             "page": page,
             "today": today,
             "filters": filters,
+            "form": form,
             "query": form.query(),
-            "programmes": form.programmes,
-            "benefits": form.benefits,
             "saved_filters": SavedFilter.objects.filter(owner=request.user),
             "reminders": request.user.reminders.filter(done_at__isnull=True).select_related(
                 "client"

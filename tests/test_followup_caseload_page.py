@@ -162,3 +162,14 @@ def test_the_office_view_costs_the_same_queries_with_more_clients(
     with acting_as(system_actor("tests")):
         Reminder.objects.create(owner=caseworker_heimdal, text="Husk", due_on=TODAY)
     assert count() == few
+
+
+def test_the_filters_show_what_was_chosen_and_mark_what_was_not_understood(
+    client: HttpClient, caseworker_heimdal: User
+) -> None:
+    client.force_login(caseworker_heimdal)
+    page = client.get(CASELOAD, {"view": "office", "due": "overdue", "benefit": "nonsense"}).text
+    assert '<option value="office" selected>' in page
+    assert '<option value="overdue" selected>' in page
+    assert 'aria-describedby="id_benefit_error"' in page
+    assert 'id="id_benefit_error"' in page
