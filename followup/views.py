@@ -78,6 +78,7 @@ def _back_to_caseload(query: str = "") -> HttpResponse:
 
 
 def _refused(request: AuthenticatedHttpRequest, form: forms.BaseForm) -> None:
+    """Why a form posted from another page was refused, said on the page the user returns to."""
     for errors in form.errors.values():
         messages.error(request, " ".join(str(error) for error in errors))
 
@@ -180,8 +181,7 @@ def reminder_new(request: AuthenticatedHttpRequest, client_pk: int) -> HttpRespo
         services.reminder_add(owner=request.user, client=client, **form.cleaned_data)
         messages.success(request, _("The reminder is saved."))
     else:
-        for errors in form.errors.values():
-            messages.error(request, " ".join(str(error) for error in errors))
+        _refused(request, form)
     return redirect(client)
 
 
