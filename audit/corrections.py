@@ -45,7 +45,8 @@ tables must add ``AND NOT entered_in_error`` itself; a row it inserts without th
 column is in force (the column's database default).
 """
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Sequence
 from typing import Any, ClassVar, cast
 
 from django import forms
@@ -78,6 +79,22 @@ class Correctable(models.Model):
 
     class Meta:
         abstract = True
+
+
+def rules_in_force[R: Correctable](clean: Callable[[R], None]) -> Callable[[R], None]:
+    """Decorate a correctable model's clean(): its rules hold for the records in force only.
+
+    A record entered in error (on the wrong person, say) is kept as it was typed; the
+    rules of the person it was wrongly put on no longer apply, so marking it never fails.
+    Putting it back in force checks them again.
+    """
+
+    @functools.wraps(clean)
+    def clean_in_force(record: R) -> None:
+        if not record.entered_in_error:
+            clean(record)
+
+    return clean_in_force
 
 
 class InForceManager(models.Manager[Any]):

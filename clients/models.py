@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from audit.corrections import Correctable, InForceManager
+from audit.corrections import Correctable, InForceManager, rules_in_force
 from audit.history import TrackedQuerySet, tracked_history
 from clients.records import ClientRecord, ClientRecordQuerySet
 from codelists.models import CodeList, code_field, codes_field
@@ -277,10 +277,9 @@ class CaseEpisode(Correctable, ClientRecord):
     def is_open(self) -> bool:
         return self.closed_on is None
 
+    @rules_in_force
     def clean(self) -> None:
         """The rules of an episode's dates and closing (forms, services and the admin alike)."""
-        if self.entered_in_error:
-            return  # no longer in force: kept as it was, for the history
         errors: dict[str, Any] = {}
         today = timezone.localdate()
         client = self.client if self.client_id else None
@@ -337,10 +336,9 @@ class BenefitPeriod(Correctable, ClientRecord):
     def __str__(self) -> str:
         return f"{self.kind}: {_short(self.start)}–{_short(self.end) if self.end else ''}"
 
+    @rules_in_force
     def clean(self) -> None:
         """The rules of a benefit period's dates (forms, services and the admin alike)."""
-        if self.entered_in_error:
-            return  # no longer in force: kept as it was, for the history
         errors: dict[str, Any] = {}
         client = self.client if self.client_id else None
         if self.start is not None:
@@ -393,10 +391,9 @@ class Assessment(Correctable, ClientRecord):
     def __str__(self) -> str:
         return _short(self.assessed_on)
 
+    @rules_in_force
     def clean(self) -> None:
         """The rules of an assessment's date (forms, services and the admin alike)."""
-        if self.entered_in_error:
-            return  # no longer in force: kept as it was, for the history
         errors: dict[str, Any] = {}
         client = self.client if self.client_id else None
         when = self.assessed_on

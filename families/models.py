@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from audit.corrections import Correctable, InForceManager
+from audit.corrections import Correctable, InForceManager, rules_in_force
 from audit.history import TrackedQuerySet, tracked_history
 from clients.models import Client, folded_full_name
 from codelists.models import CodeList, code_field
@@ -217,10 +217,17 @@ class FamilyMember(CorrectableRecord):
         errors: rules.Errors = {}
         if self.client_id is None:
             # As the check member_is_client_or_named: who is not a client is known here only.
+            # The database holds every row to it, so a member entered in error too.
             if not self.first_name.strip():
                 rules.refuse(errors, "first_name", rules.NAME_AND_BIRTH_NEEDED)
             if self.birth_date is None:
                 rules.refuse(errors, "birth_date", rules.NAME_AND_BIRTH_NEEDED)
+        if not self.entered_in_error:
+            self._rules_in_force(errors)
+        rules.raise_if_any(errors)
+
+    def _rules_in_force(self, errors: rules.Errors) -> None:
+        """What only a membership in force is held to (see audit.corrections.rules_in_force)."""
         rules.plausible_birth(errors, "birth_date", self.birth_date)
         birth = self.person_birth_date
         for field in ("joined_on", "left_on"):
@@ -240,7 +247,6 @@ class FamilyMember(CorrectableRecord):
                     )
                     % {"name": self.full_name, "age": age, "max": rules.CHILD_MAX_AGE},
                 )
-        rules.raise_if_any(errors)
 
 
 class FamilyService(models.Model):
@@ -607,6 +613,7 @@ class Review(CorrectableRecord):
         # A date as the UI shows it: this is how a rating's review is named in history.
         return f"{self.family}: {rules.shown(self.reviewed_on) if self.reviewed_on else ''}"
 
+    @rules_in_force
     def clean(self) -> None:
         """Within the time the family is followed, and one review per family and day."""
         errors: rules.Errors = {}
@@ -801,6 +808,7 @@ class SchoolStatus(CorrectableRecord):
     def accessed_client_ids(self) -> list[int]:
         return self.member.accessed_client_ids()
 
+    @rules_in_force
     def clean(self) -> None:
         """Level, year and status that fit together, dated within the child's life."""
         errors: rules.Errors = {}
@@ -833,7 +841,6 @@ class SchoolStatus(CorrectableRecord):
             rules.not_before_birth(errors, "valid_from", self.valid_from, member.person_birth_date)
             if (
                 self.valid_from is not None
-                and not self.entered_in_error
                 and SchoolStatus.objects.filter(member=member, valid_from=self.valid_from)
                 .exclude(pk=self.pk)
                 .exists()

@@ -9,7 +9,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from audit.corrections import Correctable, InForceManager
+from audit.corrections import Correctable, InForceManager, rules_in_force
 from audit.history import TrackedQuerySet, tracked_history
 from audit.models import AppendOnlyModel
 from clients.models import Client, not_before_birth, raise_errors
@@ -94,10 +94,9 @@ class Contact(Correctable, ClientRecord):
         # Its own fields only: history labels many contacts at once (audit.timeline).
         return str(_("Contact on %(date)s") % {"date": _short(self.date)})
 
+    @rules_in_force
     def clean(self) -> None:
         """A contact lies in the past and in the client's lifetime (forms, services, admin)."""
-        if self.entered_in_error:
-            return  # no longer in force: kept as it was, for the history
         errors: dict[str, Any] = {}
         client = self.client if self.client_id else None
         if self.date is not None:
@@ -185,14 +184,13 @@ class Intervention(Correctable, ClientRecord):
     def is_locked(self) -> bool:
         return self.status in FINAL_STATUSES
 
+    @rules_in_force
     def clean(self) -> None:
         """The dates and outcome an intervention may have in its status (forms, services, admin).
 
         The end of a planned or running intervention is its planned end and may lie
         ahead; the end of a finished one is when it ended, so not in the future.
         """
-        if self.entered_in_error:
-            return  # no longer in force: kept as it was, for the history
         errors: dict[str, Any] = {}
         today = timezone.localdate()
         client = self.client if self.client_id else None
@@ -340,10 +338,9 @@ class Enrolment(Correctable, ClientRecord):
     def __str__(self) -> str:
         return str(_("Enrolment from %(date)s") % {"date": _short(self.enrolled_on)})
 
+    @rules_in_force
     def clean(self) -> None:
         """Enrolled and left in the client's lifetime, the programme's period and up to today."""
-        if self.entered_in_error:
-            return  # no longer in force: kept as it was, for the history
         errors: dict[str, Any] = {}
         today = timezone.localdate()
         client = self.client if self.client_id else None

@@ -98,3 +98,42 @@ def test_a_guessed_correction_url_gives_404(
     assert client.get(page).status_code == 404
     assert client.post(page, posted(contact, duration_minutes=5)).status_code == 404
     assert client.get(reverse("followup:contact_correct", args=[2**62])).status_code == 404
+
+
+def test_a_record_entered_in_error_is_not_held_to_the_rules_of_the_wrong_person(
+    heimdal: Any, coordinator_heimdal: User
+) -> None:
+    """Every correctable model: marking never fails on the wrong person's rules."""
+    from django.core.exceptions import ValidationError
+
+    from families.models import Family, FamilyMember, SchoolStatus
+
+    with acting_as(system_actor("tests")):
+        family = Family.objects.create(
+            office=heimdal, name="Familien Test", coordinator=coordinator_heimdal
+        )
+        child = FamilyMember.objects.create(
+            family=family,
+            first_name="Ayan",
+            last_name="Osman",
+            birth_date=datetime.date(2015, 4, 2),
+            role="child",
+            joined_on=datetime.date(2020, 1, 1),
+        )
+    # Registered on the wrong child: dated before this child was born.
+    entry = SchoolStatus(
+        member=child,
+        valid_from=datetime.date(2010, 8, 1),
+        level="primary",
+        year=1,
+        status="enrolled",
+    )
+    with pytest.raises(ValidationError):
+        entry.clean()
+    entry.entered_in_error = True
+    entry.clean()
+    # What the database itself requires of every row still holds.
+    child.first_name = ""
+    child.entered_in_error = True
+    with pytest.raises(ValidationError):
+        child.clean()
