@@ -36,6 +36,11 @@ def raise_errors(errors: dict[str, Any]) -> None:
         raise ValidationError(errors)
 
 
+def age_on(birth: datetime.date, day: datetime.date) -> int:
+    """Completed years of age on a day."""
+    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
+
+
 def not_before_birth(client: "Client | None", date: datetime.date | None) -> str | None:
     """The error of a record dated before its client was born, or None."""
     if client is not None and date is not None and date < client.birth_date:

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from audit.corrections import Correctable, InForceManager, rules_in_force
 from audit.history import TrackedQuerySet, tracked_history
-from clients.models import Client, folded_full_name
+from clients.models import EARLIEST_BIRTH_DATE, Client, age_on, folded_full_name
 from codelists.models import CodeList, code_field
 from families import rules
 from followup.models import Status
@@ -165,7 +165,7 @@ class FamilyMember(CorrectableRecord):
             ),
             models.CheckConstraint(
                 condition=models.Q(birth_date__isnull=True)
-                | models.Q(birth_date__gte=rules.EARLIEST_BIRTH),
+                | models.Q(birth_date__gte=EARLIEST_BIRTH_DATE),
                 name="member_birth_date_plausible",
             ),
             # A client is in one family at a time (UI refuses overlaps too).
@@ -236,7 +236,7 @@ class FamilyMember(CorrectableRecord):
         if self.left_on and self.joined_on and self.left_on < self.joined_on:
             rules.refuse(errors, "left_on", _("A person cannot leave before joining."))
         if self.role == self.Role.CHILD and birth and self.joined_on and "joined_on" not in errors:
-            age = rules.age_on(birth, self.joined_on)
+            age = age_on(birth, self.joined_on)
             if age > rules.CHILD_MAX_AGE:
                 rules.refuse(
                     errors,

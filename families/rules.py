@@ -7,9 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-# Nobody followed by the office was born before this: an earlier date is a typing error
-# (01.01.1800), not a person.
-EARLIEST_BIRTH = datetime.date(1900, 1, 1)
+from clients.models import EARLIEST_BIRTH_DATE
 
 # The oldest a "child" of the family may be on the day they join it. The Sagene project
 # follows young people through upper secondary school, which they have a right to until
@@ -30,11 +28,6 @@ NAME_AND_BIRTH_NEEDED = gettext_lazy(
 def shown(day: datetime.date) -> str:
     """A date as the UI shows it: dd.mm.åååå."""
     return day.strftime("%d.%m.%Y")
-
-
-def age_on(birth: datetime.date, day: datetime.date) -> int:
-    """Completed years of age on a day."""
-    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
 
 
 def refuse(errors: Errors, field: str, message: object) -> None:
@@ -62,7 +55,7 @@ def not_before_birth(
 def plausible_birth(errors: Errors, field: str, birth: datetime.date | None) -> None:
     if birth is None:
         return
-    if birth < EARLIEST_BIRTH:
+    if birth < EARLIEST_BIRTH_DATE:
         refuse(errors, field, _("The date of birth cannot be before 01.01.1900."))
     not_in_future(errors, field, birth)
 

@@ -7,7 +7,7 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
-from clients.models import Client, folded_name_contains
+from clients.models import Client, age_on, folded_name_contains
 from codelists.models import Code
 from families.models import (
     Family,
@@ -17,7 +17,7 @@ from families.models import (
     LeisureActivity,
     SchoolStatus,
 )
-from families.rules import CHILD_MAX_AGE, age_on
+from families.rules import CHILD_MAX_AGE
 from organisation.models import Office, User
 
 

@@ -4,6 +4,8 @@ import datetime
 
 from django import template
 
+import clients.models
+
 register = template.Library()
 
 
@@ -12,5 +14,4 @@ def age_on(birth_date: datetime.date | None, day: datetime.date | None) -> int |
     """Whole years from ``birth_date`` to ``day`` (the caseload tells people apart by it)."""
     if birth_date is None or day is None:
         return None
-    before_birthday = (day.month, day.day) < (birth_date.month, birth_date.day)
-    return day.year - birth_date.year - before_birthday
+    return clients.models.age_on(birth_date, day)
