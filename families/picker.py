@@ -23,7 +23,8 @@ in the search box from submitting the form). The field cleans to a ``Client`` li
 record, is refused as an invalid choice. The search and choose endpoints are
 ``families:picker_search`` and ``families:picker_choose`` (POST only, so no name or
 number ever appears in a URL or a server log); both log what they show in the
-access log.
+access log. A page that shows its form again after an error calls
+``record_chosen(request, form)`` first, so the person shown as chosen is logged too.
 """
 
 import datetime
@@ -33,11 +34,14 @@ from typing import Any
 
 from django import forms
 from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from audit.access_log import record_read
+from audit.models import AccessLog
 from clients.models import Client, folded_name_contains
 from families.models import FamilyMember
 from organisation.models import User
@@ -180,6 +184,18 @@ class PersonChoiceField(forms.ModelChoiceField[Client]):
         self.queryset = pickable(user)
         assert isinstance(self.widget, PersonPickerWidget)
         self.widget.user = user
+
+
+def record_chosen(request: HttpRequest, form: forms.BaseForm) -> None:
+    """Log the clients a bound form's pickers will show as chosen (name, birth date, family)."""
+    cleaned = getattr(form, "cleaned_data", {})
+    chosen = [
+        cleaned[name].pk
+        for name, field in form.fields.items()
+        if isinstance(field, PersonChoiceField) and isinstance(cleaned.get(name), Client)
+    ]
+    if chosen:
+        record_read(request, action=AccessLog.Action.VIEW, client_ids=chosen)
 
 
 def render_picker(*, name: str, html_id: str, user: User, client: Client | None) -> str:

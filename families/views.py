@@ -39,6 +39,7 @@ from families.models import (
     ReviewRating,
     SchoolStatus,
 )
+from families.picker import record_chosen
 from organisation.access import PERSON_LEVEL, AuthenticatedHttpRequest, policy, read_object
 
 
@@ -209,6 +210,8 @@ def member_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             if "add_another" in request.POST:
                 return redirect("families:member_add", pk=family.pk)
             return redirect(family)
+    if form.is_bound:
+        record_chosen(request, form)
     return render(request, "families/member_form.html", {"form": form, "family": family})
 
 

@@ -230,3 +230,20 @@ def test_a_client_in_another_family_is_moved_with_a_date_and_the_old_membership_
     # Once in this family, the same client cannot be added again.
     again = client.post(url, {**data, "move": "on", "joined_on": TODAY.isoformat()})
     assert "allerede medlem av denne familien" in " ".join(again.context["form"].errors["client"])
+
+
+def test_a_form_shown_again_logs_the_person_it_shows_as_chosen(
+    client: HttpClient, coordinator_heimdal: User, family: Family, heimdal: Office
+) -> None:
+    adult = ClientFactory(
+        office=heimdal, first_name="Amina", last_name="Warsame", birth_date=D(1980, 1, 1)
+    )
+    client.force_login(coordinator_heimdal)
+    url = reverse("families:member_add", args=[family.pk])
+    # Refused (no role), so the page shows the chosen person's name, birth date and family.
+    refused = client.post(url, {"client": adult.pk, "role": "", "joined_on": "2024-05-01"})
+    assert refused.status_code == 200
+    assert "Amina Warsame" in refused.text
+    assert AccessLog.objects.filter(
+        user=coordinator_heimdal, view_name="families:member_add", client_ids=[adult.pk]
+    ).exists()
