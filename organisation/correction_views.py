@@ -4,15 +4,22 @@ from collections.abc import Callable, Sequence
 from typing import Any, cast
 
 from django.contrib import messages
-from django.db import models
+from django.db import IntegrityError, models
 from django.http import HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from audit.corrections import ENTERED_IN_ERROR, CorrectionForm, correction_form_for, record_correct
 from audit.versioning import EditConflictError
 from organisation.access import PERSON_LEVEL, AuthenticatedHttpRequest, policy, read_object
+
+CLASH = gettext_lazy(
+    "The correction clashes with another record in force (for example the same person in "
+    "two current families, or two open episodes): nothing was saved. Correct the other "
+    "record first."
+)
 
 
 def correction_view(
@@ -47,6 +54,10 @@ def correction_view(
             except EditConflictError as error:
                 conflict = error
                 form = form_type(error.retry_data(request.POST), instance=error.current)
+            except IntegrityError:
+                # A rule only the database can see whole: a constraint on a field the form
+                # does not show (the client), or another record saved in the same moment.
+                form.add_error(None, CLASH)
             else:
                 if form.cleaned_data[ENTERED_IN_ERROR]:
                     messages.success(request, _("The record is marked as entered in error."))

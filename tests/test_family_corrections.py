@@ -342,3 +342,26 @@ def test_a_member_who_is_not_a_client_keeps_a_name_and_a_birth_date(
     ]
     child.refresh_from_db()
     assert (child.first_name, child.birth_date) == ("Abdi", D(2007, 5, 1))
+
+
+def test_a_member_put_back_while_the_client_is_in_another_family_is_refused_with_a_message(
+    client: HttpClient, coordinator_heimdal: User, family: Family, heimdal: Office
+) -> None:
+    parent = family.memberships.get(role="parent")
+    client.force_login(coordinator_heimdal)
+    data = {"role": "parent", "joined_on": "2023-01-01", "version": 1, "reason": "Feil person"}
+    assert correct(client, "member_correct", parent.pk, {**data, "entered_in_error": "on"})
+    with acting_as(system_actor("tests")):
+        other = Family.objects.create(office=heimdal, name="Familien Riktig")
+        FamilyMember.objects.create(
+            family=other, client=parent.client, role="parent", joined_on=D(2024, 1, 1)
+        )
+    # Putting the first membership back would make the client current in two families.
+    response = client.post(
+        reverse("families:member_correct", args=[parent.pk]),
+        {**data, "version": 2, "reason": "Likevel riktig"},
+    )
+    assert response.status_code == 200
+    assert "ingenting ble lagret" in response.text
+    parent.refresh_from_db()
+    assert parent.entered_in_error
