@@ -57,6 +57,9 @@ def test_coordinator_and_colleague_change_the_plan_at_once_and_only_the_same_goa
     log_in(other, "koordinator2.heimdal")
     other.goto(f"/families/{family.pk}/plan/")
     expect(other.get_by_test_id("goal").filter(has_text="Fast jobb")).to_be_visible()
+    # And a second tab of theirs, which stays as it was opened (saving reloads a page).
+    old_tab = other.context.new_page()
+    old_tab.goto(f"/families/{family.pk}/plan/")
 
     # Meanwhile the first coordinator rewords the housing goal and completes its action.
     goal.get_by_text("Endre ordlyden").click()
@@ -76,21 +79,25 @@ def test_coordinator_and_colleague_change_the_plan_at_once_and_only_the_same_goa
     # From the old page, the colleague marks the *other* goal as reached: no conflict.
     work = other.get_by_test_id("goal").filter(has_text="Fast jobb")
     work.get_by_role("button", name=re.compile("^Nådd")).click()
+    # The badge, not the button's own label: the page has been saved and shown again.
+    expect(
+        other.get_by_test_id("goal").filter(has_text="Fast jobb").locator(".badge")
+    ).to_have_text("Nådd")
     expect(other.get_by_test_id("goal").filter(has_text="Fast jobb")).to_contain_text("Nådd")
     expect(other.get_by_test_id("plan-conflict")).to_have_count(0)
 
-    # ... but rewording the housing goal, which changed since their page, is refused.
-    stale = other.get_by_test_id("goal").filter(has_text="Vi vil ha en bolig med plass til alle")
+    # ... but rewording the housing goal from the old tab, where it changed since, is refused.
+    stale = old_tab.get_by_test_id("goal").filter(has_text="Vi vil ha en bolig med plass til alle")
     stale.get_by_text("Endre ordlyden").click()
     stale.get_by_label("Mål, med familiens egne ord").fill("Mål fra en gammel side")
     stale.get_by_role("button", name="Lagre", exact=True).click()
-    conflict = other.get_by_test_id("plan-conflict")
+    conflict = old_tab.get_by_test_id("plan-conflict")
     expect(conflict).to_be_visible()
     expect(conflict).to_contain_text("Vi vil ha en bolig med tre soverom")
-    expect(other.get_by_test_id("goal").filter(has_text="med tre soverom")).to_be_visible()
+    expect(old_tab.get_by_test_id("goal").filter(has_text="med tre soverom")).to_be_visible()
     housing = PlanGoal.objects.get(text="Vi vil ha en bolig med tre soverom")
-    expect(other.locator(f"#goal{housing.pk}-text")).to_have_value("Mål fra en gammel side")
-    assert_accessible(other)
+    expect(old_tab.locator(f"#goal{housing.pk}-text")).to_have_value("Mål fra en gammel side")
+    assert_accessible(old_tab)
     assert not PlanGoal.objects.filter(text="Mål fra en gammel side").exists()
     assert PlanGoal.objects.get(text="Fast jobb").status == "achieved"
     assert PlanAction.objects.get(text="Søke om kommunal bolig").status == "completed"
