@@ -4,13 +4,22 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, cast
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import models
+from django.db import DatabaseError, models
 from django.http import HttpRequest
 
 from audit.models import AccessLog
 
 if TYPE_CHECKING:
     from organisation.models import User
+
+
+class AccessLogUnavailable(Exception):
+    """The read could not be logged: the request gets a 503 page instead of the data.
+
+    audit.middleware.FailClosedMiddleware answers it. It is not a DatabaseError, so that
+    no code that copes with a database error (a conflict, a constraint) can swallow it
+    and go on to render the page it was about to show.
+    """
 
 
 def record_read(
@@ -22,17 +31,26 @@ def record_read(
     office_id: int | None = None,
     allowed: bool = True,
 ) -> AccessLog:
-    """Log one read. Any failure propagates, so the caller never renders the data."""
+    """Log one read, before anything of it is rendered.
+
+    A failure raises AccessLogUnavailable; inside a transaction it also rolls the
+    transaction back, so the request writes nothing else either.
+    """
     user = cast("User", request.user)  # read logs are written behind a login policy
     match = request.resolver_match
-    return AccessLog.objects.create(
-        user=user,
-        roles=",".join(sorted(getattr(user, "roles", ()))),
-        office_id=office_id,
-        action=action,
-        view_name=match.view_name if match else "",
-        subject_type=ContentType.objects.get_for_model(subject) if subject is not None else None,
-        subject_id=subject.pk if subject is not None else None,
-        client_ids=sorted(set(client_ids)),
-        allowed=allowed,
-    )
+    try:
+        return AccessLog.objects.create(
+            user=user,
+            roles=",".join(sorted(getattr(user, "roles", ()))),
+            office_id=office_id,
+            action=action,
+            view_name=match.view_name if match else "",
+            subject_type=(
+                ContentType.objects.get_for_model(subject) if subject is not None else None
+            ),
+            subject_id=subject.pk if subject is not None else None,
+            client_ids=sorted(set(client_ids)),
+            allowed=allowed,
+        )
+    except DatabaseError as error:
+        raise AccessLogUnavailable(match.view_name if match else request.path) from error

@@ -5,6 +5,7 @@ from typing import Any
 
 from crispy_forms.templatetags.crispy_forms_filters import as_crispy_form
 from django.contrib import messages
+from django.db import transaction
 from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -279,16 +280,18 @@ def plan_revisions(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @policy(PERSON_LEVEL, methods=("GET",))
 def plan_print(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     family = _family(request, pk)
-    plan = plans.with_goals(FamilyPlan.objects).get(
-        pk=plans.plan_for(family=family, by=request.user).pk
-    )
-    record_read(
-        request,
-        action=AccessLog.Action.PRINT,
-        client_ids=family.accessed_client_ids(),
-        office_id=family.office_id,
-        subject=family,
-    )
+    # A plan made for the print is kept only with the print's log row (failing closed).
+    with transaction.atomic():
+        plan = plans.with_goals(FamilyPlan.objects).get(
+            pk=plans.plan_for(family=family, by=request.user).pk
+        )
+        record_read(
+            request,
+            action=AccessLog.Action.PRINT,
+            client_ids=family.accessed_client_ids(),
+            office_id=family.office_id,
+            subject=family,
+        )
     members = [m for m in family.memberships.all() if m.left_on is None]
     return render(
         request,

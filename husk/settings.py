@@ -67,6 +67,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "organisation.access.AccessPolicyMiddleware",
+    # A read that cannot be logged is answered 503, without the data (audit.middleware).
+    "audit.middleware.FailClosedMiddleware",
     # A write to a merged client is refused at the model layer; this shows why (clients.readonly).
     "clients.middleware.MergedClientMiddleware",
     # Axes must come last so that it sees the outcome of authentication.

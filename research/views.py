@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.files.storage import storages
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Prefetch
 from django.http import FileResponse, HttpResponse
 from django.http.response import HttpResponseBase
@@ -140,8 +141,11 @@ def export_download(request: AuthenticatedHttpRequest, pk: int) -> HttpResponseB
     # the export was made ends its downloads too.
     if not export.is_downloadable() or not export.project.may_export():
         return render(request, "research/export_gone.html", {"export": export}, status=410)
-    services.export_downloaded(export=export, by=request.user)
-    record_read(request, action=AccessLog.Action.DOWNLOAD, subject=export)
+    # The read is logged first, and the export log's event with it or not at all: when the
+    # access log cannot be written, nothing is (audit.middleware answers 503).
+    with transaction.atomic():
+        record_read(request, action=AccessLog.Action.DOWNLOAD, subject=export)
+        services.export_downloaded(export=export, by=request.user)
     return FileResponse(
         storages["exports"].open(export.archive, "rb"),
         as_attachment=True,
