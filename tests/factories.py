@@ -12,6 +12,7 @@ from codelists.models import Code, CodeList
 from followup.models import Contact
 from organisation.models import Membership, Office, User
 from organisation.roles import Role
+from tests.dates import today
 
 
 class TrackedFactory(DjangoModelFactory):  # type: ignore[type-arg]
@@ -85,6 +86,6 @@ class ContactFactory(TrackedFactory):
         model = Contact
 
     client = factory.SubFactory(ClientFactory)
-    date = factory.LazyFunction(datetime.date.today)
+    date = factory.LazyFunction(today)
     channel = factory.LazyFunction(lambda: code(CodeList.CONTACT_CHANNEL, "office_meeting"))
     recorded_by = factory.SubFactory(UserFactory)

@@ -6,7 +6,6 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date
 from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -16,6 +15,8 @@ from django.db import connection
 from django.db.models import Model
 from django.urls import URLPattern, URLResolver, get_resolver
 from hypothesis import strategies as st
+
+from tests.dates import today
 
 # Routes -----------------------------------------------------------------------
 
@@ -185,7 +186,7 @@ def _plausible(control: Field) -> str | None:
     if control.type in {"checkbox", "radio"}:
         return None  # unticked is plausible
     if control.type == "date":
-        return date.today().isoformat()
+        return today().isoformat()
     if control.type == "number":
         return "3"
     if control.type == "email":

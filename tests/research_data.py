@@ -8,8 +8,6 @@ the exported cells finds them if they leak.
 import datetime
 from dataclasses import dataclass, field
 
-from django.utils import timezone
-
 from audit.history import acting_as, system_actor
 from clients.models import Assessment, AssessmentItem, BenefitPeriod, CaseEpisode, Client
 from clients.national_id import synthetic_national_id
@@ -28,11 +26,15 @@ from followup.models import Contact, Enrolment, Intervention, Programme
 from organisation.models import Office, User
 from research import services
 from research.models import Consent, ResearchProject, Table
+from tests.dates import today
 from tests.factories import code
 
 CANARY = "KANARIFUGL-7f3a91"
-TODAY = timezone.localdate()
-START = datetime.date(TODAY.year - 5, 1, 1)
+
+
+def data_start() -> datetime.date:
+    """The first day of the synthetic data: 1 January five years ago."""
+    return datetime.date(today().year - 5, 1, 1)
 
 
 @dataclass
@@ -56,7 +58,7 @@ def make_population(office: Office, author: User, *, size: int = 30, first: int 
         programme, _ = Programme.objects.get_or_create(
             office=office,
             name='=HYPERLINK("http://angrep.invalid")',  # a formula a spreadsheet would run
-            defaults={"start": START},
+            defaults={"start": data_start()},
         )
         for i in range(first, first + size):
             born = datetime.date(1960 + i % 40, 1 + i % 12, 1 + i % 27)
@@ -82,7 +84,7 @@ def make_population(office: Office, author: User, *, size: int = 30, first: int 
             population.names += [first_name, last_name]
             population.phones.append(phone)
             population.national_ids.append(national_id)
-            opened = START + datetime.timedelta(days=30 * (i % 20))
+            opened = data_start() + datetime.timedelta(days=30 * (i % 20))
             episode = CaseEpisode.objects.create(client=client, opened_on=opened)
             episode.reasons.set([code(CodeList.CONTACT_REASON, "no_income")])
             BenefitPeriod.objects.create(
@@ -126,19 +128,23 @@ def make_population(office: Office, author: User, *, size: int = 30, first: int 
 def make_family(office: Office, parent: Client) -> Family:
     """A family around one client: a child in upper secondary, a plan and a review."""
     with acting_as(system_actor("tests")):
-        family = Family.objects.create(office=office, name=f"Familien {CANARY}", created_on=START)
-        FamilyMember.objects.create(family=family, client=parent, role="parent", joined_on=START)
+        family = Family.objects.create(
+            office=office, name=f"Familien {CANARY}", created_on=data_start()
+        )
+        FamilyMember.objects.create(
+            family=family, client=parent, role="parent", joined_on=data_start()
+        )
         child = FamilyMember.objects.create(
             family=family,
             first_name="Qyxbarn",
             last_name=parent.last_name,
-            birth_date=datetime.date(TODAY.year - 17, 5, 5),
+            birth_date=datetime.date(today().year - 17, 5, 5),
             role="child",
-            joined_on=START,
+            joined_on=data_start(),
         )
         SchoolStatus.objects.create(
             member=child,
-            valid_from=START + datetime.timedelta(days=100),
+            valid_from=data_start() + datetime.timedelta(days=100),
             level="upper_secondary",
             programme=f"{CANARY} linje",
             year=11,
@@ -149,15 +155,15 @@ def make_family(office: Office, parent: Client) -> Family:
             service=code(CodeList.PARTICIPANT_SERVICE, "school"),
             contact_name=f"{CANARY} lærer",
             contact_phone="22334455",
-            since=START,
+            since=data_start(),
         )
-        plan = FamilyPlan.objects.create(family=family, created_on=START)
+        plan = FamilyPlan.objects.create(family=family, created_on=data_start())
         PlanGoal.objects.create(
             plan=plan, life_area=code(CodeList.LIFE_AREA, "housing"), text=f"{CANARY} større bolig"
         )
         review = Review.objects.create(
             family=family,
-            reviewed_on=START + datetime.timedelta(days=200),
+            reviewed_on=data_start() + datetime.timedelta(days=200),
             by=User.objects.get(username="system:tests"),
             works=f"{CANARY} fungerer",
         )
@@ -183,10 +189,10 @@ def make_project(
             institution="NTNU",
             responsible_researcher="Forsker Forsberg",
             legal_basis=legal_basis,
-            period_start=START,
-            period_end=datetime.date(TODAY.year, 12, 31),
+            period_start=data_start(),
+            period_end=datetime.date(today().year, 12, 31),
             tables=list(Table.values),
-            expires_on=TODAY + datetime.timedelta(days=365),
+            expires_on=today() + datetime.timedelta(days=365),
             **extra,
         )
         project.offices.set(offices)
@@ -202,7 +208,7 @@ def consent_all(project: ResearchProject, clients: list[Client], by: User) -> li
             Consent.objects.create(
                 project=project,
                 client=client,
-                given_on=TODAY - datetime.timedelta(days=10),
+                given_on=today() - datetime.timedelta(days=10),
                 recorded_by=by,
             )
             for client in clients

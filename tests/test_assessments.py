@@ -2,13 +2,13 @@
 
 import datetime
 import re
+from collections.abc import Callable
 
 import pytest
 from django.db import connection
 from django.test import Client as HttpClient
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
 
 from audit.history import acting_as, system_actor
 from audit.models import AccessLog
@@ -23,10 +23,10 @@ from clients.assessments import (
 from clients.models import Assessment, AssessmentItem, Client
 from codelists.models import Code, CodeList
 from organisation.models import Office, User
+from tests.dates import today
 from tests.factories import ClientFactory, UserFactory, code
 
 pytestmark = pytest.mark.usefixtures("codes")
-TODAY = timezone.localdate()
 DAY = datetime.timedelta(days=1)
 
 
@@ -64,8 +64,8 @@ def item(area: str, status: str, need: str = "unknown") -> AssessmentItem:
     return AssessmentItem(life_area=r.life_area, status=r.status, need=r.need)
 
 
-def form_data(on: datetime.date = TODAY, **areas: tuple[str, str]) -> dict[str, str]:
-    data = {"assessed_on": on.isoformat()}
+def form_data(on: datetime.date | None = None, **areas: tuple[str, str]) -> dict[str, str]:
+    data = {"assessed_on": (on or today()).isoformat()}
     for area, (status, need) in areas.items():
         data[f"status_{area}"] = status
         data[f"need_{area}"] = need
@@ -86,7 +86,7 @@ def test_recording_an_assessment_saves_the_assessed_areas_with_history_by_the_us
     response = client.post(
         new_url(client_heimdal),
         form_data(
-            on=TODAY - DAY,
+            on=today() - DAY,
             housing=("4", "urgent"),
             work=("2", ""),  # a need left empty is stored as not assessed
             health=("unknown", "unknown"),  # not assessed: skipped
@@ -97,7 +97,7 @@ def test_recording_an_assessment_saves_the_assessed_areas_with_history_by_the_us
     assert response.status_code == 302
     assert response["Location"] == detail_url(assessment)
     assert assessment.client == client_heimdal
-    assert assessment.assessed_on == TODAY - DAY
+    assert assessment.assessed_on == today() - DAY
     assert assessment.assessed_by == caseworker_heimdal
     saved = {i.life_area.code: (i.status.code, i.need.code) for i in assessment.items.all()}
     assert saved == {"housing": ("4", "urgent"), "work": ("2", "unknown")}
@@ -110,13 +110,13 @@ def test_recording_an_assessment_saves_the_assessed_areas_with_history_by_the_us
 def test_the_form_starts_with_today_and_the_latest_assessment(
     client: HttpClient, caseworker_heimdal: User, client_heimdal: Client
 ) -> None:
-    record(client_heimdal, TODAY - 60 * DAY, ("housing", "1", "none"), ("work", "1", "none"))
-    record(client_heimdal, TODAY - 30 * DAY, ("housing", "3", "some"), ("health", "2", "none"))
+    record(client_heimdal, today() - 60 * DAY, ("housing", "1", "none"), ("work", "1", "none"))
+    record(client_heimdal, today() - 30 * DAY, ("housing", "3", "some"), ("health", "2", "none"))
     client.force_login(caseworker_heimdal)
     response = client.get(new_url(client_heimdal))
     assert response.status_code == 200
     initial = response.context["form"].initial
-    assert initial["assessed_on"] == TODAY
+    assert initial["assessed_on"] == today()
     assert (initial["status_housing"], initial["need_housing"]) == ("3", "some")
     assert (initial["status_health"], initial["need_health"]) == ("2", "none")
     # Only the latest assessment counts: work was not assessed then.
@@ -131,16 +131,16 @@ def test_the_form_starts_with_today_and_the_latest_assessment(
 def test_a_prefilled_reassessment_saves_every_prefilled_area_again(
     client: HttpClient, caseworker_heimdal: User, client_heimdal: Client
 ) -> None:
-    record(client_heimdal, TODAY - 30 * DAY, ("housing", "3", "some"), ("health", "2", "none"))
+    record(client_heimdal, today() - 30 * DAY, ("housing", "3", "some"), ("health", "2", "none"))
     client.force_login(caseworker_heimdal)
     form = client.get(new_url(client_heimdal)).context["form"]
     data = {name: str(value) for name, value in form.initial.items()}
-    data["assessed_on"] = TODAY.isoformat()
+    data["assessed_on"] = today().isoformat()
     data["status_housing"] = "2"  # the one thing that changed
     assert client.post(new_url(client_heimdal), data).status_code == 302
     latest = Assessment.objects.filter(client=client_heimdal).first()
     assert latest is not None
-    assert latest.assessed_on == TODAY
+    assert latest.assessed_on == today()
     saved = {i.life_area.code: (i.status.code, i.need.code) for i in latest.items.all()}
     assert saved == {"housing": ("2", "some"), "health": ("2", "none")}
 
@@ -148,12 +148,12 @@ def test_a_prefilled_reassessment_saves_every_prefilled_area_again(
 @pytest.mark.parametrize(
     ("data", "field"),
     [
-        (form_data(housing=("", ""), work=("unknown", "unknown")), "__all__"),
-        (form_data(on=TODAY + DAY, housing=("3", "some")), "assessed_on"),
-        (form_data(on=datetime.date(1900, 1, 1), housing=("3", "some")), "assessed_on"),
-        (form_data(housing=("9", "some")), "status_housing"),
-        (form_data(housing=("3", "much")), "need_housing"),
-        ({"status_housing": "3"}, "assessed_on"),
+        (lambda: form_data(housing=("", ""), work=("unknown", "unknown")), "__all__"),
+        (lambda: form_data(on=today() + DAY, housing=("3", "some")), "assessed_on"),
+        (lambda: form_data(on=datetime.date(1900, 1, 1), housing=("3", "some")), "assessed_on"),
+        (lambda: form_data(housing=("9", "some")), "status_housing"),
+        (lambda: form_data(housing=("3", "much")), "need_housing"),
+        (lambda: {"status_housing": "3"}, "assessed_on"),
     ],
     ids=["nothing-assessed", "future", "before-birth", "bad-status", "bad-need", "no-date"],
 )
@@ -161,11 +161,11 @@ def test_bad_input_is_refused_and_nothing_is_saved(
     client: HttpClient,
     caseworker_heimdal: User,
     client_heimdal: Client,
-    data: dict[str, str],
+    data: Callable[[], dict[str, str]],
     field: str,
 ) -> None:
     client.force_login(caseworker_heimdal)
-    response = client.post(new_url(client_heimdal), data)
+    response = client.post(new_url(client_heimdal), data())
     assert response.status_code == 200
     assert field in response.context["form"].errors
     assert not Assessment.objects.exists()
@@ -184,10 +184,10 @@ def test_nothing_assessed_is_explained_on_the_page(
 
 def test_the_service_saves_all_or_nothing(client_heimdal: Client) -> None:
     with pytest.raises(ValueError, match="at least one"):
-        record(client_heimdal, TODAY)
+        record(client_heimdal, today())
     # The second housing row breaks the one-row-per-area rule: the first is rolled back too.
     with pytest.raises(Exception, match="assessment_item_one_per_area"):
-        record(client_heimdal, TODAY, ("housing", "1", "none"), ("housing", "2", "some"))
+        record(client_heimdal, today(), ("housing", "1", "none"), ("housing", "2", "some"))
     assert not Assessment.objects.exists()
     assert not AssessmentItem.objects.exists()
 
@@ -204,7 +204,7 @@ def test_recording_costs_the_same_queries_for_two_life_areas_as_for_six(
                 assessment_record(
                     client=client_heimdal,
                     by=caseworker_heimdal,
-                    assessed_on=TODAY - day * DAY,
+                    assessed_on=today() - day * DAY,
                     items=wanted,
                 )
             counts.append(len(queries.captured_queries))
@@ -281,10 +281,10 @@ def test_a_first_assessment_has_nothing_to_compare_with() -> None:
 def test_the_page_shows_the_change_against_the_previous_assessment(
     client: HttpClient, caseworker_heimdal: User, client_heimdal: Client
 ) -> None:
-    first = record(client_heimdal, TODAY - 90 * DAY, ("housing", "2", "none"))
+    first = record(client_heimdal, today() - 90 * DAY, ("housing", "2", "none"))
     previous = record(
         client_heimdal,
-        TODAY - 30 * DAY,
+        today() - 30 * DAY,
         ("housing", "4", "urgent"),
         ("work", "2", "some"),
         ("health", "3", "some"),
@@ -292,7 +292,7 @@ def test_the_page_shows_the_change_against_the_previous_assessment(
     )
     current = record(
         client_heimdal,
-        TODAY - DAY,
+        today() - DAY,
         ("housing", "2", "some"),
         ("work", "3", "some"),
         ("health", "3", "none"),
@@ -300,7 +300,7 @@ def test_the_page_shows_the_change_against_the_previous_assessment(
         ("economy_debt", "2", "some"),
     )
     # A later one must not be taken as "previous".
-    record(client_heimdal, TODAY, ("housing", "1", "none"))
+    record(client_heimdal, today(), ("housing", "1", "none"))
     client.force_login(caseworker_heimdal)
     response = client.get(detail_url(current))
     assert response.status_code == 200
@@ -325,14 +325,14 @@ def test_the_page_shows_the_change_against_the_previous_assessment(
 def test_a_second_assessment_on_the_same_date_is_refused_at_the_date(
     client: HttpClient, caseworker_heimdal: User, client_heimdal: Client
 ) -> None:
-    record(client_heimdal, TODAY - DAY, ("housing", "3", "some"))
+    record(client_heimdal, today() - DAY, ("housing", "3", "some"))
     client.force_login(caseworker_heimdal)
     response = client.post(
-        new_url(client_heimdal), form_data(on=TODAY - DAY, housing=("2", "some"))
+        new_url(client_heimdal), form_data(on=today() - DAY, housing=("2", "some"))
     )
     assert response.status_code == 200
     errors = response.context["form"].errors["assessed_on"]
-    short = (TODAY - DAY).strftime("%d.%m.%Y")
+    short = (today() - DAY).strftime("%d.%m.%Y")
     assert errors == [
         f"Brukeren har allerede en kartlegging datert {short}. "
         "Rett opp den i stedet for å registrere en ny."
@@ -344,7 +344,7 @@ def test_a_second_assessment_on_the_same_date_is_refused_at_the_date(
 def test_the_page_view_is_logged(
     client: HttpClient, caseworker_heimdal: User, client_heimdal: Client
 ) -> None:
-    assessment = record(client_heimdal, TODAY, ("housing", "3", "some"))
+    assessment = record(client_heimdal, today(), ("housing", "3", "some"))
     client.force_login(caseworker_heimdal)
     client.get(detail_url(assessment))
     log = AccessLog.objects.filter(user=caseworker_heimdal).latest("at")
@@ -357,7 +357,7 @@ def test_the_page_view_is_logged(
 def test_other_office_gets_404_and_nothing_is_written(
     client: HttpClient, caseworker_sagene: User, client_heimdal: Client
 ) -> None:
-    assessment = record(client_heimdal, TODAY - DAY, ("housing", "3", "some"))
+    assessment = record(client_heimdal, today() - DAY, ("housing", "3", "some"))
     client.force_login(caseworker_sagene)
     data = form_data(housing=("1", "none"))
     assert client.get(new_url(client_heimdal)).status_code == 404
@@ -373,7 +373,7 @@ def test_other_office_gets_404_and_nothing_is_written(
 def test_roles_without_person_access_get_404(
     request: pytest.FixtureRequest, client: HttpClient, client_heimdal: Client, username: str
 ) -> None:
-    assessment = record(client_heimdal, TODAY - DAY, ("housing", "3", "some"))
+    assessment = record(client_heimdal, today() - DAY, ("housing", "3", "some"))
     client.force_login(request.getfixturevalue(username))
     assert client.get(new_url(client_heimdal)).status_code == 404
     assert client.post(new_url(client_heimdal), form_data(work=("1", "none"))).status_code == 404
@@ -396,8 +396,8 @@ def test_detail_page_query_count_does_not_grow(
     client: HttpClient, caseworker_heimdal: User, heimdal: Office
 ) -> None:
     person = ClientFactory(office=heimdal, caseworker=caseworker_heimdal)
-    record(person, TODAY - 90 * DAY, ("housing", "2", "none"))
-    latest = record(person, TODAY - 60 * DAY, ("housing", "3", "some"))
+    record(person, today() - 90 * DAY, ("housing", "2", "none"))
+    latest = record(person, today() - 60 * DAY, ("housing", "3", "some"))
     client.force_login(caseworker_heimdal)
 
     def count(assessment: Assessment) -> int:
@@ -409,14 +409,14 @@ def test_detail_page_query_count_does_not_grow(
     few = count(latest)
     every_area = [(area.code, "3", "some") for area in Code.objects.offered(CodeList.LIFE_AREA)]
     for days in (50, 40, 30, 20):
-        latest = record(person, TODAY - days * DAY, *every_area)
+        latest = record(person, today() - days * DAY, *every_area)
     assert count(latest) == few
 
 
 def test_form_page_query_count_does_not_grow(
     client: HttpClient, caseworker_heimdal: User, client_heimdal: Client
 ) -> None:
-    record(client_heimdal, TODAY - 60 * DAY, ("housing", "3", "some"))
+    record(client_heimdal, today() - 60 * DAY, ("housing", "3", "some"))
     client.force_login(caseworker_heimdal)
 
     def count() -> int:
@@ -428,5 +428,5 @@ def test_form_page_query_count_does_not_grow(
     few = count()
     every_area = [(area.code, "2", "some") for area in Code.objects.offered(CodeList.LIFE_AREA)]
     for days in (50, 40, 30):
-        record(client_heimdal, TODAY - days * DAY, *every_area)
+        record(client_heimdal, today() - days * DAY, *every_area)
     assert count() == few

@@ -17,6 +17,7 @@ from organisation import views as organisation_views
 from organisation.models import Office, User
 from organisation.roles import Role
 from research.models import ExportEvent
+from tests.dates import days_ago
 from tests.factories import ClientFactory, MembershipFactory
 from tests.research_data import make_project
 
@@ -174,7 +175,7 @@ def test_the_access_log_is_searched_by_user_client_and_period(
     by_client = client.get(url, {"client": client_heimdal.pk}).text
     assert by_client.count('data-testid="log-entry"') >= 1
     assert "clients:list" not in by_client or str(client_heimdal.pk) in by_client
-    yesterday = (D.today() - datetime.timedelta(days=1)).isoformat()
+    yesterday = days_ago(1).isoformat()
     assert 'data-testid="log-entry"' not in client.get(url, {"end": yesterday}).text
     # The log's readers are in the log too.
     assert AccessLog.objects.filter(user=log_reader, view_name="organisation:access_log").exists()

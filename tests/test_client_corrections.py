@@ -1,22 +1,22 @@
 """Correcting episodes, benefit periods and assessments: a reason in history, entered in error."""
 
 import datetime
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from django.test import Client as HttpClient
 from django.urls import reverse
-from django.utils import timezone
 
 from audit.history import acting_as, system_actor
 from clients import merging
 from clients.models import Assessment, AssessmentItem, BenefitPeriod, CaseEpisode, Client
 from codelists.models import CodeList
 from organisation.models import Office, User
+from tests.dates import today
 from tests.factories import ClientFactory, code
 
 pytestmark = pytest.mark.usefixtures("codes")
-TODAY = timezone.localdate()
 DAY = datetime.timedelta(days=1)
 BIRTH = datetime.date(1985, 2, 3)
 
@@ -108,20 +108,20 @@ def history_text(client: HttpClient, person: Client) -> str:
 def test_an_episode_is_corrected_with_a_reason_shown_in_history(
     client: HttpClient, caseworker_heimdal: User, person: Client
 ) -> None:
-    record = episode(person, TODAY - 30 * DAY)
+    record = episode(person, today() - 30 * DAY)
     client.force_login(caseworker_heimdal)
     url = reverse("clients:episode_correct", args=[record.pk])
     assert client.get(url).status_code == 200
     response = client.post(
         url,
         episode_post(
-            record, opened_on=(TODAY - 40 * DAY).isoformat(), reason="Feil dato ved åpning"
+            record, opened_on=(today() - 40 * DAY).isoformat(), reason="Feil dato ved åpning"
         ),
     )
     assert response.status_code == 302
     assert response["Location"] == person.get_absolute_url()
     record.refresh_from_db()
-    assert record.opened_on == TODAY - 40 * DAY
+    assert record.opened_on == today() - 40 * DAY
     latest = record.history.latest()
     assert (latest.history_change_reason, latest.history_user) == (
         "Feil dato ved åpning",
@@ -129,31 +129,37 @@ def test_an_episode_is_corrected_with_a_reason_shown_in_history(
     )
     page = history_text(client, person)
     assert "Feil dato ved åpning" in page
-    assert short(TODAY - 30 * DAY) in page
+    assert short(today() - 30 * DAY) in page
 
 
 def test_a_correction_needs_a_reason_and_a_change(
     client: HttpClient, caseworker_heimdal: User, person: Client
 ) -> None:
-    record = episode(person, TODAY - 30 * DAY)
+    record = episode(person, today() - 30 * DAY)
     client.force_login(caseworker_heimdal)
     url = reverse("clients:episode_correct", args=[record.pk])
-    no_reason = client.post(url, episode_post(record, opened_on=(TODAY - 40 * DAY).isoformat()))
+    no_reason = client.post(url, episode_post(record, opened_on=(today() - 40 * DAY).isoformat()))
     assert no_reason.status_code == 200
     assert no_reason.context["form"].errors["reason"]
     unchanged = client.post(url, episode_post(record, reason="Sjekket"))
     assert unchanged.status_code == 200
     assert unchanged.context["form"].non_field_errors()
     record.refresh_from_db()
-    assert (record.opened_on, record.version) == (TODAY - 30 * DAY, 1)
+    assert (record.opened_on, record.version) == (today() - 30 * DAY, 1)
 
 
 @pytest.mark.parametrize(
-    ("fields", "field"),
+    ("make_fields", "field"),
     [
-        ({"opened_on": (BIRTH - DAY).isoformat()}, "opened_on"),
-        ({"closed_on": (TODAY + DAY).isoformat(), "closing_reason": "moved"}, "closed_on"),
-        ({"closed_on": (TODAY - 40 * DAY).isoformat(), "closing_reason": "moved"}, "closed_on"),
+        (lambda: {"opened_on": (BIRTH - DAY).isoformat()}, "opened_on"),
+        (
+            lambda: {"closed_on": (today() + DAY).isoformat(), "closing_reason": "moved"},
+            "closed_on",
+        ),
+        (
+            lambda: {"closed_on": (today() - 40 * DAY).isoformat(), "closing_reason": "moved"},
+            "closed_on",
+        ),
     ],
     ids=["before-birth", "closed-in-the-future", "closed-before-opened"],
 )
@@ -161,10 +167,11 @@ def test_a_correction_cannot_store_what_a_new_episode_could_not(
     client: HttpClient,
     caseworker_heimdal: User,
     person: Client,
-    fields: dict[str, str],
+    make_fields: Callable[[], dict[str, str]],
     field: str,
 ) -> None:
-    record = episode(person, TODAY - 30 * DAY)
+    record = episode(person, today() - 30 * DAY)
+    fields = make_fields()
     if "closing_reason" in fields:
         fields = {**fields, "closing_reason": code(CodeList.CLOSING_REASON, "moved").pk}
     client.force_login(caseworker_heimdal)
@@ -181,21 +188,21 @@ def test_a_correction_cannot_store_what_a_new_episode_could_not(
 def test_reopening_an_episode_by_correction_while_another_is_open_is_refused(
     client: HttpClient, caseworker_heimdal: User, person: Client
 ) -> None:
-    closed = episode(person, TODAY - 90 * DAY, closed=True)
-    episode(person, TODAY - 10 * DAY)
+    closed = episode(person, today() - 90 * DAY, closed=True)
+    episode(person, today() - 10 * DAY)
     client.force_login(caseworker_heimdal)
     response = client.post(
         reverse("clients:episode_correct", args=[closed.pk]),
         episode_post(closed, closed_on="", closing_reason="", reason="Var aldri avsluttet"),
     )
     assert response.status_code == 200
-    assert short(TODAY - 10 * DAY) in " ".join(response.context["form"].errors["closed_on"])
+    assert short(today() - 10 * DAY) in " ".join(response.context["form"].errors["closed_on"])
 
 
 def test_an_episode_entered_in_error_leaves_the_page_and_counts_but_stays_in_history(
     client: HttpClient, caseworker_heimdal: User, person: Client
 ) -> None:
-    record = episode(person, TODAY - 30 * DAY)
+    record = episode(person, today() - 30 * DAY)
     client.force_login(caseworker_heimdal)
     response = client.post(
         reverse("clients:episode_correct", args=[record.pk]),
@@ -213,7 +220,7 @@ def test_an_episode_entered_in_error_leaves_the_page_and_counts_but_stays_in_his
     opened = client.post(
         reverse("clients:episode_new", args=[person.pk]),
         {
-            "opened_on": TODAY.isoformat(),
+            "opened_on": today().isoformat(),
             "reasons": [code(CodeList.CONTACT_REASON, "no_income").pk],
         },
     )
@@ -227,7 +234,7 @@ def test_an_episode_entered_in_error_leaves_the_page_and_counts_but_stays_in_his
 def test_the_kind_of_a_benefit_period_is_corrected_with_a_reason(
     client: HttpClient, caseworker_heimdal: User, person: Client
 ) -> None:
-    record = benefit(person, "aap", TODAY - 60 * DAY)
+    record = benefit(person, "aap", today() - 60 * DAY)
     client.force_login(caseworker_heimdal)
     response = client.post(
         reverse("clients:benefit_correct", args=[record.pk]),
@@ -247,26 +254,26 @@ def test_the_kind_of_a_benefit_period_is_corrected_with_a_reason(
 def test_a_benefit_correction_may_not_overlap_or_start_years_ahead(
     client: HttpClient, caseworker_heimdal: User, person: Client
 ) -> None:
-    other = benefit(person, "bostotte", TODAY - 100 * DAY)
-    record = benefit(person, "aap", TODAY - 60 * DAY)
+    other = benefit(person, "bostotte", today() - 100 * DAY)
+    record = benefit(person, "aap", today() - 60 * DAY)
     client.force_login(caseworker_heimdal)
     url = reverse("clients:benefit_correct", args=[record.pk])
     overlapping = client.post(url, benefit_post(record, kind=other.kind_id, reason="Feil ytelse"))
     assert overlapping.status_code == 200
     assert short(other.start) in " ".join(overlapping.context["form"].errors["start"])
     ahead = client.post(
-        url, benefit_post(record, start=(TODAY + 900 * DAY).isoformat(), reason="Skrivefeil")
+        url, benefit_post(record, start=(today() + 900 * DAY).isoformat(), reason="Skrivefeil")
     )
     assert ahead.status_code == 200
     assert ahead.context["form"].errors["start"]
     record.refresh_from_db()
-    assert (record.kind.code, record.start) == ("aap", TODAY - 60 * DAY)
+    assert (record.kind.code, record.start) == ("aap", today() - 60 * DAY)
 
 
 def test_a_benefit_entered_in_error_leaves_the_page_and_no_longer_overlaps(
     client: HttpClient, caseworker_heimdal: User, person: Client
 ) -> None:
-    record = benefit(person, "aap", TODAY - 60 * DAY)
+    record = benefit(person, "aap", today() - 60 * DAY)
     client.force_login(caseworker_heimdal)
     response = client.post(
         reverse("clients:benefit_correct", args=[record.pk]),
@@ -289,7 +296,7 @@ def test_a_benefit_entered_in_error_leaves_the_page_and_no_longer_overlaps(
 def test_an_assessment_is_corrected_date_and_areas_each_with_the_reason(
     client: HttpClient, caseworker_heimdal: User, person: Client
 ) -> None:
-    record = assessment(person, TODAY - 10 * DAY, housing=("3", "some"), work=("2", "none"))
+    record = assessment(person, today() - 10 * DAY, housing=("3", "some"), work=("2", "none"))
     client.force_login(caseworker_heimdal)
     url = reverse("clients:assessment_correct", args=[record.pk])
     form = client.get(url).context["form"]
@@ -298,7 +305,7 @@ def test_an_assessment_is_corrected_date_and_areas_each_with_the_reason(
         url,
         assessment_post(
             record,
-            assessed_on=(TODAY - 11 * DAY).isoformat(),
+            assessed_on=(today() - 11 * DAY).isoformat(),
             status_housing="4",
             status_work="",
             need_work="",
@@ -308,7 +315,7 @@ def test_an_assessment_is_corrected_date_and_areas_each_with_the_reason(
     )
     assert response.status_code == 302
     record.refresh_from_db()
-    assert record.assessed_on == TODAY - 11 * DAY
+    assert record.assessed_on == today() - 11 * DAY
     in_force = {i.life_area.code: (i.status.code, i.need.code) for i in record.items.all()}
     assert in_force == {"housing": ("4", "some"), "health": ("2", "unknown")}
     work = AssessmentItem.all_objects.get(assessment=record, life_area__code="work")
@@ -327,24 +334,24 @@ def test_an_assessment_is_corrected_date_and_areas_each_with_the_reason(
 def test_an_assessment_cannot_be_corrected_onto_the_date_of_another(
     client: HttpClient, caseworker_heimdal: User, person: Client
 ) -> None:
-    assessment(person, TODAY - 20 * DAY, housing=("3", "some"))
-    record = assessment(person, TODAY - 10 * DAY, housing=("2", "some"))
+    assessment(person, today() - 20 * DAY, housing=("3", "some"))
+    record = assessment(person, today() - 10 * DAY, housing=("2", "some"))
     client.force_login(caseworker_heimdal)
     response = client.post(
         reverse("clients:assessment_correct", args=[record.pk]),
-        assessment_post(record, assessed_on=(TODAY - 20 * DAY).isoformat(), reason="Dato"),
+        assessment_post(record, assessed_on=(today() - 20 * DAY).isoformat(), reason="Dato"),
     )
     assert response.status_code == 200
     assert "allerede en kartlegging" in " ".join(response.context["form"].errors["assessed_on"])
     record.refresh_from_db()
-    assert record.assessed_on == TODAY - 10 * DAY
+    assert record.assessed_on == today() - 10 * DAY
 
 
 def test_an_assessment_entered_in_error_drops_out_and_frees_its_date(
     client: HttpClient, caseworker_heimdal: User, person: Client
 ) -> None:
-    earlier = assessment(person, TODAY - 20 * DAY, housing=("3", "some"))
-    record = assessment(person, TODAY - 10 * DAY, housing=("1", "none"))
+    earlier = assessment(person, today() - 20 * DAY, housing=("3", "some"))
+    record = assessment(person, today() - 10 * DAY, housing=("1", "none"))
     client.force_login(caseworker_heimdal)
     response = client.post(
         reverse("clients:assessment_correct", args=[record.pk]),
@@ -359,7 +366,7 @@ def test_an_assessment_entered_in_error_drops_out_and_frees_its_date(
     assert "Gjaldt en annen bruker" in history_text(client, person)
     new = client.post(
         reverse("clients:assessment_new", args=[person.pk]),
-        {"assessed_on": (TODAY - 10 * DAY).isoformat(), "status_work": "2", "need_work": "some"},
+        {"assessed_on": (today() - 10 * DAY).isoformat(), "status_work": "2", "need_work": "some"},
     )
     assert new.status_code == 302
 
@@ -371,11 +378,11 @@ def test_the_client_page_links_to_every_correction(
     client: HttpClient, caseworker_heimdal: User, person: Client
 ) -> None:
     made = [
-        reverse("clients:episode_correct", args=[episode(person, TODAY - 5 * DAY).pk]),
-        reverse("clients:benefit_correct", args=[benefit(person, "aap", TODAY - 5 * DAY).pk]),
+        reverse("clients:episode_correct", args=[episode(person, today() - 5 * DAY).pk]),
+        reverse("clients:benefit_correct", args=[benefit(person, "aap", today() - 5 * DAY).pk]),
         reverse(
             "clients:assessment_correct",
-            args=[assessment(person, TODAY - 5 * DAY, housing=("3", "some")).pk],
+            args=[assessment(person, today() - 5 * DAY, housing=("3", "some")).pk],
         ),
     ]
     client.force_login(caseworker_heimdal)
@@ -388,14 +395,14 @@ def test_the_client_page_links_to_every_correction(
 def test_another_office_cannot_open_or_post_a_correction(
     client: HttpClient, caseworker_sagene: User, person: Client
 ) -> None:
-    record = episode(person, TODAY - 5 * DAY)
+    record = episode(person, today() - 5 * DAY)
     client.force_login(caseworker_sagene)
     for url in (
         reverse("clients:episode_correct", args=[record.pk]),
-        reverse("clients:benefit_correct", args=[benefit(person, "aap", TODAY).pk]),
+        reverse("clients:benefit_correct", args=[benefit(person, "aap", today()).pk]),
         reverse(
             "clients:assessment_correct",
-            args=[assessment(person, TODAY, housing=("3", "some")).pk],
+            args=[assessment(person, today(), housing=("3", "some")).pk],
         ),
     ):
         assert client.get(url).status_code == 404
@@ -408,7 +415,7 @@ def test_a_merge_moves_records_entered_in_error_too_and_its_undo_brings_them_bac
     heimdal: Office, caseworker_heimdal: User, person: Client
 ) -> None:
     duplicate = ClientFactory(office=heimdal, birth_date=BIRTH)
-    wrong = benefit(duplicate, "aap", TODAY - 5 * DAY)
+    wrong = benefit(duplicate, "aap", today() - 5 * DAY)
     with acting_as(caseworker_heimdal):
         wrong.entered_in_error = True
         wrong.save()

@@ -5,17 +5,16 @@ import datetime
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
 from audit.history import acting_as, system_actor
 from clients import assessments, episodes, services
 from clients.models import BenefitPeriod, CaseEpisode, Client
 from codelists.models import CodeList
 from organisation.models import Office, User
+from tests.dates import today
 from tests.factories import ClientFactory, code
 
 pytestmark = pytest.mark.usefixtures("codes")
-TODAY = timezone.localdate()
 DAY = datetime.timedelta(days=1)
 BIRTH = datetime.date(1990, 3, 1)
 
@@ -44,7 +43,7 @@ def test_the_episode_service_refuses_a_future_opening(person: Client) -> None:
     with acting_as(system_actor("tests")), pytest.raises(ValidationError):
         episodes.episode_open(
             client=person,
-            opened_on=TODAY + DAY,
+            opened_on=today() + DAY,
             reasons=[code(CodeList.CONTACT_REASON, "no_income")],
         )
     assert not CaseEpisode.objects.exists()
@@ -52,8 +51,8 @@ def test_the_episode_service_refuses_a_future_opening(person: Client) -> None:
 
 def test_the_episode_service_refuses_a_closing_in_the_future(person: Client) -> None:
     with acting_as(system_actor("tests")):
-        episode = CaseEpisode.objects.create(client=person, opened_on=TODAY - 10 * DAY)
-        episode.closed_on = TODAY + DAY
+        episode = CaseEpisode.objects.create(client=person, opened_on=today() - 10 * DAY)
+        episode.closed_on = today() + DAY
         episode.closing_reason = code(CodeList.CLOSING_REASON, "moved")
         with pytest.raises(ValidationError) as refused:
             episodes.episode_update(episode=episode, reasons=[], expected_version=1)
@@ -63,7 +62,7 @@ def test_the_episode_service_refuses_a_closing_in_the_future(person: Client) -> 
 def test_the_benefit_service_refuses_a_start_years_ahead_and_before_birth(person: Client) -> None:
     kind = code(CodeList.BENEFIT_KIND, "aap")
     with acting_as(system_actor("tests")):
-        for start in (TODAY + 800 * DAY, BIRTH - DAY):
+        for start in (today() + 800 * DAY, BIRTH - DAY):
             with pytest.raises(ValidationError):
                 episodes.benefit_add(client=person, kind=kind, start=start, end=None)
     assert not BenefitPeriod.objects.exists()
@@ -79,9 +78,9 @@ def test_the_assessment_service_refuses_a_second_on_one_day(
     )
     with acting_as(caseworker_heimdal):
         assessments.assessment_record(
-            client=person, by=caseworker_heimdal, assessed_on=TODAY, items=[rating]
+            client=person, by=caseworker_heimdal, assessed_on=today(), items=[rating]
         )
-        for when in (TODAY, TODAY + DAY, BIRTH - DAY):
+        for when in (today(), today() + DAY, BIRTH - DAY):
             with pytest.raises(ValidationError):
                 assessments.assessment_record(
                     client=person, by=caseworker_heimdal, assessed_on=when, items=[rating]

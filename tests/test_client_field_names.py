@@ -1,7 +1,5 @@
 """Every field of the client register has a bokmål name: the history page shows them."""
 
-import datetime
-
 import pytest
 from django.apps import apps
 from django.db import models
@@ -14,6 +12,7 @@ from audit.history import acting_as, system_actor
 from clients.models import Assessment, AssessmentItem, BenefitPeriod, CaseEpisode, Client
 from codelists.models import CodeList
 from organisation.models import User
+from tests import dates
 from tests.factories import code
 
 pytestmark = pytest.mark.usefixtures("codes")
@@ -45,7 +44,7 @@ def test_every_field_has_a_translated_name(name: str, field: models.Field) -> No
 def test_the_history_names_the_client_and_the_assessment_in_bokmal(
     client: HttpClient, caseworker_heimdal: User, client_heimdal: Client
 ) -> None:
-    today = datetime.date.today()
+    today = dates.today()
     with acting_as(system_actor("tests")):
         CaseEpisode.objects.create(client=client_heimdal, opened_on=today)
         BenefitPeriod.objects.create(

@@ -8,7 +8,6 @@ from django.db import connection, models, transaction
 from django.test import Client as HttpClient
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
 
 from audit.history import acting_as, system_actor
 from clients import merging
@@ -26,10 +25,10 @@ from families.models import Family, FamilyMember
 from followup.models import Contact, Enrolment, Intervention, Reminder
 from organisation.models import Office, User
 from research.models import Consent
+from tests.dates import today
 from tests.factories import ClientFactory, code
 
 pytestmark = pytest.mark.usefixtures("codes")
-TODAY = timezone.localdate()
 BIRTH = datetime.date(1979, 6, 2)
 
 
@@ -61,7 +60,7 @@ def test_logging_a_contact_on_a_merged_client_is_refused(
     response = client.post(
         reverse("followup:contact_new", args=[absorbed.pk]),
         {
-            "date": TODAY.isoformat(),
+            "date": today().isoformat(),
             "channel": code(CodeList.CONTACT_CHANNEL, "phone").pk,
             "duration_minutes": 30,
         },
@@ -93,7 +92,7 @@ def test_the_write_pages_of_a_merged_client_refuse_before_showing_a_form(
     get = client.get(url)
     assert_refused_with_link(get, kept)
     assert "<form" not in get.content.decode().split("<main", 1)[-1]
-    assert_refused_with_link(client.post(url, {"start": TODAY.isoformat()}), kept)
+    assert_refused_with_link(client.post(url, {"start": today().isoformat()}), kept)
     assert not records.filter(client=absorbed).exists()
 
 
@@ -103,7 +102,7 @@ def test_a_reminder_about_a_merged_client_is_refused(
     client.force_login(caseworker_heimdal)
     response = client.post(
         reverse("followup:reminder_new", args=[absorbed.pk]),
-        {"text": "Ring", "due_on": TODAY.isoformat()},
+        {"text": "Ring", "due_on": today().isoformat()},
     )
     assert_refused_with_link(response, kept)
     assert not Reminder.objects.exists()
@@ -118,7 +117,7 @@ def test_opening_an_episode_on_a_merged_client_is_refused(
     response = client.post(
         url,
         {
-            "opened_on": TODAY.isoformat(),
+            "opened_on": today().isoformat(),
             "reasons": [code(CodeList.CONTACT_REASON, "no_income").pk],
         },
     )
@@ -134,7 +133,7 @@ def test_adding_a_benefit_to_a_merged_client_is_refused(
         reverse("clients:benefit_new", args=[absorbed.pk]),
         {
             "kind": code(CodeList.BENEFIT_KIND, "bostotte").pk,
-            "start": TODAY.isoformat(),
+            "start": today().isoformat(),
             "end": "",
         },
     )
@@ -148,7 +147,7 @@ def test_assessing_a_merged_client_is_refused(
     client.force_login(caseworker_heimdal)
     response = client.post(
         reverse("clients:assessment_new", args=[absorbed.pk]),
-        {"assessed_on": TODAY.isoformat(), "status_housing": "3", "need_housing": "some"},
+        {"assessed_on": today().isoformat(), "status_housing": "3", "need_housing": "some"},
     )
     assert_refused_with_link(response, kept)
     assert not Assessment.objects.filter(client=absorbed).exists()
@@ -193,15 +192,15 @@ def test_the_model_layer_refuses_every_write_whatever_the_caller(
         family = Family.objects.create(office=heimdal, name="Familien Test")
         writes = [
             lambda: Client.objects.get(pk=absorbed.pk).save(),
-            lambda: CaseEpisode.objects.create(client=absorbed, opened_on=TODAY),
+            lambda: CaseEpisode.objects.create(client=absorbed, opened_on=today()),
             lambda: Intervention.objects.create(
-                client=absorbed, type=code(CodeList.INTERVENTION_TYPE, "kvp"), start=TODAY
+                client=absorbed, type=code(CodeList.INTERVENTION_TYPE, "kvp"), start=today()
             ),
             lambda: FamilyMember.objects.create(
-                family=family, client=absorbed, role=FamilyMember.Role.PARENT, joined_on=TODAY
+                family=family, client=absorbed, role=FamilyMember.Role.PARENT, joined_on=today()
             ),
             lambda: Reminder.objects.create(
-                owner=coordinator_heimdal, client=absorbed, text="x", due_on=TODAY
+                owner=coordinator_heimdal, client=absorbed, text="x", due_on=today()
             ),
         ]
         for write in writes:
@@ -283,7 +282,7 @@ def test_the_merge_undo_still_works_and_the_record_is_writable_again(
     response = client.post(
         reverse("clients:episode_new", args=[absorbed.pk]),
         {
-            "opened_on": TODAY.isoformat(),
+            "opened_on": today().isoformat(),
             "reasons": [code(CodeList.CONTACT_REASON, "no_income").pk],
         },
     )
@@ -314,9 +313,9 @@ def test_parts_and_many_to_many_of_a_merged_clients_records_are_refused(
     with acting_as(system_actor("tests")):
         with merge_writes():  # records left on the merged client, as a bulk move could leave
             assessment = Assessment.objects.create(
-                client=absorbed, assessed_on=TODAY, assessed_by=caseworker_heimdal
+                client=absorbed, assessed_on=today(), assessed_by=caseworker_heimdal
             )
-            episode = CaseEpisode.objects.create(client=absorbed, opened_on=TODAY)
+            episode = CaseEpisode.objects.create(client=absorbed, opened_on=today())
         housing = code(CodeList.LIFE_AREA, "housing")
         writes = [
             lambda: AssessmentItem.objects.create(
@@ -342,7 +341,7 @@ def test_logging_a_contact_checks_for_a_merge_once_not_per_many_to_many(
         response = client.post(
             reverse("followup:contact_new", args=[kept.pk]),
             {
-                "date": TODAY.isoformat(),
+                "date": today().isoformat(),
                 "channel": code(CodeList.CONTACT_CHANNEL, "phone").pk,
                 "duration_minutes": 30,
                 "topics": [code(CodeList.LIFE_AREA, "housing").pk],

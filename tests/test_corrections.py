@@ -6,7 +6,6 @@ from typing import Any
 import pytest
 from django.test import Client as HttpClient
 from django.urls import reverse
-from django.utils import timezone
 
 from audit.corrections import record_correct
 from audit.history import acting_as, system_actor
@@ -14,15 +13,15 @@ from audit.models import AccessLog
 from clients.models import Client
 from followup.models import Contact
 from organisation.models import User
+from tests.dates import days_ago
 from tests.factories import ContactFactory
 
 pytestmark = pytest.mark.usefixtures("codes")
-YESTERDAY = timezone.localdate() - datetime.timedelta(days=1)
 
 
 def contact_of(person: Client) -> Contact:
     with acting_as(system_actor("tests")):
-        return ContactFactory(client=person, date=YESTERDAY, duration_minutes=30)
+        return ContactFactory(client=person, date=days_ago(1), duration_minutes=30)
 
 
 def posted(contact: Contact, **fields: Any) -> dict[str, Any]:

@@ -1,29 +1,25 @@
 """Case episodes (open, edit, close) and benefit periods (add, end): rules, conflicts, access."""
 
 import datetime
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from django.db import IntegrityError, transaction
 from django.test import Client as HttpClient
 from django.urls import reverse
-from django.utils import timezone
 
 from audit.history import acting_as, system_actor
 from clients import episodes
 from clients.models import BenefitPeriod, CaseEpisode, Client
 from codelists.models import Code, CodeList
 from organisation.models import Office, User
+from tests.dates import days_ago, days_ahead, today
 from tests.factories import ClientFactory, code
 
 pytestmark = pytest.mark.usefixtures("codes")
 
-TODAY = timezone.localdate()
 BIRTH = datetime.date(1980, 5, 17)
-
-
-def days_ago(days: int) -> datetime.date:
-    return TODAY - datetime.timedelta(days=days)
 
 
 def short(date: datetime.date) -> str:
@@ -100,7 +96,7 @@ def test_the_open_form_starts_today(
     client.force_login(caseworker_heimdal)
     response = client.get(reverse("clients:episode_new", args=[person.pk]))
     assert response.status_code == 200
-    assert response.context["form"].initial["opened_on"] == TODAY
+    assert response.context["form"].initial["opened_on"] == today()
     assert 'data-testid="episode-form"' in response.text
 
 
@@ -135,7 +131,7 @@ def test_an_episode_without_a_reason_is_refused(
 ) -> None:
     client.force_login(caseworker_heimdal)
     response = client.post(
-        reverse("clients:episode_new", args=[person.pk]), {"opened_on": TODAY.isoformat()}
+        reverse("clients:episode_new", args=[person.pk]), {"opened_on": today().isoformat()}
     )
     assert response.status_code == 200
     assert "reasons" in response.context["form"].errors
@@ -145,16 +141,19 @@ def test_an_episode_without_a_reason_is_refused(
 
 @pytest.mark.parametrize(
     "opened_on",
-    [TODAY + datetime.timedelta(days=1), BIRTH - datetime.timedelta(days=1)],
+    [lambda: days_ahead(1), lambda: BIRTH - datetime.timedelta(days=1)],
     ids=["future", "before-birth"],
 )
 def test_an_impossible_opening_date_is_refused(
-    client: HttpClient, caseworker_heimdal: User, person: Client, opened_on: datetime.date
+    client: HttpClient,
+    caseworker_heimdal: User,
+    person: Client,
+    opened_on: Callable[[], datetime.date],
 ) -> None:
     client.force_login(caseworker_heimdal)
     response = client.post(
         reverse("clients:episode_new", args=[person.pk]),
-        {"opened_on": opened_on.isoformat(), "reasons": [reason("debt").pk]},
+        {"opened_on": opened_on().isoformat(), "reasons": [reason("debt").pk]},
     )
     assert response.status_code == 200
     assert "opened_on" in response.context["form"].errors
@@ -173,7 +172,7 @@ def test_a_second_open_episode_is_refused_with_a_link_to_the_open_one(
     assert 'data-testid="episode-form"' not in page.text
     response = client.post(
         reverse("clients:episode_new", args=[person.pk]),
-        {"opened_on": TODAY.isoformat(), "reasons": [reason("debt").pk]},
+        {"opened_on": today().isoformat(), "reasons": [reason("debt").pk]},
     )
     assert response.status_code == 200
     assert 'data-testid="episode-already-open"' in response.text
@@ -187,10 +186,10 @@ def test_the_service_and_the_database_allow_one_open_episode_per_client(
     already = make_episode(person, days_ago(100))
     with acting_as(system_actor("tests")):
         with pytest.raises(episodes.EpisodeAlreadyOpenError) as refused:
-            episodes.episode_open(client=person, opened_on=TODAY, reasons=[reason("debt")])
+            episodes.episode_open(client=person, opened_on=today(), reasons=[reason("debt")])
         assert refused.value.episode == already
         with pytest.raises(IntegrityError), transaction.atomic():
-            CaseEpisode.objects.create(client=person, opened_on=TODAY)
+            CaseEpisode.objects.create(client=person, opened_on=today())
     assert CaseEpisode.objects.count() == 1
 
 
@@ -201,7 +200,7 @@ def test_a_new_episode_may_be_opened_once_the_previous_is_closed(
     client.force_login(caseworker_heimdal)
     response = client.post(
         reverse("clients:episode_new", args=[person.pk]),
-        {"opened_on": TODAY.isoformat(), "reasons": [reason("job_loss").pk]},
+        {"opened_on": today().isoformat(), "reasons": [reason("job_loss").pk]},
     )
     assert response.status_code == 302
     assert CaseEpisode.objects.filter(client=person, closed_on__isnull=True).count() == 1
@@ -279,9 +278,9 @@ def test_a_retired_reason_stays_on_the_episode_when_it_is_edited(
     ("overrides", "field"),
     [
         ({"closing_reason": "into_work"}, "closed_on"),
-        ({"closed_on": days_ago(1)}, "closing_reason"),
-        ({"closed_on": days_ago(61), "closing_reason": "into_work"}, "closed_on"),
-        ({"closed_on": TODAY + datetime.timedelta(days=1), "closing_reason": "moved"}, "closed_on"),
+        ({"closed_on": lambda: days_ago(1)}, "closing_reason"),
+        ({"closed_on": lambda: days_ago(61), "closing_reason": "into_work"}, "closed_on"),
+        ({"closed_on": lambda: days_ahead(1), "closing_reason": "moved"}, "closed_on"),
         ({"reasons": []}, "reasons"),
     ],
     ids=["reason-without-date", "date-without-reason", "closed-before-opened", "future", "none"],
@@ -298,8 +297,8 @@ def test_bad_closing_input_is_refused_and_nothing_is_saved(
     for name, value in overrides.items():
         if name == "closing_reason":
             values[name] = closing(value).pk
-        elif isinstance(value, datetime.date):
-            values[name] = value.isoformat()
+        elif callable(value):  # a date, read when the test runs
+            values[name] = value().isoformat()
         else:
             values[name] = value
     client.force_login(caseworker_heimdal)
@@ -440,9 +439,9 @@ def test_a_period_before_a_running_benefit_of_the_same_kind_may_not_reach_into_i
 @pytest.mark.parametrize(
     ("start", "end", "field"),
     [
-        (days_ago(10), days_ago(11), "end"),
-        (BIRTH - datetime.timedelta(days=1), None, "start"),
-        (TODAY + datetime.timedelta(days=3 * 365), None, "start"),
+        (lambda: days_ago(10), lambda: days_ago(11), "end"),
+        (lambda: BIRTH - datetime.timedelta(days=1), None, "start"),
+        (lambda: days_ahead(3 * 365), None, "start"),
     ],
     ids=["end-before-start", "start-before-birth", "start-years-ahead"],
 )
@@ -450,8 +449,8 @@ def test_an_impossible_benefit_period_is_refused(
     client: HttpClient,
     caseworker_heimdal: User,
     person: Client,
-    start: datetime.date,
-    end: datetime.date | None,
+    start: Callable[[], datetime.date],
+    end: Callable[[], datetime.date] | None,
     field: str,
 ) -> None:
     client.force_login(caseworker_heimdal)
@@ -459,8 +458,8 @@ def test_an_impossible_benefit_period_is_refused(
         reverse("clients:benefit_new", args=[person.pk]),
         {
             "kind": benefit_kind("aap").pk,
-            "start": start.isoformat(),
-            "end": end.isoformat() if end else "",
+            "start": start().isoformat(),
+            "end": end().isoformat() if end else "",
         },
     )
     assert response.status_code == 200
@@ -472,7 +471,7 @@ def test_a_benefit_decided_to_start_next_month_is_accepted(
     client: HttpClient, caseworker_heimdal: User, person: Client
 ) -> None:
     client.force_login(caseworker_heimdal)
-    start = TODAY + datetime.timedelta(days=30)
+    start = today() + datetime.timedelta(days=30)
     response = client.post(
         reverse("clients:benefit_new", args=[person.pk]),
         {"kind": benefit_kind("aap").pk, "start": start.isoformat(), "end": ""},
@@ -501,7 +500,7 @@ def test_ending_a_benefit(client: HttpClient, caseworker_heimdal: User, person: 
     client.force_login(caseworker_heimdal)
     page = client.get(url)
     assert page.status_code == 200
-    assert page.context["form"].initial["end"] == TODAY
+    assert page.context["form"].initial["end"] == today()
     response = client.post(url, {"end": days_ago(5).isoformat()})
     assert response.status_code == 302
     benefit.refresh_from_db()
@@ -550,17 +549,19 @@ def test_the_other_office_gets_404_everywhere_and_nothing_is_written(
     pages: list[tuple[str, dict[str, Any]]] = [
         (
             reverse("clients:episode_new", args=[person.pk]),
-            {"opened_on": TODAY.isoformat(), "reasons": [reason("debt").pk]},
+            {"opened_on": today().isoformat(), "reasons": [reason("debt").pk]},
         ),
         (
             reverse("clients:episode_edit", args=[episode.pk]),
-            edit_data(episode, closed_on=TODAY.isoformat(), closing_reason=closing("into_work").pk),
+            edit_data(
+                episode, closed_on=today().isoformat(), closing_reason=closing("into_work").pk
+            ),
         ),
         (
             reverse("clients:benefit_new", args=[person.pk]),
-            {"kind": benefit_kind("bostotte").pk, "start": TODAY.isoformat(), "end": ""},
+            {"kind": benefit_kind("bostotte").pk, "start": today().isoformat(), "end": ""},
         ),
-        (reverse("clients:benefit_end", args=[benefit.pk]), {"end": TODAY.isoformat()}),
+        (reverse("clients:benefit_end", args=[benefit.pk]), {"end": today().isoformat()}),
     ]
     client.force_login(caseworker_sagene)
     for url, data in pages:

@@ -7,17 +7,16 @@ from django.db import connection
 from django.test import Client as HttpClient
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
 
 from audit.history import acting_as, system_actor
 from audit.models import AccessLog
 from codelists.models import CodeList
 from families.models import Family, FamilyMember, FamilyService
 from organisation.models import Office, User
+from tests.dates import today
 from tests.factories import ClientFactory, code
 
 pytestmark = pytest.mark.usefixtures("codes")
-TODAY = timezone.localdate()
 D = datetime.date
 
 
@@ -96,7 +95,7 @@ def test_adding_a_child_and_a_client(
 ) -> None:
     client.force_login(coordinator_heimdal)
     url = reverse("families:member_add", args=[family.pk])
-    response = client.post(url, {"role": "child", "joined_on": TODAY.isoformat()})
+    response = client.post(url, {"role": "child", "joined_on": today().isoformat()})
     assert response.status_code == 200  # neither a client nor a name: refused
     assert family.memberships.count() == 3
     client.post(
@@ -106,11 +105,11 @@ def test_adding_a_child_and_a_client(
             "last_name": "Tesfay",
             "birth_date": "2022-03-01",
             "role": "child",
-            "joined_on": TODAY.isoformat(),
+            "joined_on": today().isoformat(),
         },
     )
     adult = ClientFactory(office=heimdal)
-    client.post(url, {"client": adult.pk, "role": "other_adult", "joined_on": TODAY.isoformat()})
+    client.post(url, {"client": adult.pk, "role": "other_adult", "joined_on": today().isoformat()})
     assert family.memberships.count() == 5
     added = family.memberships.get(client=adult)
     assert added.history.get().history_user == coordinator_heimdal
@@ -125,7 +124,7 @@ def test_a_client_is_in_one_family_at_a_time(
     client.force_login(coordinator_heimdal)
     client.post(
         reverse("families:member_add", args=[other.pk]),
-        {"client": parent.pk, "role": "parent", "joined_on": TODAY.isoformat()},
+        {"client": parent.pk, "role": "parent", "joined_on": today().isoformat()},
     )
     assert not other.memberships.exists()
 
@@ -140,9 +139,9 @@ def test_leaving_and_the_date_rules(
     )  # before joining
     child.refresh_from_db()
     assert child.left_on is None
-    client.post(reverse("families:member_leave", args=[child.pk]), {"left_on": TODAY.isoformat()})
+    client.post(reverse("families:member_leave", args=[child.pk]), {"left_on": today().isoformat()})
     child.refresh_from_db()
-    assert child.left_on == TODAY
+    assert child.left_on == today()
 
 
 def test_splitting_a_household_keeps_both_histories(
@@ -209,7 +208,7 @@ def test_another_office_cannot_end_a_membership(
     client.force_login(coordinator_sagene)
     assert (
         client.post(
-            reverse("families:member_leave", args=[child.pk]), {"left_on": TODAY.isoformat()}
+            reverse("families:member_leave", args=[child.pk]), {"left_on": today().isoformat()}
         ).status_code
         == 404
     )

@@ -5,17 +5,16 @@ import datetime
 import pytest
 from django.test import Client as HttpClient
 from django.urls import reverse
-from django.utils import timezone
 
 from audit.history import acting_as, system_actor
 from codelists.models import CodeList
 from families.models import Family, FamilyContact, FamilyMember
 from followup.models import Contact
 from organisation.models import Office, User
+from tests.dates import today
 from tests.factories import ClientFactory, code
 
 pytestmark = pytest.mark.usefixtures("codes")
-TODAY = timezone.localdate().isoformat()
 
 
 @pytest.fixture
@@ -47,7 +46,7 @@ def log(client: HttpClient, family: Family, participants: list[FamilyMember], no
         reverse("families:contact_new", args=[family.pk]),
         {
             "participants": [m.pk for m in participants],
-            "date": TODAY,
+            "date": today().isoformat(),
             "channel": code(CodeList.CONTACT_CHANNEL, "home_visit").pk,
             "duration_minutes": 60,
             "note": note,

@@ -7,7 +7,6 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.test import Client as HttpClient
 from django.urls import reverse
-from django.utils import timezone
 
 from audit.history import acting_as, system_actor
 from codelists.models import CodeList
@@ -27,11 +26,11 @@ from families.models import (
 )
 from families.reviews import review_record
 from organisation.models import Office, User
+from tests.dates import today
 from tests.factories import ClientFactory, code
 
 pytestmark = pytest.mark.usefixtures("codes")
 D = datetime.date
-TODAY = timezone.localdate()
 
 
 @pytest.fixture
@@ -58,9 +57,9 @@ def child(family: Family) -> FamilyMember:
 
 
 def years_ago(years: int, days: int = 0) -> D:
-    return TODAY.replace(year=TODAY.year - years, day=min(TODAY.day, 28)) - datetime.timedelta(
-        days=days
-    )
+    return today().replace(
+        year=today().year - years, day=min(today().day, 28)
+    ) - datetime.timedelta(days=days)
 
 
 # School ---------------------------------------------------------------------
@@ -222,7 +221,7 @@ def test_a_young_person_in_upper_secondary_can_be_a_child_of_the_family(
         first_name="Ung",
         birth_date=born.isoformat(),
         role="child",
-        joined_on=TODAY.isoformat(),
+        joined_on=today().isoformat(),
     )
     assert response.status_code == 302, response.context["form"].errors
     assert family.memberships.get().role == "child"

@@ -7,18 +7,17 @@ from django.db import connection
 from django.test import Client as HttpClient
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
 
 from audit.history import acting_as, system_actor
 from audit.models import AccessLog
 from clients.models import Client
 from families.models import Family, FamilyMember
 from organisation.models import Office, User
+from tests.dates import today
 from tests.factories import ClientFactory
 
 pytestmark = pytest.mark.usefixtures("codes")
 D = datetime.date
-TODAY = timezone.localdate()
 PICKER = {"picker": "client", "picker_id": "id_client"}
 
 
@@ -115,7 +114,7 @@ def test_merged_records_and_other_offices_clients_are_never_offered(
     assert chosen.status_code == 404
     forced = client.post(
         reverse("families:member_add", args=[family.pk]),
-        {"client": merged.pk, "role": "parent", "joined_on": TODAY.isoformat()},
+        {"client": merged.pk, "role": "parent", "joined_on": today().isoformat()},
     )
     assert "Velg et gyldig valg" in forced.text
     assert not family.memberships.exists()
@@ -228,7 +227,7 @@ def test_a_client_in_another_family_is_moved_with_a_date_and_the_old_membership_
     assert (moved.joined_on, moved.left_on) == (D(2024, 5, 1), None)
     assert before.history.latest().history_user == coordinator_heimdal
     # Once in this family, the same client cannot be added again.
-    again = client.post(url, {**data, "move": "on", "joined_on": TODAY.isoformat()})
+    again = client.post(url, {**data, "move": "on", "joined_on": today().isoformat()})
     assert "allerede medlem av denne familien" in " ".join(again.context["form"].errors["client"])
 
 

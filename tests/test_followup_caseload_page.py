@@ -8,16 +8,15 @@ from django.db import connection
 from django.test import Client as HttpClient
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
 
 from audit.history import acting_as, system_actor
 from codelists.models import CodeList
 from followup.models import Intervention, Reminder, Status
 from followup.views import PAGE_SIZE
 from organisation.models import Office, User
+from tests.dates import today
 from tests.factories import ClientFactory, ContactFactory, code
 
-TODAY = timezone.localdate()
 CASELOAD = reverse("followup:caseload")
 
 
@@ -41,7 +40,7 @@ def test_two_people_of_the_same_name_are_told_apart_by_birth_date_and_age(
     assert page.count("Ali, Sahra") == 2
     assert "04.03.1990" in page
     assert "30.11.2001" in page
-    age = TODAY.year - 1990 - ((TODAY.month, TODAY.day) < (3, 4))
+    age = today().year - 1990 - ((today().month, today().day) < (3, 4))
     assert f"({age} år)" in page
 
 
@@ -50,7 +49,7 @@ def test_reminders_come_before_the_clients(
 ) -> None:
     ClientFactory.create_batch(3, office=heimdal, caseworker=caseworker_heimdal)
     with acting_as(caseworker_heimdal):
-        Reminder.objects.create(owner=caseworker_heimdal, text="Ring NAV stat", due_on=TODAY)
+        Reminder.objects.create(owner=caseworker_heimdal, text="Ring NAV stat", due_on=today())
     client.force_login(caseworker_heimdal)
     page = client.get(CASELOAD).text
     assert "Ring NAV stat" in page
@@ -75,7 +74,7 @@ def test_the_status_history_names_people_not_usernames(
         intervention = Intervention.objects.create(
             client=client_heimdal,
             type=code(CodeList.INTERVENTION_TYPE, "kvp"),
-            start=TODAY,
+            start=today(),
             status=Status.IN_PROGRESS,
         )
     client.force_login(caseworker_heimdal)
@@ -160,7 +159,7 @@ def test_the_office_view_costs_the_same_queries_with_more_clients(
     for person in ClientFactory.create_batch(20, office=heimdal, caseworker=coordinator_heimdal):
         ContactFactory(client=person)
     with acting_as(system_actor("tests")):
-        Reminder.objects.create(owner=caseworker_heimdal, text="Husk", due_on=TODAY)
+        Reminder.objects.create(owner=caseworker_heimdal, text="Husk", due_on=today())
     assert count() == few
 
 

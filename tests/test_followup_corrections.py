@@ -6,19 +6,16 @@ from typing import Any
 import pytest
 from django.test import Client as HttpClient
 from django.urls import reverse
-from django.utils import timezone
 
 from audit.history import acting_as, system_actor
 from clients.models import BenefitPeriod, Client
 from codelists.models import CodeList
 from followup.models import Contact, Enrolment, Intervention, Programme, Status
 from organisation.models import Office, User
+from tests.dates import days_ago, today
 from tests.factories import ClientFactory, ContactFactory, code
 
 pytestmark = pytest.mark.usefixtures("codes")
-TODAY = timezone.localdate()
-LAST_MONTH = TODAY - datetime.timedelta(days=30)
-LAST_WEEK = TODAY - datetime.timedelta(days=7)
 
 
 def completed(person: Client, **fields: Any) -> Intervention:
@@ -26,8 +23,8 @@ def completed(person: Client, **fields: Any) -> Intervention:
         return Intervention.objects.create(
             client=person,
             type=code(CodeList.INTERVENTION_TYPE, "work_training"),
-            start=LAST_MONTH,
-            end=LAST_WEEK,
+            start=days_ago(30),
+            end=days_ago(7),
             status=Status.COMPLETED,
             outcome=code(CodeList.INTERVENTION_OUTCOME, "no_change"),
             **fields,
@@ -70,7 +67,7 @@ def test_a_completed_intervention_is_corrected_with_a_reason_shown_in_history(
         correct_url,
         correction_post(
             intervention,
-            end=(LAST_WEEK - datetime.timedelta(days=2)).isoformat(),
+            end=(days_ago(7) - datetime.timedelta(days=2)).isoformat(),
             outcome=code(CodeList.INTERVENTION_OUTCOME, "into_work_full").pk,
             reason="Feil sluttdato og resultat ført i fjor",
         ),
@@ -79,7 +76,7 @@ def test_a_completed_intervention_is_corrected_with_a_reason_shown_in_history(
     assert response["Location"] == reverse("followup:intervention_detail", args=[intervention.pk])
     intervention.refresh_from_db()
     assert intervention.status == Status.COMPLETED  # still finished and locked
-    assert intervention.end == LAST_WEEK - datetime.timedelta(days=2)
+    assert intervention.end == days_ago(7) - datetime.timedelta(days=2)
     assert intervention.outcome is not None
     assert intervention.outcome.code == "into_work_full"
     latest = intervention.history.latest("history_id")
@@ -113,7 +110,7 @@ def test_a_correction_keeps_the_domain_rules(
         reverse("followup:intervention_correct", args=[intervention.pk]),
         correction_post(
             intervention,
-            end=(TODAY + datetime.timedelta(days=365)).isoformat(),
+            end=(today() + datetime.timedelta(days=365)).isoformat(),
             outcome="",
             reason="Prøver en umulig dato",
         ),
@@ -123,7 +120,7 @@ def test_a_correction_keeps_the_domain_rules(
     assert errors["end"] == ["Sluttdatoen kan ikke være fram i tid."]
     assert "outcome" in errors
     intervention.refresh_from_db()
-    assert intervention.end == LAST_WEEK
+    assert intervention.end == days_ago(7)
 
 
 # Entered in error: out of pages, lists and counts, kept in history ------------------------
@@ -133,9 +130,9 @@ def test_a_contact_entered_in_error_leaves_the_client_page_and_the_caseload(
     client: HttpClient, caseworker_heimdal: User, heimdal: Office
 ) -> None:
     person = ClientFactory(office=heimdal, caseworker=caseworker_heimdal)
-    ContactFactory(client=person, date=LAST_MONTH, next_contact_on=LAST_WEEK)
+    ContactFactory(client=person, date=days_ago(30), next_contact_on=days_ago(7))
     wrong = ContactFactory(
-        client=person, date=LAST_WEEK, next_contact_on=TODAY, note="Gjelder en annen bruker"
+        client=person, date=days_ago(7), next_contact_on=today(), note="Gjelder en annen bruker"
     )
     client.force_login(caseworker_heimdal)
     edit = client.get(reverse("followup:contact_edit", args=[wrong.pk]))
@@ -156,9 +153,9 @@ def test_a_contact_entered_in_error_leaves_the_client_page_and_the_caseload(
     assert response.status_code == 302
     assert "Gjelder en annen bruker" not in client.get(person.get_absolute_url()).text
     [row] = client.get(reverse("followup:caseload")).context["page"]
-    assert (row.last_contact, row.next_contact) == (LAST_MONTH, LAST_WEEK)
+    assert (row.last_contact, row.next_contact) == (days_ago(30), days_ago(7))
     assert list(Contact.objects.filter(client=person).values_list("date", flat=True)) == [
-        LAST_MONTH
+        days_ago(30)
     ]
     assert Contact.all_objects.filter(client=person).count() == 2
     page = history_page(client, person)
@@ -173,7 +170,7 @@ def test_a_contact_entered_in_error_can_be_put_back(
     client: HttpClient, caseworker_heimdal: User, heimdal: Office
 ) -> None:
     person = ClientFactory(office=heimdal)
-    contact = ContactFactory(client=person, date=LAST_WEEK)
+    contact = ContactFactory(client=person, date=days_ago(7))
     with acting_as(system_actor("tests")):
         contact.entered_in_error = True
         contact.version += 1
@@ -226,7 +223,9 @@ def test_an_enrolment_in_the_wrong_programme_is_marked_and_the_client_enrolled_a
 ) -> None:
     person = ClientFactory(office=heimdal, caseworker=caseworker_heimdal)
     with acting_as(system_actor("tests")):
-        wrong = Enrolment.objects.create(client=person, programme=programme, enrolled_on=LAST_WEEK)
+        wrong = Enrolment.objects.create(
+            client=person, programme=programme, enrolled_on=days_ago(7)
+        )
     client.force_login(caseworker_heimdal)
     client_page = client.get(person.get_absolute_url()).text
     correct_url = reverse("followup:enrolment_correct", args=[wrong.pk])
@@ -249,10 +248,10 @@ def test_an_enrolment_in_the_wrong_programme_is_marked_and_the_client_enrolled_a
     assert "Skulle ikke vært skrevet inn" in history_page(client, person).text
     again = client.post(
         reverse("followup:enrolment_new", args=[person.pk]),
-        {"programme": programme.pk, "enrolled_on": TODAY.isoformat()},
+        {"programme": programme.pk, "enrolled_on": today().isoformat()},
     )
     assert again.status_code == 302
-    assert Enrolment.objects.get(client=person).enrolled_on == TODAY
+    assert Enrolment.objects.get(client=person).enrolled_on == today()
     assert Enrolment.all_objects.filter(client=person).count() == 2
 
 
@@ -262,7 +261,7 @@ def test_an_enrolment_date_is_corrected_within_the_rules(
     person = ClientFactory(office=heimdal, birth_date=datetime.date(1990, 1, 1))
     with acting_as(system_actor("tests")):
         enrolment = Enrolment.objects.create(
-            client=person, programme=programme, enrolled_on=LAST_WEEK
+            client=person, programme=programme, enrolled_on=days_ago(7)
         )
     client.force_login(caseworker_heimdal)
     url = reverse("followup:enrolment_correct", args=[enrolment.pk])
@@ -270,11 +269,11 @@ def test_an_enrolment_date_is_corrected_within_the_rules(
     assert too_early.status_code == 200
     assert "enrolled_on" in too_early.context["form"].errors
     fixed = client.post(
-        url, {"enrolled_on": LAST_MONTH.isoformat(), "version": 0, "reason": "Feil dato"}
+        url, {"enrolled_on": days_ago(30).isoformat(), "version": 0, "reason": "Feil dato"}
     )
     assert fixed.status_code == 302
     enrolment.refresh_from_db()
-    assert enrolment.enrolled_on == LAST_MONTH
+    assert enrolment.enrolled_on == days_ago(30)
     assert enrolment.history.latest("history_id").history_change_reason == "Feil dato"
 
 
@@ -290,7 +289,7 @@ def test_another_office_cannot_correct(
     intervention = completed(client_heimdal)
     with acting_as(system_actor("tests")):
         enrolment = Enrolment.objects.create(
-            client=client_heimdal, programme=programme, enrolled_on=LAST_WEEK
+            client=client_heimdal, programme=programme, enrolled_on=days_ago(7)
         )
     pk = {"contact_correct": contact.pk, "intervention_correct": intervention.pk}.get(
         name, enrolment.pk
@@ -308,7 +307,7 @@ def test_a_benefit_entered_in_error_no_longer_puts_the_client_in_the_benefit_fil
     person = ClientFactory(office=heimdal, caseworker=caseworker_heimdal)
     with acting_as(system_actor("tests")):
         benefit = BenefitPeriod.objects.create(
-            client=person, kind=code(CodeList.BENEFIT_KIND, "aap"), start=LAST_MONTH
+            client=person, kind=code(CodeList.BENEFIT_KIND, "aap"), start=days_ago(30)
         )
     client.force_login(caseworker_heimdal)
     on_aap = {"benefit": "aap"}
@@ -324,8 +323,8 @@ def test_a_contact_on_the_wrong_person_born_after_it_can_be_marked_entered_in_er
 ) -> None:
     # Logged on the wrong person: its date lies before that person's birth, which would
     # refuse a new contact, but must not stop taking this one out of force.
-    person = ClientFactory(office=heimdal, birth_date=LAST_MONTH)
-    wrong = ContactFactory(client=person, date=LAST_MONTH - datetime.timedelta(days=1))
+    person = ClientFactory(office=heimdal, birth_date=days_ago(30))
+    wrong = ContactFactory(client=person, date=days_ago(30) - datetime.timedelta(days=1))
     client.force_login(caseworker_heimdal)
     response = client.post(
         reverse("followup:contact_correct", args=[wrong.pk]),

@@ -1,6 +1,7 @@
 """Impossible dates are refused by follow-up's domain rules (model clean()), at the field."""
 
 import datetime
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -8,7 +9,6 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.test import Client as HttpClient
 from django.urls import reverse
-from django.utils import timezone
 
 from audit.history import acting_as, system_actor
 from clients.models import Client
@@ -17,16 +17,14 @@ from followup import interventions, services
 from followup.interventions import TransitionError
 from followup.models import Contact, Enrolment, Intervention, Programme, Status
 from organisation.models import Office, User
+from tests.dates import days_ago, days_ahead, today
 from tests.factories import ClientFactory, code
 
 pytestmark = pytest.mark.usefixtures("codes")
-TODAY = timezone.localdate()
-A_YEAR_AHEAD = TODAY + datetime.timedelta(days=365)
-LAST_MONTH = TODAY - datetime.timedelta(days=30)
 
 
 def running(person: Client, **fields: Any) -> Intervention:
-    fields.setdefault("start", LAST_MONTH)
+    fields.setdefault("start", days_ago(30))
     with acting_as(system_actor("tests")):
         return Intervention.objects.create(
             client=person,
@@ -47,7 +45,7 @@ def complete(
     data = {
         "to": to,
         "version": intervention.version,
-        "end": TODAY.isoformat(),
+        "end": today().isoformat(),
         "outcome": code(CodeList.INTERVENTION_OUTCOME, "into_work_full").pk,
         **fields,
     }
@@ -69,7 +67,7 @@ def test_an_intervention_cannot_end_a_year_ahead(
     intervention = running(client_heimdal)
     before = state(intervention)
     client.force_login(caseworker_heimdal)
-    response = complete(client, intervention, target, end=A_YEAR_AHEAD.isoformat())
+    response = complete(client, intervention, target, end=days_ahead(365).isoformat())
     assert response.status_code == 200
     assert step_errors(response, target)["end"] == ["Sluttdatoen kan ikke være fram i tid."]
     assert "Sluttdatoen kan ikke være fram i tid." in response.text
@@ -86,7 +84,7 @@ def test_an_intervention_can_end_today(
     client.force_login(caseworker_heimdal)
     assert complete(client, intervention).status_code == 302
     intervention.refresh_from_db()
-    assert (intervention.status, intervention.end) == (Status.COMPLETED, TODAY)
+    assert (intervention.status, intervention.end) == (Status.COMPLETED, today())
 
 
 def test_the_service_refuses_a_completion_in_the_future(client_heimdal: Client) -> None:
@@ -96,7 +94,7 @@ def test_the_service_refuses_a_completion_in_the_future(client_heimdal: Client) 
         interventions.intervention_change_status(
             intervention=intervention,
             to=Status.COMPLETED,
-            end=A_YEAR_AHEAD,
+            end=days_ahead(365),
             outcome=code(CodeList.INTERVENTION_OUTCOME, "no_change"),
             expected_version=intervention.version,
         )
@@ -106,7 +104,7 @@ def test_the_service_refuses_a_completion_in_the_future(client_heimdal: Client) 
 def new_intervention(client: HttpClient, person: Client, **fields: Any) -> Any:
     data = {
         "type": code(CodeList.INTERVENTION_TYPE, "work_training").pk,
-        "start": TODAY.isoformat(),
+        "start": today().isoformat(),
         **fields,
     }
     return client.post(reverse("followup:intervention_new", args=[person.pk]), data)
@@ -127,7 +125,7 @@ def test_a_planned_intervention_may_start_and_end_ahead_but_a_started_one_not(
     client: HttpClient, caseworker_heimdal: User, client_heimdal: Client
 ) -> None:
     client.force_login(caseworker_heimdal)
-    next_month = TODAY + datetime.timedelta(days=30)
+    next_month = today() + datetime.timedelta(days=30)
     started = new_intervention(
         client, client_heimdal, start=next_month.isoformat(), already_started="on"
     )
@@ -135,7 +133,7 @@ def test_a_planned_intervention_may_start_and_end_ahead_but_a_started_one_not(
     assert "fram i tid" in started.context["form"].errors["start"][0]
     assert not Intervention.objects.exists()
     planned = new_intervention(
-        client, client_heimdal, start=next_month.isoformat(), end=A_YEAR_AHEAD.isoformat()
+        client, client_heimdal, start=next_month.isoformat(), end=days_ahead(365).isoformat()
     )
     assert planned.status_code == 302
     assert Intervention.objects.get().status == Status.PLANNED
@@ -164,8 +162,8 @@ def test_the_model_rules_are_the_same_for_everyone(client_heimdal: Client) -> No
     finished = Intervention(
         client=client_heimdal,
         type=code(CodeList.INTERVENTION_TYPE, "work_training"),
-        start=LAST_MONTH,
-        end=A_YEAR_AHEAD,
+        start=days_ago(30),
+        end=days_ahead(365),
         status=Status.COMPLETED,
     )
     with pytest.raises(ValidationError) as refused:
@@ -192,7 +190,7 @@ def test_the_database_refuses_a_finished_intervention_without_an_end(
         Intervention.objects.create(
             client=client_heimdal,
             type=code(CodeList.INTERVENTION_TYPE, "work_training"),
-            start=LAST_MONTH,
+            start=days_ago(30),
             status=status,
             outcome=code(CodeList.INTERVENTION_OUTCOME, outcome) if outcome else None,
             **fields,
@@ -224,7 +222,7 @@ def test_the_contact_service_keeps_the_same_rules(
     caseworker_heimdal: User, client_heimdal: Client
 ) -> None:
     data = {
-        "date": TODAY + datetime.timedelta(days=1),
+        "date": today() + datetime.timedelta(days=1),
         "channel": code(CodeList.CONTACT_CHANNEL, "phone"),
         "duration_minutes": 30,
     }
@@ -255,9 +253,9 @@ def enrol(client: HttpClient, person: Client, programme: Programme, when: dateti
 @pytest.mark.parametrize(
     ("when", "message"),
     [
-        (TODAY + datetime.timedelta(days=1), "Innskrivingsdatoen kan ikke være fram i tid."),
+        (lambda: days_ahead(1), "Innskrivingsdatoen kan ikke være fram i tid."),
         (
-            datetime.date(2023, 12, 31),
+            lambda: datetime.date(2023, 12, 31),
             "Programmet startet 01.01.2024: ingen kan skrives inn før det.",
         ),
     ],
@@ -267,12 +265,12 @@ def test_an_impossible_enrolment_date_is_refused_at_the_field(
     caseworker_heimdal: User,
     heimdal: Office,
     programme: Programme,
-    when: datetime.date,
+    when: Callable[[], datetime.date],
     message: str,
 ) -> None:
     person = ClientFactory(office=heimdal, birth_date=datetime.date(1990, 1, 1))
     client.force_login(caseworker_heimdal)
-    response = enrol(client, person, programme, when)
+    response = enrol(client, person, programme, when())
     assert response.status_code == 200
     assert response.context["form"].errors["enrolled_on"] == [message]
     assert not Enrolment.objects.exists()
@@ -281,9 +279,9 @@ def test_an_impossible_enrolment_date_is_refused_at_the_field(
 def test_nobody_is_enrolled_before_birth(
     client: HttpClient, caseworker_heimdal: User, heimdal: Office, programme: Programme
 ) -> None:
-    person = ClientFactory(office=heimdal, birth_date=TODAY - datetime.timedelta(days=10))
+    person = ClientFactory(office=heimdal, birth_date=today() - datetime.timedelta(days=10))
     client.force_login(caseworker_heimdal)
-    response = enrol(client, person, programme, TODAY - datetime.timedelta(days=11))
+    response = enrol(client, person, programme, today() - datetime.timedelta(days=11))
     assert "enrolled_on" in response.context["form"].errors
     assert not Enrolment.objects.exists()
 
@@ -291,8 +289,9 @@ def test_nobody_is_enrolled_before_birth(
 @pytest.mark.parametrize(
     ("left_on", "message"),
     [
-        (TODAY + datetime.timedelta(days=1), "Sluttdatoen kan ikke være fram i tid."),
-        (LAST_MONTH - datetime.timedelta(days=1), "Sluttdatoen er før innskrivingsdatoen."),
+        # Days from the day the test runs; the enrolment is from 30 days ago.
+        (1, "Sluttdatoen kan ikke være fram i tid."),
+        (-31, "Sluttdatoen er før innskrivingsdatoen."),
     ],
 )
 def test_an_enrolment_cannot_end_ahead_or_before_it_began(
@@ -300,17 +299,18 @@ def test_an_enrolment_cannot_end_ahead_or_before_it_began(
     caseworker_heimdal: User,
     heimdal: Office,
     programme: Programme,
-    left_on: datetime.date,
+    left_on: int,
     message: str,
 ) -> None:
     person = ClientFactory(office=heimdal)
     with acting_as(system_actor("tests")):
         enrolment = Enrolment.objects.create(
-            client=person, programme=programme, enrolled_on=LAST_MONTH
+            client=person, programme=programme, enrolled_on=days_ago(30)
         )
     client.force_login(caseworker_heimdal)
     response = client.post(
-        reverse("followup:enrolment_end", args=[enrolment.pk]), {"left_on": left_on.isoformat()}
+        reverse("followup:enrolment_end", args=[enrolment.pk]),
+        {"left_on": days_ahead(left_on).isoformat()},
     )
     assert response.status_code == 200
     assert response.context["form"].errors["left_on"] == [message]
@@ -329,7 +329,7 @@ def test_ending_an_enrolment_that_breaks_another_rule_says_so_above_the_form(
         )
     client.force_login(caseworker_heimdal)
     response = client.post(
-        reverse("followup:enrolment_end", args=[enrolment.pk]), {"left_on": TODAY.isoformat()}
+        reverse("followup:enrolment_end", args=[enrolment.pk]), {"left_on": today().isoformat()}
     )
     assert response.status_code == 200
     assert "Programmet startet 01.01.2024" in response.context["form"].non_field_errors()[0]

@@ -8,7 +8,6 @@ import pytest
 from django.apps import apps
 from django.test import Client as HttpClient
 from django.urls import reverse
-from django.utils import timezone
 from simple_history.models import HistoricalChanges
 
 from audit.history import acting_as, system_actor
@@ -16,10 +15,10 @@ from clients.models import Client
 from codelists.models import CodeList
 from followup.models import Enrolment, Intervention, Programme, SavedFilter, Status
 from organisation.models import User
+from tests.dates import today
 from tests.factories import ContactFactory, code
 
 pytestmark = pytest.mark.usefixtures("codes")
-TODAY = timezone.localdate()
 HOSTILE = [
     "",
     "\x00",
@@ -34,18 +33,18 @@ HOSTILE = [
 
 def records(person: Client) -> dict[str, Any]:
     with acting_as(system_actor("tests")):
-        contact = ContactFactory(client=person, date=TODAY - datetime.timedelta(days=3))
+        contact = ContactFactory(client=person, date=today() - datetime.timedelta(days=3))
         running = Intervention.objects.create(
             client=person,
             type=code(CodeList.INTERVENTION_TYPE, "kvp"),
-            start=TODAY - datetime.timedelta(days=10),
+            start=today() - datetime.timedelta(days=10),
             status=Status.IN_PROGRESS,
         )
         programme = Programme.objects.create(
             office=person.office, name="Mentor", start=datetime.date(2020, 1, 1)
         )
         enrolment = Enrolment.objects.create(
-            client=person, programme=programme, enrolled_on=TODAY - datetime.timedelta(days=5)
+            client=person, programme=programme, enrolled_on=today() - datetime.timedelta(days=5)
         )
     return {
         "contact": contact,
@@ -61,7 +60,7 @@ FORMS: dict[
     "contact_new": (
         lambda r, p: reverse("followup:contact_new", args=[p.pk]),
         lambda r: {
-            "date": TODAY.isoformat(),
+            "date": today().isoformat(),
             "channel": r["contact"].channel_id,
             "duration_minutes": "30",
             "then": "caseload",
@@ -72,7 +71,7 @@ FORMS: dict[
     "contact_edit": (
         lambda r, p: reverse("followup:contact_edit", args=[r["contact"].pk]),
         lambda r: {
-            "date": TODAY.isoformat(),
+            "date": today().isoformat(),
             "channel": r["contact"].channel_id,
             "duration_minutes": "30",
             "version": "1",
@@ -82,7 +81,7 @@ FORMS: dict[
     "contact_correct": (
         lambda r, p: reverse("followup:contact_correct", args=[r["contact"].pk]),
         lambda r: {
-            "date": TODAY.isoformat(),
+            "date": today().isoformat(),
             "channel": r["contact"].channel_id,
             "duration_minutes": "30",
             "version": "1",
@@ -94,7 +93,7 @@ FORMS: dict[
         lambda r, p: reverse("followup:intervention_new", args=[p.pk]),
         lambda r: {
             "type": r["intervention"].type_id,
-            "start": TODAY.isoformat(),
+            "start": today().isoformat(),
             "end": "",
             "provider": "",
             "already_started": "",
@@ -104,7 +103,7 @@ FORMS: dict[
         lambda r, p: reverse("followup:intervention_edit", args=[r["intervention"].pk]),
         lambda r: {
             "type": r["intervention"].type_id,
-            "start": TODAY.isoformat(),
+            "start": today().isoformat(),
             "end": "",
             "version": "1",
         },
@@ -114,7 +113,7 @@ FORMS: dict[
         lambda r: {
             "to": "completed",
             "version": "1",
-            "end": TODAY.isoformat(),
+            "end": today().isoformat(),
             "outcome": code(CodeList.INTERVENTION_OUTCOME, "no_change").pk,
         },
     ),
@@ -122,7 +121,7 @@ FORMS: dict[
         lambda r, p: reverse("followup:intervention_correct", args=[r["intervention"].pk]),
         lambda r: {
             "type": r["intervention"].type_id,
-            "start": TODAY.isoformat(),
+            "start": today().isoformat(),
             "end": "",
             "outcome": "",
             "version": "1",
@@ -133,18 +132,18 @@ FORMS: dict[
         lambda r, p: reverse("followup:enrolment_new", args=[p.pk]),
         lambda r: {
             "programme": r["programme"].pk,
-            "enrolled_on": TODAY.isoformat(),
+            "enrolled_on": today().isoformat(),
             "index_date": "",
         },
     ),
     "enrolment_end": (
         lambda r, p: reverse("followup:enrolment_end", args=[r["enrolment"].pk]),
-        lambda r: {"left_on": TODAY.isoformat(), "outcome": ""},
+        lambda r: {"left_on": today().isoformat(), "outcome": ""},
     ),
     "enrolment_correct": (
         lambda r, p: reverse("followup:enrolment_correct", args=[r["enrolment"].pk]),
         lambda r: {
-            "enrolled_on": TODAY.isoformat(),
+            "enrolled_on": today().isoformat(),
             "left_on": "",
             "version": "0",
             "reason": "Feil",
@@ -152,7 +151,7 @@ FORMS: dict[
     ),
     "reminder_new": (
         lambda r, p: reverse("followup:reminder_new", args=[p.pk]),
-        lambda r: {"text": "Ring", "due_on": TODAY.isoformat()},
+        lambda r: {"text": "Ring", "due_on": today().isoformat()},
     ),
     "save_filter": (
         lambda r, p: reverse("followup:save_filter"),

@@ -7,16 +7,15 @@ from django.db import connection
 from django.test import Client as HttpClient
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
 
 from audit.models import AccessLog
 from codelists.models import CodeList
 from followup.models import Contact, Reminder
 from organisation.models import Office, User
+from tests.dates import today
 from tests.factories import ClientFactory, ContactFactory, code
 
 pytestmark = pytest.mark.usefixtures("codes")
-TODAY = timezone.localdate()
 
 
 def contact_post(contact: Contact, **overrides: object) -> dict[str, object]:
@@ -114,7 +113,7 @@ def test_reminders_are_personal(
 ) -> None:
     person = ClientFactory(office=heimdal)
     client.force_login(caseworker_heimdal)
-    due = (TODAY + datetime.timedelta(days=3)).isoformat()
+    due = (today() + datetime.timedelta(days=3)).isoformat()
     client.post(
         reverse("followup:reminder_new", args=[person.pk]), {"text": "Ring huseier", "due_on": due}
     )
@@ -134,7 +133,7 @@ def test_a_reminder_in_the_past_is_refused(
 ) -> None:
     person = ClientFactory(office=heimdal)
     client.force_login(caseworker_heimdal)
-    yesterday = (TODAY - datetime.timedelta(days=1)).isoformat()
+    yesterday = (today() - datetime.timedelta(days=1)).isoformat()
     client.post(
         reverse("followup:reminder_new", args=[person.pk]),
         {"text": "For sent", "due_on": yesterday},

@@ -10,7 +10,6 @@ from django.db import connection
 from django.test import Client as HttpClient
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
 
 from audit.history import acting_as, system_actor
 from audit.versioning import EditConflictError
@@ -20,11 +19,10 @@ from followup import interventions
 from followup.interventions import TransitionError
 from followup.models import TRANSITIONS, Intervention, Status
 from organisation.models import User
+from tests.dates import days_ago, today
 from tests.factories import TrackedFactory, code
 
 pytestmark = pytest.mark.usefixtures("codes")
-TODAY = timezone.localdate()
-LAST_MONTH = TODAY - datetime.timedelta(days=30)
 FINAL = {Status.COMPLETED, Status.CANCELLED}
 DISALLOWED = [
     (start, target)
@@ -38,13 +36,13 @@ class InterventionFactory(TrackedFactory):
         model = Intervention
 
     type = factory.LazyFunction(lambda: code(CodeList.INTERVENTION_TYPE, "work_training"))
-    start = LAST_MONTH
+    start = factory.LazyFunction(lambda: days_ago(30))
 
 
 def make(client: Client, status: str = Status.PLANNED, **fields: Any) -> Intervention:
     """An intervention in ``status``; a finished one has the end and outcome it needs."""
     if status in FINAL:
-        fields.setdefault("end", TODAY)
+        fields.setdefault("end", today())
         fields.setdefault("outcome", code(CodeList.INTERVENTION_OUTCOME, "no_change"))
     intervention: Intervention = InterventionFactory(client=client, status=status, **fields)
     return intervention
@@ -76,7 +74,7 @@ def snapshot(intervention: Intervention) -> tuple[Any, ...]:
 def status_post(intervention: Intervention, to: str, **fields: Any) -> dict[str, Any]:
     data: dict[str, Any] = {"to": to, "version": intervention.version}
     if to in FINAL:
-        data["end"] = TODAY.isoformat()
+        data["end"] = today().isoformat()
     if to == Status.COMPLETED:
         data["outcome"] = code(CodeList.INTERVENTION_OUTCOME, "into_work_full").pk
     data.update(fields)
@@ -104,7 +102,7 @@ def test_the_form_starts_today(
     client.force_login(caseworker_heimdal)
     response = client.get(new_url(client_heimdal))
     assert response.status_code == 200
-    assert response.context["form"].initial["start"] == TODAY
+    assert response.context["form"].initial["start"] == today()
 
 
 def test_starting_an_intervention(
@@ -116,8 +114,8 @@ def test_starting_an_intervention(
         {
             "type": code(CodeList.INTERVENTION_TYPE, "debt_counselling").pk,
             "provider": "Gjeldsrådgiver Heimdal",
-            "start": TODAY.isoformat(),
-            "end": (TODAY + datetime.timedelta(days=90)).isoformat(),
+            "start": today().isoformat(),
+            "end": (today() + datetime.timedelta(days=90)).isoformat(),
         },
     )
     intervention = Intervention.objects.get()
@@ -126,7 +124,7 @@ def test_starting_an_intervention(
     assert intervention.client == client_heimdal
     assert intervention.status == Status.PLANNED
     assert intervention.type.code == "debt_counselling"
-    assert intervention.end == TODAY + datetime.timedelta(days=90)
+    assert intervention.end == today() + datetime.timedelta(days=90)
     assert [row.history_user for row in intervention.history.all()] == [caseworker_heimdal]
 
 
@@ -138,7 +136,7 @@ def test_an_intervention_already_started_is_in_progress(
         new_url(client_heimdal),
         {
             "type": code(CodeList.INTERVENTION_TYPE, "mentoring").pk,
-            "start": LAST_MONTH.isoformat(),
+            "start": days_ago(30).isoformat(),
             "already_started": "on",
         },
     )
@@ -153,7 +151,7 @@ def test_the_service_names_the_actor_outside_a_request(
     intervention = interventions.intervention_start(
         client=client_heimdal,
         by=caseworker_heimdal,
-        data={"type": code(CodeList.INTERVENTION_TYPE, "other"), "start": TODAY},
+        data={"type": code(CodeList.INTERVENTION_TYPE, "other"), "start": today()},
     )
     assert intervention.history.get().history_user == caseworker_heimdal
 
@@ -161,7 +159,7 @@ def test_the_service_names_the_actor_outside_a_request(
 @pytest.mark.parametrize(
     ("field", "value"),
     [
-        ("end", (TODAY - datetime.timedelta(days=1)).isoformat()),
+        ("end", "yesterday"),
         ("type", "retired"),
         ("type", 999999),
         ("start", ""),
@@ -178,9 +176,11 @@ def test_bad_new_intervention_is_refused(
     with acting_as(system_actor("tests")):
         retired.active = False
         retired.save()
+    if value == "yesterday":  # read when the test runs, not when the module is imported
+        value = days_ago(1).isoformat()
     data: dict[str, Any] = {
         "type": code(CodeList.INTERVENTION_TYPE, "work_training").pk,
-        "start": TODAY.isoformat(),
+        "start": today().isoformat(),
         field: retired.pk if value == "retired" else value,
     }
     client.force_login(caseworker_heimdal)
@@ -213,12 +213,12 @@ def test_the_full_lifecycle(
     client.force_login(coordinator_heimdal)
     done = client.post(
         url("intervention_status", intervention),
-        status_post(intervention, "completed", end=TODAY.isoformat()),
+        status_post(intervention, "completed", end=today().isoformat()),
     )
     assert done.status_code == 302
     intervention.refresh_from_db()
     assert intervention.status == Status.COMPLETED
-    assert intervention.end == TODAY
+    assert intervention.end == today()
     assert intervention.outcome is not None
     assert intervention.outcome.code == "into_work_full"
     assert intervention.is_locked
@@ -254,7 +254,7 @@ def test_an_end_before_the_start_is_refused_when_ending(
     response = client.post(
         url("intervention_status", intervention),
         status_post(
-            intervention, "cancelled", end=(LAST_MONTH - datetime.timedelta(days=1)).isoformat()
+            intervention, "cancelled", end=(days_ago(30) - datetime.timedelta(days=1)).isoformat()
         ),
     )
     assert response.status_code == 200
@@ -280,9 +280,9 @@ def test_cancelling_may_record_an_outcome(
     assert (with_outcome.status, with_outcome.outcome, with_outcome.end) == (
         Status.CANCELLED,
         discontinued,
-        TODAY,
+        today(),
     )
-    assert (without.status, without.outcome, without.end) == (Status.CANCELLED, None, TODAY)
+    assert (without.status, without.outcome, without.end) == (Status.CANCELLED, None, today())
 
 
 @pytest.mark.parametrize(("start", "target"), DISALLOWED)
@@ -306,7 +306,7 @@ def test_a_disallowed_move_is_refused_and_nothing_changes(
         interventions.intervention_change_status(
             intervention=intervention,
             to=target,
-            end=TODAY,
+            end=today(),
             outcome=code(CodeList.INTERVENTION_OUTCOME, "other"),
             expected_version=intervention.version,
         )
@@ -368,7 +368,7 @@ def test_editing_an_intervention(
             intervention,
             type=code(CodeList.INTERVENTION_TYPE, "wage_subsidy").pk,
             provider="Bedrift AS",
-            end=(TODAY + datetime.timedelta(days=60)).isoformat(),
+            end=(today() + datetime.timedelta(days=60)).isoformat(),
         ),
     )
     assert response.status_code == 302
@@ -376,7 +376,7 @@ def test_editing_an_intervention(
     assert (edited.type.code, edited.provider, edited.end) == (
         "wage_subsidy",
         "Bedrift AS",
-        TODAY + datetime.timedelta(days=60),
+        today() + datetime.timedelta(days=60),
     )
     assert edited.status == Status.IN_PROGRESS
     assert edited.version == intervention.version + 1
@@ -391,7 +391,7 @@ def test_an_edit_with_the_end_before_the_start_is_refused(
     client.force_login(caseworker_heimdal)
     response = client.post(
         url("intervention_edit", intervention),
-        edit_post(intervention, end=(LAST_MONTH - datetime.timedelta(days=1)).isoformat()),
+        edit_post(intervention, end=(days_ago(30) - datetime.timedelta(days=1)).isoformat()),
     )
     assert response.status_code == 200
     assert "end" in response.context["form"].errors
@@ -491,7 +491,7 @@ def test_a_stale_edit_of_an_intervention_finished_meanwhile_is_locked(
         interventions.intervention_change_status(
             intervention=intervention,
             to=Status.COMPLETED,
-            end=TODAY,
+            end=today(),
             outcome=code(CodeList.INTERVENTION_OUTCOME, "improved_situation"),
             expected_version=intervention.version,
         )
@@ -531,7 +531,7 @@ def test_the_status_history_lists_each_change_with_its_user(
     client.force_login(caseworker_heimdal)
     client.post(
         new_url(client_heimdal),
-        {"type": code(CodeList.INTERVENTION_TYPE, "housing_help").pk, "start": TODAY.isoformat()},
+        {"type": code(CodeList.INTERVENTION_TYPE, "housing_help").pk, "start": today().isoformat()},
     )
     intervention = Intervention.objects.get()
     client.post(url("intervention_status", intervention), status_post(intervention, "in_progress"))
@@ -607,7 +607,7 @@ def test_the_other_office_gets_404_everywhere_and_nothing_is_written(
     urls = {
         new_url(client_heimdal): {
             "type": code(CodeList.INTERVENTION_TYPE, "other").pk,
-            "start": TODAY.isoformat(),
+            "start": today().isoformat(),
         },
         url("intervention_detail", intervention): {},
         url("intervention_status", intervention): status_post(intervention, "in_progress"),

@@ -5,17 +5,16 @@ import datetime
 import pytest
 from django.test import Client as HttpClient
 from django.urls import reverse
-from django.utils import timezone
 
 from audit.history import acting_as, system_actor
 from codelists.loader import load_missing_codes
 from codelists.models import Code, CodeList
 from followup.models import Enrolment, Programme
 from organisation.models import Office, User
+from tests.dates import today
 from tests.factories import ClientFactory, ContactFactory, code
 
 pytestmark = pytest.mark.usefixtures("codes")
-TODAY = timezone.localdate()
 
 
 @pytest.fixture
@@ -33,22 +32,22 @@ def test_enrol_and_end_with_an_outcome(
     client.force_login(caseworker_heimdal)
     client.post(
         reverse("followup:enrolment_new", args=[person.pk]),
-        {"programme": programme.pk, "enrolled_on": TODAY.isoformat()},
+        {"programme": programme.pk, "enrolled_on": today().isoformat()},
     )
     enrolment = Enrolment.objects.get()
     again = client.post(
         reverse("followup:enrolment_new", args=[person.pk]),
-        {"programme": programme.pk, "enrolled_on": TODAY.isoformat()},
+        {"programme": programme.pk, "enrolled_on": today().isoformat()},
     )
     assert again.status_code == 200  # refused: already enrolled
     assert Enrolment.objects.count() == 1
     outcome = code(CodeList.INTERVENTION_OUTCOME, "into_work_part")
     client.post(
         reverse("followup:enrolment_end", args=[enrolment.pk]),
-        {"left_on": TODAY.isoformat(), "outcome": outcome.pk},
+        {"left_on": today().isoformat(), "outcome": outcome.pk},
     )
     enrolment.refresh_from_db()
-    assert (enrolment.left_on, enrolment.outcome) == (TODAY, outcome)
+    assert (enrolment.left_on, enrolment.outcome) == (today(), outcome)
     assert {row.history_user for row in enrolment.history.all()} == {caseworker_heimdal}
 
 
@@ -56,12 +55,12 @@ def test_programmes_of_another_office_are_not_offered(
     client: HttpClient, caseworker_heimdal: User, heimdal: Office, sagene: Office
 ) -> None:
     with acting_as(system_actor("tests")):
-        other = Programme.objects.create(office=sagene, name="Ungdomsjobb", start=TODAY)
+        other = Programme.objects.create(office=sagene, name="Ungdomsjobb", start=today())
     person = ClientFactory(office=heimdal)
     client.force_login(caseworker_heimdal)
     client.post(
         reverse("followup:enrolment_new", args=[person.pk]),
-        {"programme": other.pk, "enrolled_on": TODAY.isoformat()},
+        {"programme": other.pk, "enrolled_on": today().isoformat()},
     )
     assert not Enrolment.objects.exists()
 
@@ -74,7 +73,7 @@ def test_enrolment_of_another_office_is_404(
     assert (
         client.post(
             reverse("followup:enrolment_new", args=[person.pk]),
-            {"programme": programme.pk, "enrolled_on": TODAY.isoformat()},
+            {"programme": programme.pk, "enrolled_on": today().isoformat()},
         ).status_code
         == 404
     )

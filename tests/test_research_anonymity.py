@@ -22,8 +22,9 @@ from research.export.anonymity import RawPerson, k_anonymise, quasi_identifiers,
 from research.export.runner import Exporter
 from research.export.writers import read_table
 from research.models import Format, ResearchProject
+from tests.dates import today
 from tests.factories import code
-from tests.research_data import START, TODAY, make_project
+from tests.research_data import data_start, make_project
 
 PERIOD_END = datetime.date(2026, 12, 31)
 REGIONS = [
@@ -181,7 +182,7 @@ def test_the_final_persons_files_are_k_anonymous(
                 refugee_background=country != "NOR",
                 arrival_year=arrival if country != "NOR" else None,
             )
-            CaseEpisode.objects.create(client=client, opened_on=START)
+            CaseEpisode.objects.create(client=client, opened_on=data_start())
             made.append(client)
     directory = tmp_path_factory.mktemp("export")
     result = Exporter(
@@ -189,7 +190,7 @@ def test_the_final_persons_files_are_k_anonymous(
         tables=["persons"],
         formats=list(Format.values),
         directory=directory,
-        as_of=TODAY,
+        as_of=today(),
     ).run()
     for fmt in Format.values:
         header, file_rows = read_table(directory / f"persons.{fmt}")

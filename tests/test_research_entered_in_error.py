@@ -16,8 +16,9 @@ from organisation.models import Office, User
 from research.export.runner import Exporter
 from research.export.writers import read_table
 from research.models import ResearchProject
+from tests.dates import today
 from tests.factories import ClientFactory, code
-from tests.research_data import TODAY, make_family, make_population, make_project
+from tests.research_data import make_family, make_population, make_project
 
 pytestmark = pytest.mark.usefixtures("codes")
 D = datetime.date
@@ -58,7 +59,7 @@ def test_a_record_entered_in_error_is_not_exported(
             tables=project.tables,
             formats=["csv"],
             directory=directory,
-            as_of=TODAY,
+            as_of=today(),
         ).run()
         return rows_of(directory)
 

@@ -23,12 +23,12 @@ from research.export.keys import ProjectKey
 from research.export.runner import Exporter, ExportResult
 from research.export.writers import read_table
 from research.models import Format, ResearchProject, Table
+from tests.dates import today
 from tests.research_data import (
     CANARY,
-    START,
-    TODAY,
     Population,
     consent_all,
+    data_start,
     make_family,
     make_population,
     make_project,
@@ -54,7 +54,7 @@ def export(
     project: ResearchProject, directory: Path, formats: list[str] = ALL_FORMATS
 ) -> ExportResult:
     return Exporter(
-        project=project, tables=project.tables, formats=formats, directory=directory, as_of=TODAY
+        project=project, tables=project.tables, formats=formats, directory=directory, as_of=today()
     ).run()
 
 
@@ -198,7 +198,9 @@ def test_relative_dates_count_days_since_the_first_episode(
     assert [int(r["date_day"]) for r in rows] == [
         (c.date - first_episode).days for c in client.contacts.order_by("date")
     ]
-    assert {r["date_year"] for r in rows} <= {str(y) for y in range(START.year, TODAY.year + 1)}
+    assert {r["date_year"] for r in rows} <= {
+        str(y) for y in range(data_start().year, today().year + 1)
+    }
     assert "date" not in rows[0]
 
 
@@ -255,7 +257,7 @@ def test_withdrawn_consent_excludes_the_person(
     )
     consents = consent_all(project, population.clients[:20], caseworker_heimdal)
     with acting_as(system_actor("tests")):
-        services.consent_withdraw(consent=consents[0], withdrawn_on=TODAY)
+        services.consent_withdraw(consent=consents[0], withdrawn_on=today())
     result = export(project, tmp_path, formats=["csv"])
     assert result.persons + result.anonymity["removed"] == 19
     withdrawn = ProjectKey(bytes(project.secret)).pseudonym("client", population.clients[0].pk)
@@ -284,7 +286,7 @@ def test_an_unapproved_or_expired_project_exports_nothing(
     )
     with acting_as(system_actor("tests")):
         ResearchProject.objects.filter(pk=expired.pk)  # the scope changes with the expiry date …
-        expired.expires_on = TODAY - datetime.timedelta(days=1)
+        expired.expires_on = today() - datetime.timedelta(days=1)
         expired.save()
     with pytest.raises(services.ExportRefused):
         services.check_may_export(project=expired)
@@ -411,8 +413,8 @@ def test_the_panel_counts_months_on_assistance_and_contacts(
     with (tmp_path / "panel.csv").open() as file:
         rows = [r for r in csv.DictReader(file) if r["person"] == pseudonym]
     opened = client.episodes.get().opened_on
-    whole_months = (TODAY.year - opened.year) * 12 + TODAY.month - opened.month
-    if TODAY.day < opened.day:
+    whole_months = (today().year - opened.year) * 12 + today().month - opened.month
+    if today().day < opened.day:
         whole_months -= 1
     # Months are counted from the first episode (0, 1, 2 …), never as calendar months.
     assert [int(r["month"]) for r in rows] == list(range(whole_months + 1))

@@ -7,7 +7,8 @@ from django.urls import reverse
 
 from organisation.models import Office, User
 from research.models import ExportEvent, ResearchProject, Sample
-from tests.research_data import TODAY, make_population, make_project
+from tests.dates import today
+from tests.research_data import make_population, make_project
 
 pytestmark = pytest.mark.usefixtures("codes")
 
@@ -30,7 +31,7 @@ def test_a_seed_out_of_range_is_refused_at_the_field(
 ) -> None:
     make_population(heimdal, caseworker_heimdal, size=6)
     client.force_login(manager_heimdal)
-    form = {"size": 5, "start": project.period_start.isoformat(), "end": TODAY.isoformat()}
+    form = {"size": 5, "start": project.period_start.isoformat(), "end": today().isoformat()}
     response = client.post(
         reverse("research:sample_new", args=[project.pk]), {**form, "seed": seed}
     )
@@ -53,7 +54,7 @@ def test_a_sample_size_out_of_range_is_refused_at_the_field(
     client: HttpClient, manager_heimdal: User, project: ResearchProject, size: str
 ) -> None:
     client.force_login(manager_heimdal)
-    form = {"size": size, "start": project.period_start.isoformat(), "end": TODAY.isoformat()}
+    form = {"size": size, "start": project.period_start.isoformat(), "end": today().isoformat()}
     response = client.post(reverse("research:sample_new", args=[project.pk]), form)
     assert response.status_code == 200
     assert "Oppgi antallet brukere som et heltall fra 1 til 100 000." in response.text
@@ -65,7 +66,7 @@ def test_a_malformed_sample_date_is_refused(
     client: HttpClient, manager_heimdal: User, project: ResearchProject, day: str
 ) -> None:
     client.force_login(manager_heimdal)
-    form = {"size": 5, "start": day, "end": TODAY.isoformat()}
+    form = {"size": 5, "start": day, "end": today().isoformat()}
     response = client.post(reverse("research:sample_new", args=[project.pk]), form)
     assert response.status_code == 200
     assert "invalid-feedback" in response.text

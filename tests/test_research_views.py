@@ -27,8 +27,9 @@ from research.models import (
     ResearchProject,
     Sample,
 )
+from tests.dates import today
 from tests.factories import staff
-from tests.research_data import TODAY, make_population, make_project
+from tests.research_data import make_population, make_project
 
 pytestmark = pytest.mark.usefixtures("codes")
 
@@ -252,7 +253,7 @@ def test_an_expired_project_downloads_nothing(
 ) -> None:
     export = finished_export(project, researcher)
     with acting_as(system_actor("tests")):
-        project.expires_on = TODAY - datetime.timedelta(days=1)
+        project.expires_on = today() - datetime.timedelta(days=1)
         project.save()
     client.force_login(researcher)
     assert client.get(reverse("research:export_download", args=[export.pk])).status_code == 410
@@ -370,7 +371,7 @@ def test_a_sample_is_drawn_reproducibly_and_recorded(
     form = {
         "size": 5,
         "start": project.period_start.isoformat(),
-        "end": TODAY.isoformat(),
+        "end": today().isoformat(),
         "seed": 42,
     }
     assert client.post(reverse("research:sample_new", args=[project.pk]), form).status_code == 302
@@ -399,7 +400,7 @@ def test_caseworkers_see_their_own_sampled_clients_only(
         project=project,
         by=caseworker_heimdal,
         offices=[heimdal],
-        criteria={"start": project.period_start.isoformat(), "end": TODAY.isoformat()},
+        criteria={"start": project.period_start.isoformat(), "end": today().isoformat()},
         size=3,
         seed=1,
     )
@@ -433,7 +434,7 @@ def test_a_manager_draws_among_their_own_offices_clients_only(
     make_population(heimdal, caseworker_heimdal, size=8)
     make_population(sagene, caseworker_sagene, size=3, first=100)
     client.force_login(manager_sagene)
-    form = {"size": 10, "start": project.period_start.isoformat(), "end": TODAY.isoformat()}
+    form = {"size": 10, "start": project.period_start.isoformat(), "end": today().isoformat()}
     response = client.post(reverse("research:sample_new", args=[project.pk]), form, follow=True)
     sample = Sample.objects.get()
     assert sample.criteria["offices"] == [sagene.pk]
@@ -446,7 +447,7 @@ def test_an_unapproved_project_draws_no_sample(
     client: HttpClient, manager_heimdal: User, unapproved: ResearchProject
 ) -> None:
     client.force_login(manager_heimdal)
-    form = {"size": 3, "start": unapproved.period_start.isoformat(), "end": TODAY.isoformat()}
+    form = {"size": 3, "start": unapproved.period_start.isoformat(), "end": today().isoformat()}
     response = client.post(reverse("research:sample_new", args=[unapproved.pk]), form)
     assert "ikke godkjent for alle kontorene" in response.text
     assert not Sample.objects.exists()
@@ -474,20 +475,21 @@ def test_a_caseworker_records_and_withdraws_consent(
 ) -> None:
     client.force_login(caseworker_heimdal)
     url = reverse("research:client_consents", args=[client_heimdal.pk])
-    response = client.post(url, {"project": consent_project.pk, "given_on": TODAY.isoformat()})
+    response = client.post(url, {"project": consent_project.pk, "given_on": today().isoformat()})
     assert response.status_code == 302
     consent = Consent.objects.get()
     assert (consent.client, consent.recorded_by) == (client_heimdal, caseworker_heimdal)
     assert consent.history.get().history_user == caseworker_heimdal
     # The project is no longer offered while the consent stands.
-    again = client.post(url, {"project": consent_project.pk, "given_on": TODAY.isoformat()})
+    again = client.post(url, {"project": consent_project.pk, "given_on": today().isoformat()})
     assert "Ingen andre forskningsprosjekter ved brukerens kontor ber om samtykke" in again.text
     assert Consent.objects.count() == 1
     client.post(
-        reverse("research:consent_withdraw", args=[consent.pk]), {"withdrawn_on": TODAY.isoformat()}
+        reverse("research:consent_withdraw", args=[consent.pk]),
+        {"withdrawn_on": today().isoformat()},
     )
     consent.refresh_from_db()
-    assert consent.withdrawn_on == TODAY
+    assert consent.withdrawn_on == today()
     assert AccessLog.objects.filter(
         view_name="research:client_consents", client_ids=[client_heimdal.pk]
     ).exists()
@@ -500,7 +502,7 @@ def test_consent_in_the_future_is_refused_in_bokmal(
     consent_project: ResearchProject,
 ) -> None:
     client.force_login(caseworker_heimdal)
-    future = (TODAY + datetime.timedelta(days=3)).isoformat()
+    future = (today() + datetime.timedelta(days=3)).isoformat()
     response = client.post(
         reverse("research:client_consents", args=[client_heimdal.pk]),
         {"project": consent_project.pk, "given_on": future},
@@ -520,7 +522,7 @@ def test_another_office_gets_404_on_consents(
         consent = Consent.objects.create(
             project=consent_project,
             client=client_heimdal,
-            given_on=TODAY,
+            given_on=today(),
             recorded_by=caseworker_heimdal,
         )
     client.force_login(caseworker_sagene)
@@ -528,7 +530,8 @@ def test_another_office_gets_404_on_consents(
         client.get(reverse("research:client_consents", args=[client_heimdal.pk])).status_code == 404
     )
     response = client.post(
-        reverse("research:consent_withdraw", args=[consent.pk]), {"withdrawn_on": TODAY.isoformat()}
+        reverse("research:consent_withdraw", args=[consent.pk]),
+        {"withdrawn_on": today().isoformat()},
     )
     assert response.status_code == 404
     consent.refresh_from_db()

@@ -17,7 +17,8 @@ from followup.forms import EnrolmentForm
 from followup.models import Allocation, Enrolment, Programme, StudyArm
 from organisation.models import Office, User
 from research.export.runner import Exporter
-from tests.research_data import TODAY, make_population, make_project
+from tests.dates import today
+from tests.research_data import make_population, make_project
 
 pytestmark = pytest.mark.usefixtures("codes")
 
@@ -39,7 +40,7 @@ def study(heimdal: Office) -> Programme:
 def enrol(client: HttpClient, person: Client, programme: Programme, **extra: str) -> object:
     return client.post(
         reverse("followup:enrolment_new", args=[person.pk]),
-        {"programme": programme.pk, "enrolled_on": TODAY.isoformat(), **extra},
+        {"programme": programme.pk, "enrolled_on": today().isoformat(), **extra},
         follow=True,
     )
 
@@ -53,7 +54,7 @@ def test_enrolling_in_a_randomised_study_draws_and_records_an_arm(
     assert f"Trukket arm: {allocation.arm.name}" in response.text  # type: ignore[attr-defined]
     assert allocation.drawn_by == caseworker_heimdal
     assert allocation.sequence == 1
-    assert allocation.enrolment.index_date == TODAY  # a study's index date defaults to enrolment
+    assert allocation.enrolment.index_date == today()  # a study's index date defaults to enrolment
     page = client.get(client_heimdal.get_absolute_url()).text
     assert f"arm: {allocation.arm.name}" in page
 
@@ -63,7 +64,7 @@ def test_an_allocation_cannot_be_drawn_again_or_changed(
 ) -> None:
     with acting_as(caseworker_heimdal):
         enrolment = Enrolment.objects.create(
-            client=client_heimdal, programme=study, enrolled_on=TODAY
+            client=client_heimdal, programme=study, enrolled_on=today()
         )
         allocation = studies.allocation_draw(enrolment=enrolment, by=caseworker_heimdal)
         with pytest.raises(IntegrityError), transaction.atomic():
@@ -88,7 +89,7 @@ def test_leaving_and_enrolling_again_draws_no_second_arm(
     enrol(client, client_heimdal, study)
     first = Enrolment.objects.get()
     with acting_as(caseworker_heimdal):
-        first.left_on = TODAY
+        first.left_on = today()
         first.save()
     response = enrol(client, client_heimdal, study)
     assert "en arm trekkes bare én gang" in response.text  # type: ignore[attr-defined]
@@ -96,7 +97,9 @@ def test_leaving_and_enrolling_again_draws_no_second_arm(
     assert Allocation.objects.count() == 1
     # The rule is the draw's own, whatever calls it.
     with acting_as(caseworker_heimdal):
-        again = Enrolment.objects.create(client=client_heimdal, programme=study, enrolled_on=TODAY)
+        again = Enrolment.objects.create(
+            client=client_heimdal, programme=study, enrolled_on=today()
+        )
         with pytest.raises(studies.AllocationError):
             studies.allocation_draw(enrolment=again, by=caseworker_heimdal)
 
@@ -141,7 +144,7 @@ def test_an_arm_drawn_meanwhile_by_someone_else_is_refused_on_the_form(
         data = checked(form)
         with acting_as(caseworker_heimdal):  # the other user's request, saved in between
             other = Enrolment.objects.create(
-                client=client_heimdal, programme=study, enrolled_on=TODAY, left_on=TODAY
+                client=client_heimdal, programme=study, enrolled_on=today(), left_on=today()
             )
             studies.allocation_draw(enrolment=other, by=caseworker_heimdal)
         return data
@@ -160,7 +163,9 @@ def test_the_chain_shows_an_allocation_changed_behind_the_applications_back(
     population = make_population(heimdal, caseworker_heimdal, size=4)
     with acting_as(caseworker_heimdal):
         for person in population.clients:
-            enrolment = Enrolment.objects.create(client=person, programme=study, enrolled_on=TODAY)
+            enrolment = Enrolment.objects.create(
+                client=person, programme=study, enrolled_on=today()
+            )
             studies.allocation_draw(enrolment=enrolment, by=caseworker_heimdal)
     check = studies.allocation_chain_check(study)
     assert (check.allocations, check.intact) == (4, True)
@@ -193,7 +198,7 @@ def test_an_index_date_is_only_for_studies(
             office=heimdal, name="Mattementor", start=datetime.date(2024, 1, 1)
         )
     client.force_login(caseworker_heimdal)
-    response = enrol(client, client_heimdal, plain, index_date=TODAY.isoformat())
+    response = enrol(client, client_heimdal, plain, index_date=today().isoformat())
     assert "Indeksdato gjelder bare programmer som drives som studie." in response.text  # type: ignore[attr-defined]
     assert not Enrolment.objects.exists()
 
@@ -226,12 +231,12 @@ def test_the_arm_shows_up_in_the_export(
     with acting_as(caseworker_heimdal):
         for person in population.clients:
             enrolment = Enrolment.objects.create(
-                client=person, programme=study, enrolled_on=TODAY, index_date=TODAY
+                client=person, programme=study, enrolled_on=today(), index_date=today()
             )
             studies.allocation_draw(enrolment=enrolment, by=caseworker_heimdal)
     project = make_project([heimdal], members=[researcher], approvers=[manager_heimdal])
     result = Exporter(
-        project=project, tables=["programmes"], formats=["csv"], directory=tmp_path, as_of=TODAY
+        project=project, tables=["programmes"], formats=["csv"], directory=tmp_path, as_of=today()
     ).run()
     (arm,) = [v for v in result.variables["programmes"] if v.name == "arm"]
     drawn = {a.arm_id for a in Allocation.objects.all()}
