@@ -6,7 +6,7 @@ import dj_database_url
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
-from husk.env import env_bool, env_int, env_list, env_str
+from husk.env import env_bool, env_choice, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -163,6 +163,28 @@ if env_bool("FAST_PASSWORD_HASHING", False):
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+
+# Single sign-on through OpenID Connect (organisation.sso), the production option: on when
+# OIDC_ISSUER is set. The endpoints come from the issuer's discovery document.
+OIDC_ISSUER = env_str("OIDC_ISSUER", "").rstrip("/")
+OIDC_RP_CLIENT_ID = env_str("OIDC_CLIENT_ID") if OIDC_ISSUER else ""
+OIDC_RP_CLIENT_SECRET = env_str("OIDC_CLIENT_SECRET") if OIDC_ISSUER else ""
+OIDC_PROVIDER_NAME = env_str("OIDC_PROVIDER_NAME", "SSO")
+OIDC_RP_SCOPES = " ".join(env_list("OIDC_SCOPES", ["openid", "email", "profile"]))
+# The claim that names the person, and the HUSK user field it must equal (email or username).
+OIDC_USER_CLAIM = env_str("OIDC_USER_CLAIM", "email")
+OIDC_USER_FIELD = env_choice("OIDC_USER_FIELD", "email", ("email", "username"))
+OIDC_RP_SIGN_ALGO = env_str("OIDC_SIGN_ALGORITHM", "RS256")
+OIDC_TIMEOUT = env_int("OIDC_TIMEOUT_SECONDS", 10)
+OIDC_CLOCK_LEEWAY = env_int("OIDC_CLOCK_LEEWAY_SECONDS", 60)
+OIDC_USE_PKCE = True
+OIDC_PKCE_CODE_CHALLENGE_METHOD = "S256"
+OIDC_CREATE_USER = False
+# Kept in the session for the provider's logout (id_token_hint).
+OIDC_STORE_ID_TOKEN = True
+OIDC_AUTHENTICATION_CALLBACK_URL = "sso_callback"
+if OIDC_ISSUER:
+    AUTHENTICATION_BACKENDS.append("organisation.sso.HuskOIDCBackend")
 
 # Login throttling: per account and, separately, per address.
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)

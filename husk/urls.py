@@ -9,6 +9,7 @@ from django.views.i18n import set_language
 from husk import views
 from husk.bench.views import reference
 from husk.forms import LoginForm
+from organisation import sso_views
 from organisation.access import ADMINISTRATION, LOGGED_IN, PUBLIC, policy, with_policy
 
 urlpatterns = [
@@ -24,7 +25,9 @@ urlpatterns = [
         ),
         name="login",
     ),
-    path("logout/", policy(LOGGED_IN)(auth_views.LogoutView.as_view()), name="logout"),
+    path("logout/", policy(LOGGED_IN)(sso_views.LogoutView.as_view()), name="logout"),
+    path("sso/login/", policy(PUBLIC)(sso_views.SSOLoginView.as_view()), name="sso_login"),
+    path("sso/callback/", policy(PUBLIC)(sso_views.SSOCallbackView.as_view()), name="sso_callback"),
     path("i18n/setlang/", policy(PUBLIC)(set_language), name="set_language"),
     path("clients/", include("clients.urls")),
     path("caseload/", include("followup.urls")),
