@@ -109,16 +109,22 @@ def first_form(html: str) -> FormParser:
     return parser
 
 
-def start_sign_in(browser: Browser, husk: str, login: str) -> str:
-    """From HUSK's login page through the provider's sign-in form, up to the way back.
+def start_sign_in(
+    browser: Browser, husk: str, login: str, next_url: str = "", entry: str | None = None
+) -> str:
+    """From HUSK's login page (or `entry`) through the provider's sign-in, up to the way back.
 
     Returns the URL of HUSK's callback that the provider sends the browser to. The one
     place that knows the provider's pages: a second factor there would be added here.
     """
-    login_page = browser.follow(f"{husk}/login/")
-    link = re.search(r'href="(/sso/login/[^"]*)"[^>]*>Logg inn med Lokal IdP<', login_page.text)
-    assert link, login_page.text
-    at_provider = browser.follow(f"{husk}{link.group(1)}")
+    if entry is None:
+        login_page = browser.follow(
+            f"{husk}/login/" + (f"?{urlencode({'next': next_url})}" if next_url else "")
+        )
+        link = re.search(r'href="(/sso/login/[^"]*)"[^>]*>Logg inn med Lokal IdP<', login_page.text)
+        assert link, login_page.text
+        entry = f"{husk}{link.group(1)}"
+    at_provider = browser.follow(entry)
     assert at_provider.status == 200, at_provider.text
     form = first_form(at_provider.text)
     back = browser.request(
@@ -134,9 +140,9 @@ def start_sign_in(browser: Browser, husk: str, login: str) -> str:
     return back.location
 
 
-def sign_in(browser: Browser, husk: str, login: str) -> Page:
+def sign_in(browser: Browser, husk: str, login: str, next_url: str = "") -> Page:
     """The whole SSO sign-in, as a browser follows it; returns HUSK's last page."""
-    return browser.follow(start_sign_in(browser, husk, login))
+    return browser.follow(start_sign_in(browser, husk, login, next_url))
 
 
 def signed_in(browser: Browser, husk: str) -> bool:
@@ -305,6 +311,36 @@ def test_a_known_user_signs_in_with_the_test_client_too(
     assert signed_in(browser, HUSK_IN_PROCESS)
 
 
+def test_sign_in_returns_to_the_page_asked_for_but_never_to_another_site(
+    sso_on: LocalProvider, browser: Browser, kari: User
+) -> None:
+    landing = sign_in(browser, HUSK_IN_PROCESS, "kari.nordmann@nav.test", next_url="/clients/")
+    assert landing.url == f"{HUSK_IN_PROCESS}/clients/"
+
+    other = Browser(husk=HttpClient())
+    callback = start_sign_in(
+        other,
+        HUSK_IN_PROCESS,
+        "kari.nordmann@nav.test",
+        entry=f"{HUSK_IN_PROCESS}/sso/login/?next=https://evil.example/",
+    )
+    # Not followed: were the check missing, this would be a request to another site.
+    assert other.request("GET", callback).location == "/"
+
+
+def test_an_answer_naming_another_issuer_is_refused(
+    sso_on: LocalProvider, browser: Browser, kari: User
+) -> None:
+    """RFC 9207: a code from another provider, sent back as if from ours (mix-up attack)."""
+    callback = start_sign_in(browser, HUSK_IN_PROCESS, "kari.nordmann@nav.test")
+
+    page = browser.follow(tampered(callback, iss="https://idp.evil.example"))
+
+    assert page.status == 400
+    assert "Innloggingen kunne ikke fullføres" in page.text
+    assert not signed_in(browser, HUSK_IN_PROCESS)
+
+
 def test_unknown_user_is_refused_and_not_created(
     sso_on: LocalProvider, browser: Browser, kari: User
 ) -> None:
@@ -422,6 +458,24 @@ def test_an_expired_id_token_is_refused(
 
     assert page.status == 400
     assert "Innloggingen er utløpt" in page.text
+    assert not signed_in(browser, HUSK_IN_PROCESS)
+
+
+def test_logout_where_the_provider_has_no_end_session_ends_the_husk_session(
+    settings: Any, browser: Browser, kari: User
+) -> None:
+    with local_provider(
+        redirect_uris=[f"{HUSK_IN_PROCESS}/sso/callback/"],
+        post_logout_redirect_uris=[f"{HUSK_IN_PROCESS}/login/"],
+        end_session=False,
+    ) as op:
+        configure(settings, op.issuer)
+        assert "end_session_endpoint" not in sso.provider_metadata()
+        assert sign_in(browser, HUSK_IN_PROCESS, "kari.nordmann@nav.test").status == 200
+
+        page = logout(browser, HUSK_IN_PROCESS)
+
+    assert page.location == reverse("login")
     assert not signed_in(browser, HUSK_IN_PROCESS)
 
 

@@ -68,7 +68,11 @@ class LocalProvider:
 
 @contextmanager
 def local_provider(
-    *, redirect_uris: list[str], post_logout_redirect_uris: list[str], clock_offset: int = 0
+    *,
+    redirect_uris: list[str],
+    post_logout_redirect_uris: list[str],
+    clock_offset: int = 0,
+    end_session: bool = True,
 ) -> Iterator[LocalProvider]:
     node = node_or_fail()
     install()
@@ -81,6 +85,7 @@ def local_provider(
         "REDIRECT_URIS": ",".join(redirect_uris),
         "POST_LOGOUT_REDIRECT_URIS": ",".join(post_logout_redirect_uris),
         "CLOCK_OFFSET_SECONDS": str(clock_offset),
+        "END_SESSION": "on" if end_session else "off",
         "NODE_ENV": "test",
     }
     process = subprocess.Popen(  # noqa: S603 - our own script, fixed arguments

@@ -11,6 +11,7 @@
 //   POST_LOGOUT_REDIRECT_URIS comma-separated URLs the provider may return to after logout
 //   CLOCK_OFFSET_SECONDS      optional: run the provider's clock this far off (negative: slow),
 //                             so that it issues tokens that have already expired
+//   END_SESSION               optional: "off" for a provider without an end_session_endpoint
 // It prints "ready <issuer>" when it listens, and one JSON line per event the tests watch.
 
 const offset = Number(process.env.CLOCK_OFFSET_SECONDS || 0) * 1000;
@@ -92,7 +93,7 @@ const configuration = {
   features: {
     devInteractions: { enabled: true },
     rpInitiatedLogout: {
-      enabled: true,
+      enabled: process.env.END_SESSION !== 'off',
       async logoutSource(ctx, form) {
         ctx.body = page(
           'Sign out of the local provider?',
