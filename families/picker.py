@@ -47,7 +47,11 @@ from families.models import FamilyMember
 from organisation.models import User
 
 MAX_HITS = 20
-_DATE = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
+_DATE = re.compile(r"^([0-9]{1,2})\.([0-9]{1,2})\.([0-9]{4})$")
+# A group of a number as people type it: digits, with the dots and hyphens they put in.
+_NUMBER_GROUP = re.compile(r"^[0-9][0-9.-]*$")
+_ASCII_DIGITS = frozenset("0123456789")
+_IDENTIFIER_OF_LENGTH = {11: "national_id", 12: "duf_number"}
 # The picker's name and the id of its search box travel with each request (hx-vals);
 # only these shapes are accepted, as they are written into the page again.
 NAME = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
@@ -67,20 +71,37 @@ def pickable(user: User) -> QuerySet[Client]:
 def parse_query(query: str) -> tuple[list[str], datetime.date | None, dict[str, str]]:
     """The words of a name, a date of birth and an identifier found in what was typed.
 
+    A number is typed the way it is written down: "01018012345", "010180 12345",
+    "010180.12345", "01.01.80 123 45". Neighbouring groups of digits (with dots or
+    hyphens) that make 11 digits together are a national id, 12 a DUF number. A date
+    with a four-digit year (dd.mm.åååå) is a date of birth, never part of a number.
+
     Raises ValueError for a date that does not exist (31.02.2010).
     """
-    words, birth, identifiers = [], None, {}
+    words: list[str] = []
+    birth: datetime.date | None = None
+    identifiers: dict[str, str] = {}
+    run: list[str] = []  # neighbouring groups of digits, read together
+
+    def end_run() -> None:
+        digits = "".join(ch for token in run for ch in token if ch in _ASCII_DIGITS)
+        if kind := _IDENTIFIER_OF_LENGTH.get(len(digits)):
+            identifiers[kind] = digits
+        else:
+            words.extend(run)  # as before: a number that is no identifier finds no name
+        run.clear()
+
     for token in query.split():
-        digits = token.replace(" ", "")
         if match := _DATE.match(token):
+            end_run()
             day, month, year = (int(part) for part in match.groups())
             birth = datetime.date(year, month, day)
-        elif digits.isdigit() and len(digits) == 11:
-            identifiers["national_id"] = digits
-        elif digits.isdigit() and len(digits) == 12:
-            identifiers["duf_number"] = digits
+        elif _NUMBER_GROUP.match(token):
+            run.append(token)
         else:
+            end_run()
             words.append(token)
+    end_run()
     return words, birth, identifiers
 
 

@@ -90,6 +90,40 @@ def test_search_by_birth_date_and_by_national_id(
     assert "minst to" in search(client, "a")
 
 
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "209191 12345",
+        "209191.12345",
+        "209191-12345",
+        "20.91.91 123 45",
+        "  20919 112345 ",
+        "Ali 209191 12345",
+    ],
+)
+def test_a_national_id_is_found_as_a_caseworker_types_it(
+    client: HttpClient, coordinator_heimdal: User, two_sahras: tuple[Client, Client], typed: str
+) -> None:
+    _first, second = two_sahras
+    with acting_as(system_actor("tests")):
+        second.national_id = "20919112345"  # synthetic: month + 80
+        second.save()
+    client.force_login(coordinator_heimdal)
+    hits = search(client, typed)
+    assert hits.count('data-testid="picker-hit"') == 1
+    assert "20.11.1991" in hits
+
+
+def test_a_number_that_is_no_identifier_finds_no_one_and_a_date_is_never_part_of_one(
+    client: HttpClient, coordinator_heimdal: User, two_sahras: tuple[Client, Client]
+) -> None:
+    client.force_login(coordinator_heimdal)
+    assert 'data-testid="picker-hit"' not in search(client, "209191 123")
+    # A date of birth and a number after it: the date is read as a date, not as digits.
+    assert 'data-testid="picker-hit"' not in search(client, "02.03.1984 123")
+    assert search(client, "Sahra 02.03.1984").count('data-testid="picker-hit"') == 1
+
+
 def test_merged_records_and_other_offices_clients_are_never_offered(
     client: HttpClient,
     coordinator_heimdal: User,
