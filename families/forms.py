@@ -47,9 +47,39 @@ class HomeQueryForm(forms.Form):
 
 
 class FamilyOnDateForm(forms.Form):
-    """The family page's query string: the family as it was on a date."""
+    """The family page's query string: the family as it was on a date.
+
+    Only a day HUSK can say something about: from the day the family was first followed
+    (the memberships start then), and not ahead of today (nobody has left in the future).
+    A refused date is said at the field, and the page shows the family as it is today.
+    """
 
     on = forms.DateField(label=_("Show the family as on"), required=False)
+
+    def __init__(self, *args: Any, family: Family, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.family = family
+
+    def clean_on(self) -> datetime.date | None:
+        day: datetime.date | None = self.cleaned_data["on"]
+        if day is None:
+            return None
+        if day < self.family.created_on:
+            raise ValidationError(
+                _(
+                    "The family has been followed since %(date)s: choose that date or a later "
+                    "one. The family is shown as it is today."
+                )
+                % {"date": self.family.created_on.strftime("%d.%m.%Y")}
+            )
+        if day > timezone.localdate():
+            raise ValidationError(
+                _(
+                    "The date is in the future: the family can be shown as it is today or as "
+                    "it was before. The family is shown as it is today."
+                )
+            )
+        return day
 
 
 class FamilyForm(ChoiceQuerysets, forms.ModelForm[Family]):

@@ -167,8 +167,9 @@ def _latest_contacts(family: Family) -> list[FamilyContact]:
 def family_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     family = read_object(request, _families_with_members(), pk=pk)
     today = timezone.localdate()
-    # A date that cannot be read is refused at the date field; the page shows today.
-    on_form = FamilyOnDateForm(request.GET)
+    # A date that cannot be read, or one the family cannot be shown as on (before it was
+    # followed, in the future) is refused at the date field; the page shows today.
+    on_form = FamilyOnDateForm(request.GET, family=family)
     on = (on_form.cleaned_data["on"] if on_form.is_valid() else None) or today
     memberships = list(family.memberships.all())
     events: list[tuple[datetime.date, str, FamilyMember]] = []

@@ -80,6 +80,42 @@ def test_the_family_as_it_was_on_a_date(
     assert before["former"] == []
 
 
+def test_the_family_as_on_a_date_typed_as_ddmmyyyy(
+    client: HttpClient, coordinator_heimdal: User, family: Family
+) -> None:
+    client.force_login(coordinator_heimdal)
+    page = client.get(family.get_absolute_url(), {"on": "01.01.2024"})
+    assert page.context["on"] == D(2024, 1, 1)
+    assert "Dawit" in {m.first_name for m in page.context["members_on"]}
+    assert "Medlemmer 01.01.2024" in page.text
+    assert 'min="2023-01-01"' in page.text
+
+
+@pytest.mark.parametrize(
+    ("on", "message"),
+    [
+        ("31.12.2022", "Familien er fulgt opp siden 01.01.2023. Velg den datoen eller en senere."),
+        ("01.01.1900", "Familien er fulgt opp siden 01.01.2023."),
+        ((TODAY + datetime.timedelta(days=1)).strftime("%d.%m.%Y"), "Datoen er fram i tid."),
+        ("31.02.2024", "Oppgi en gyldig dato."),
+        ("i går", "Oppgi en gyldig dato."),
+        ("9" * 40, "Oppgi en gyldig dato."),
+        ("01.01.99999", "Oppgi en gyldig dato."),
+    ],
+)
+def test_a_date_the_family_cannot_be_shown_as_on_is_said_and_today_is_shown(
+    client: HttpClient, coordinator_heimdal: User, family: Family, on: str, message: str
+) -> None:
+    client.force_login(coordinator_heimdal)
+    response = client.get(family.get_absolute_url(), {"on": on})
+    assert response.status_code == 200
+    assert message in " ".join(response.context["on_form"].errors["on"])
+    assert 'data-testid="on-error"' in response.text
+    assert response.context["on"] == TODAY
+    assert "Medlemmer nå" in response.text
+    assert len(response.context["members_on"]) == 2
+
+
 def test_reading_a_family_logs_its_client_members(
     client: HttpClient, coordinator_heimdal: User, family: Family
 ) -> None:
