@@ -546,7 +546,7 @@ def quality_of_life(scope: Scope) -> list[tuple[str, PerOffice, PerOffice]]:
                    (array_agg(rr.rating ORDER BY rv.reviewed_on DESC, rv.id DESC))[1] AS latest
             FROM {rating_table} rr JOIN {review_table} rv ON rv.id = rr.review_id
             JOIN {family_table} f ON f.id = rv.family_id
-            WHERE NOT rv.entered_in_error AND rv.reviewed_on <= %s
+            WHERE NOT rv.entered_in_error AND NOT rr.entered_in_error AND rv.reviewed_on <= %s
                   AND rv.family_id IN ({chosen})
             GROUP BY rv.family_id, f.office_id, rr.life_area_id
             HAVING count(*) > 1

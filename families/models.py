@@ -235,18 +235,36 @@ class FamilyMember(CorrectableRecord):
             rules.not_before_birth(errors, field, getattr(self, field), birth)
         if self.left_on and self.joined_on and self.left_on < self.joined_on:
             rules.refuse(errors, "left_on", _("A person cannot leave before joining."))
-        if self.role == self.Role.CHILD and birth and self.joined_on and "joined_on" not in errors:
-            age = age_on(birth, self.joined_on)
-            if age > rules.CHILD_MAX_AGE:
-                rules.refuse(
-                    errors,
-                    "role",
-                    _(
-                        "%(name)s is %(age)s years old on the date of joining: a child of the "
-                        "family is at most %(max)s. Choose «Parent» or «Other adult»."
-                    )
-                    % {"name": self.full_name, "age": age, "max": rules.CHILD_MAX_AGE},
+        if birth and self.joined_on and self.role and "joined_on" not in errors:
+            self._role_fits_age(errors, age_on(birth, self.joined_on))
+
+    def _role_fits_age(self, errors: rules.Errors, age: int) -> None:
+        """No grown-up as a child and no small child as a parent (families.rules says why).
+
+        Not a database check: a client member's birth date is on the client.
+        """
+        names = {"name": self.full_name, "age": age}
+        if self.role == self.Role.CHILD and age > rules.CHILD_MAX_AGE:
+            rules.refuse(
+                errors,
+                "role",
+                _(
+                    "%(name)s is %(age)s years old on the date of joining: a child of the "
+                    "family is at most %(max)s. Choose «Parent» or «Other adult»."
                 )
+                % {**names, "max": rules.CHILD_MAX_AGE},
+            )
+        elif self.role != self.Role.CHILD and age < rules.ADULT_MIN_AGE:
+            rules.refuse(
+                errors,
+                "role",
+                _(
+                    "%(name)s is %(age)s years old on the date of joining: a parent or another "
+                    "adult of the family is at least %(min)s. Choose «Child», or check the "
+                    "date of birth."
+                )
+                % {**names, "min": rules.ADULT_MIN_AGE},
+            )
 
 
 class FamilyService(models.Model):
@@ -582,6 +600,10 @@ class Review(CorrectableRecord):
         "next_review_on",
     )
 
+    # The other review in force on the same day, found by clean(): the forms link to its
+    # correction page, which is what the user can do instead (not a field: never saved).
+    same_day: "Review | None" = None
+
     # A review entered in error drops out of the chart, "change since the first review"
     # and every count; history and corrections see it.
     objects = InForceManager.from_queryset(ReviewQuerySet)()
@@ -631,15 +653,23 @@ class Review(CorrectableRecord):
                     _("The family has been followed since %(date)s: the review cannot be earlier.")
                     % {"date": rules.shown(family.created_on)},
                 )
-            elif family is not None and (
-                Review.objects.filter(family=family, reviewed_on=day).exclude(pk=self.pk).exists()
-            ):
-                rules.refuse(
-                    errors,
-                    "reviewed_on",
-                    _("The family already has a review on %(date)s: add to that one instead.")
-                    % {"date": rules.shown(day)},
+            elif family is not None:
+                # Review.objects: a review entered in error leaves its day free.
+                self.same_day = (
+                    Review.objects.filter(family=family, reviewed_on=day)
+                    .exclude(pk=self.pk)
+                    .first()
                 )
+                if self.same_day is not None:
+                    rules.refuse(
+                        errors,
+                        "reviewed_on",
+                        _(
+                            "The family already has a review on %(date)s, and has one review a "
+                            "day: correct that review to change its ratings or text."
+                        )
+                        % {"date": rules.shown(day)},
+                    )
             if self.next_review_on is not None and self.next_review_on <= day:
                 rules.refuse(errors, "next_review_on", _("The next review must be after this one."))
         rules.raise_if_any(errors)
@@ -653,14 +683,20 @@ class Review(CorrectableRecord):
 
 
 class RatingsInForce(models.Manager["ReviewRating"]):
-    """The ratings of reviews in force: a review entered in error takes its ratings along."""
+    """The ratings in force of reviews in force: a review entered in error takes its ratings
+    along, and one rating can be marked as entered in error in a correction of its review."""
 
     def get_queryset(self) -> models.QuerySet["ReviewRating"]:
-        return super().get_queryset().filter(review__entered_in_error=False)
+        return super().get_queryset().filter(entered_in_error=False, review__entered_in_error=False)
 
 
-class ReviewRating(models.Model):
-    """The family's own rating of its quality of life in one area: 0 (worst) to 10 (best)."""
+class ReviewRating(Correctable, models.Model):
+    """The family's own rating of its quality of life in one area: 0 (worst) to 10 (best).
+
+    Corrected with its review (families.reviews.review_correct): a rating taken back is
+    marked as entered in error, never deleted; the row of an area stays one per review,
+    in force or not, so rating the area again puts the same row back in force.
+    """
 
     review = models.ForeignKey(
         Review, on_delete=models.CASCADE, related_name="ratings", verbose_name=_("review")
@@ -686,6 +722,13 @@ class ReviewRating(models.Model):
     def clean(self) -> None:
         if self.rating is not None and self.rating > 10:
             raise ValidationError({"rating": _("The rating is from 0 to 10.")})
+
+
+DROPOUT_UPPER_SECONDARY_ONLY = _(
+    "Only upper secondary school or an apprenticeship can be dropped out of: choose the level "
+    "the young person left. For high absence from compulsory school, choose another status and "
+    "tick «High absence or risk of dropping out» instead."
+)
 
 
 class SchoolQuerySet(OfficeScopedQuerySet):
@@ -785,6 +828,12 @@ class SchoolStatus(CorrectableRecord):
                 name="school_programme_upper_secondary",
                 violation_error_message=_("A programme belongs to upper secondary school."),
             ),
+            models.CheckConstraint(
+                condition=~models.Q(status="dropped_out")
+                | models.Q(level__in=["upper_secondary", "apprenticeship"]),
+                name="school_dropped_out_upper_secondary",
+                violation_error_message=DROPOUT_UPPER_SECONDARY_ONLY,
+            ),
             # Two situations from one day: which one was the child's would be a guess.
             models.UniqueConstraint(
                 fields=["member", "valid_from"],
@@ -835,6 +884,15 @@ class SchoolStatus(CorrectableRecord):
             )
         if self.programme and level not in self.UPPER_SECONDARY_LEVELS:
             rules.refuse(errors, "programme", _("A programme belongs to upper secondary school."))
+        if (
+            self.status == self.Status.DROPPED_OUT
+            and level
+            and level not in self.UPPER_SECONDARY_LEVELS
+        ):
+            # Primary and lower secondary school are compulsory: a child there may be often
+            # absent (flag the risk), but has not dropped out. Every drop-out count is of
+            # upper secondary (upper_secondary_dropouts), so such an entry would count nowhere.
+            rules.refuse(errors, "status", DROPOUT_UPPER_SECONDARY_ONLY)
         rules.not_in_future(errors, "valid_from", self.valid_from)
         member = self.member if self.member_id else None
         if member is not None:

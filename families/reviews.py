@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db import transaction
 
+from audit.corrections import record_correct
 from codelists.models import Code, CodeList
 from families.models import Family, Review, ReviewRating
 from organisation.models import User
@@ -47,6 +48,46 @@ def review_record(
     for area, rating in ratings.items():
         ReviewRating.objects.create(review=review, life_area=area, rating=rating)
     return review
+
+
+@transaction.atomic
+def review_correct(
+    *,
+    review: Review,
+    ratings: dict[Code, int | None],
+    reason: str,
+    expected_version: int | None,
+) -> Review:
+    """Save a corrected review and its ratings, each history row with the reason.
+
+    The review is saved only if nobody saved it since the form was opened (its version,
+    raised by every correction, ratings included: audit.versioning.EditConflictError).
+    A rating taken back (None) is marked as entered in error, never deleted; an area
+    rated again is put back in force. The ratings of a review that is itself entered in
+    error are left as they were: they drop out with it.
+    """
+    saved = record_correct(record=review, reason=reason, expected_version=expected_version)
+    if saved.entered_in_error:
+        return saved
+    rows: dict[int, ReviewRating] = {
+        row.life_area_id: row for row in ReviewRating.all_objects.filter(review=saved)
+    }
+    for area, value in ratings.items():
+        row = rows.get(area.pk)
+        if value is None:
+            if row is None or row.entered_in_error:
+                continue
+            row.entered_in_error = True
+        else:
+            if row is None:
+                row = ReviewRating(review=saved, life_area=area)
+            elif (row.rating, row.entered_in_error) == (value, False):
+                continue  # unchanged: no history row
+            row.rating, row.entered_in_error = value, False
+        row.clean()  # 0–10, as a new rating
+        row._change_reason = reason  # type: ignore[attr-defined]  # read by simple-history
+        row.save()
+    return saved
 
 
 @dataclass

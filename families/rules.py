@@ -17,6 +17,15 @@ from clients.models import EARLIEST_BIRTH_DATE
 # as a child, and never a 17- or 20-year-old. Older members are "parent" or "other adult".
 CHILD_MAX_AGE = 24
 
+# The youngest a "parent" or "other adult" of the family may be on the day they join it.
+# Below 16 a young person is a child in every sense the family follow-up works with: of
+# compulsory school age (grunnskolen ends the year they turn 16), below the age of consent
+# (straffeloven § 302), and in the care of their own parents (forsørgerplikten). A young
+# parent under 16 is followed in her own parents' household, as their child. So a member
+# younger than that in an adult role is a typing error (most often the birth date or the
+# role of the wrong person), while a 16- or 17-year-old parent is rare but real.
+ADULT_MIN_AGE = 16
+
 Errors = dict[str, list[str]]
 
 # A member who is not a client is known to HUSK only by what is kept on the membership.

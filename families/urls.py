@@ -4,9 +4,9 @@ from typing import Any
 
 from django.urls import path, reverse
 
-from families import picker_views, plan_views, views
+from families import picker_views, plan_views, review_views, views
 from families.forms import MemberCorrectionForm
-from families.models import FamilyMember, Review, SchoolStatus
+from families.models import FamilyMember, SchoolStatus
 from organisation.correction_views import correction_view
 
 
@@ -16,10 +16,6 @@ def _family_page(member: Any) -> str:
 
 def _child_page(school: Any) -> str:
     return reverse("families:child", args=[school.member_id])
-
-
-def _reviews_page(review: Any) -> str:
-    return reverse("families:reviews", args=[review.family_id])
 
 
 app_name = "families"
@@ -63,11 +59,7 @@ urlpatterns = [
         ),
         name="school_correct",
     ),
-    path(
-        "reviews/<int:pk>/correct/",
-        correction_view(Review, back=_reviews_page, select_related=("family",)),
-        name="review_correct",
-    ),
+    path("reviews/<int:pk>/correct/", review_views.review_correct, name="review_correct"),
     path("picker/search/", picker_views.picker_search, name="picker_search"),
     path("picker/choose/", picker_views.picker_choose, name="picker_choose"),
 ]

@@ -493,7 +493,11 @@ class _Sql:
             f"""
             CREATE TEMP TABLE syn_families AS
             SELECT nextval(pg_get_serial_sequence('families_family', 'id')) AS id,
-                   c.id AS parent, c.office_id, c.since, coordinator.user_id AS coordinator,
+                   c.id AS parent, c.office_id,
+                   -- Followed from when the parent was a client and an adult (a parent is
+                   -- 16 or older: families.rules.ADULT_MIN_AGE), never in the future.
+                   greatest(c.since, (c.birth_date + interval '18 years')::date) AS since,
+                   coordinator.user_id AS coordinator,
                    cl.last_name
             FROM (SELECT * FROM syn_clients ORDER BY random() LIMIT {int(n)}) c
             JOIN clients_client cl ON cl.id = c.id

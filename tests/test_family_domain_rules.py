@@ -64,6 +64,8 @@ def years_ago(years: int, days: int = 0) -> D:
 
 # School ---------------------------------------------------------------------
 
+DROPOUT = "Bare videregående skole eller læretid kan man falle ut av"
+
 
 @pytest.mark.parametrize(
     ("data", "field", "message"),
@@ -76,6 +78,9 @@ def years_ago(years: int, days: int = 0) -> D:
         ({"valid_from": "2011-08-15"}, "valid_from", "før personens fødselsdato (01.06.2012)"),
         ({"valid_from": "2099-08-15"}, "valid_from", "Datoen kan ikke være fram i tid."),
         ({"level": "lower_secondary", "programme": "Elektro"}, "programme", "videregående"),
+        ({"level": "primary", "status": "dropped_out"}, "status", DROPOUT),
+        ({"level": "lower_secondary", "year": 9, "status": "dropped_out"}, "status", DROPOUT),
+        ({"level": "none", "status": "dropped_out"}, "status", DROPOUT),
     ],
 )
 def test_impossible_school_entries_are_refused_at_the_field(
@@ -118,7 +123,24 @@ def test_school_years_that_fit_their_level_are_saved(
             level=level,
             programme="",
             year=year,
-            status="dropped_out" if level == "none" else "enrolled",
+            status="not_started" if level == "none" else "enrolled",
+        )
+    assert saved.pk is not None
+
+
+@pytest.mark.parametrize(("level", "year"), [("upper_secondary", 12), ("apprenticeship", None)])
+def test_a_young_person_drops_out_of_upper_secondary_or_an_apprenticeship(
+    child: FamilyMember, coordinator_heimdal: User, level: str, year: int | None
+) -> None:
+    with acting_as(coordinator_heimdal):
+        saved = services.school_status_record(
+            member=child,
+            risk=False,
+            valid_from=D(2024, 8, 19),
+            level=level,
+            programme="Elektro",
+            year=year,
+            status="dropped_out",
         )
     assert saved.pk is not None
 
@@ -145,6 +167,8 @@ def test_the_database_refuses_a_year_that_does_not_fit_the_level(child: FamilyMe
             {"level": "upper_secondary", "year": 9},
             {"level": "none", "status": "enrolled"},
             {"level": "primary", "programme": "Elektro"},
+            {"level": "lower_secondary", "status": "dropped_out"},
+            {"level": "none", "status": "dropped_out"},
         ):
             row = {"valid_from": D(2024, 1, 1), "level": "primary", "status": "enrolled", **fields}
             with pytest.raises(IntegrityError), transaction.atomic():
@@ -191,6 +215,27 @@ def add_member(client: HttpClient, family: Family, **data: object) -> object:
             "role",
             "Bestefar er 74 år på datoen for innmelding",
         ),
+        (
+            {
+                "first_name": "Lille",
+                "birth_date": "2014-03-01",
+                "role": "parent",
+                "joined_on": "2024-01-01",
+            },
+            "role",
+            "Lille er 9 år på datoen for innmelding. En forelder eller annen voksen i familien er "
+            "minst 16 år.",
+        ),
+        (
+            {
+                "first_name": "Tante",
+                "birth_date": "2008-06-01",
+                "role": "other_adult",
+                "joined_on": "2024-05-31",
+            },
+            "role",
+            "Tante er 15 år",
+        ),
     ],
 )
 def test_impossible_members_are_refused_at_the_field(
@@ -225,6 +270,52 @@ def test_a_young_person_in_upper_secondary_can_be_a_child_of_the_family(
     )
     assert response.status_code == 302, response.context["form"].errors
     assert family.memberships.get().role == "child"
+
+
+@pytest.mark.parametrize("role", ["parent", "other_adult"])
+def test_a_young_parent_of_16_can_be_an_adult_of_the_family(
+    client: HttpClient, coordinator_heimdal: User, family: Family, role: str
+) -> None:
+    client.force_login(coordinator_heimdal)
+    response = add_member(
+        client,
+        family,
+        first_name="Ung",
+        birth_date=years_ago(16).isoformat(),
+        role=role,
+        joined_on=TODAY.isoformat(),
+    )
+    assert response.status_code == 302, response.context["form"].errors
+    assert family.memberships.get().role == role
+
+
+def test_a_child_client_cannot_join_as_a_parent_nor_be_corrected_into_one(
+    client: HttpClient,
+    coordinator_heimdal: User,
+    family: Family,
+    child: FamilyMember,
+    heimdal: Office,
+) -> None:
+    young = ClientFactory(office=heimdal, birth_date=D(2012, 1, 1))
+    with acting_as(coordinator_heimdal), pytest.raises(ValidationError) as refused:
+        services.member_join(family=family, client=young, role="parent", joined_on=D(2024, 1, 1))
+    assert "minst 16" in " ".join(refused.value.message_dict["role"])
+    client.force_login(coordinator_heimdal)
+    response = client.post(
+        reverse("families:member_correct", args=[child.pk]),
+        {
+            "first_name": "Sara",
+            "birth_date": "2012-06-01",
+            "role": "parent",
+            "joined_on": "2023-01-01",
+            "version": child.version,
+            "reason": "Rolle",
+        },
+    )
+    assert response.status_code == 200
+    assert "Sara er 10 år" in " ".join(response.context["form"].errors["role"])
+    child.refresh_from_db()
+    assert child.role == "child"
 
 
 def test_an_adult_client_cannot_join_as_a_child(
@@ -309,6 +400,10 @@ def test_one_review_per_family_and_day(
         response.context["form"].errors["reviewed_on"]
     )
     assert Review.objects.count() == 1
+    # What the user can do instead: correct that review (nothing can be "added to" it).
+    link = reverse("families:review_correct", args=[Review.objects.get().pk])
+    assert f'<a href="{link}">Rett opp evalueringen fra 01.03.2024</a>' in response.text
+    assert "Legg heller til" not in response.text
     with acting_as(coordinator_heimdal), pytest.raises(ValidationError):
         review_record(
             family=family,
@@ -318,6 +413,48 @@ def test_one_review_per_family_and_day(
         )
     with acting_as(system_actor("tests")), pytest.raises(IntegrityError):
         Review.objects.create(family=family, reviewed_on=D(2024, 3, 1), by=coordinator_heimdal)
+
+
+def test_a_review_entered_in_error_leaves_its_day_free_and_is_not_put_back_over_another(
+    client: HttpClient, coordinator_heimdal: User, family: Family
+) -> None:
+    client.force_login(coordinator_heimdal)
+    assert post_review(client, family, "2024-03-01").status_code == 302
+    wrong = Review.objects.get()
+    marked = client.post(
+        reverse("families:review_correct", args=[wrong.pk]),
+        {
+            "reviewed_on": "2024-03-01",
+            "rating_housing": 5,
+            "entered_in_error": "on",
+            "version": wrong.version,
+            "reason": "Gjaldt en annen familie",
+        },
+    )
+    assert marked.status_code == 302
+    # A review entered in error is not held to the rule (audit.corrections.rules_in_force),
+    # nor counted by it: the review that was meant can be saved on its day.
+    wrong.refresh_from_db()
+    wrong.clean()
+    assert post_review(client, family, "2024-03-01").status_code == 302
+    meant = Review.objects.get()
+    # Putting the wrong one back would make two reviews of that day: refused at the date.
+    back = client.post(
+        reverse("families:review_correct", args=[wrong.pk]),
+        {
+            "reviewed_on": "2024-03-01",
+            "rating_housing": 5,
+            "version": wrong.version,
+            "reason": "Likevel riktig",
+        },
+    )
+    assert back.status_code == 200
+    assert "Familien har allerede en evaluering 01.03.2024" in " ".join(
+        back.context["form"].errors["reviewed_on"]
+    )
+    assert back.context["form"].same_day == meant
+    wrong.refresh_from_db()
+    assert wrong.entered_in_error
 
 
 def test_a_rating_is_named_in_history_with_its_date_as_ddmmyyyy(

@@ -207,7 +207,7 @@ rated AS (
         FROM families_reviewrating rr
         JOIN families_review rv ON rv.id = rr.review_id
         JOIN families_family f ON f.id = rv.family_id
-        WHERE f.office_id IN ({offices}) AND NOT rv.entered_in_error
+        WHERE f.office_id IN ({offices}) AND NOT rv.entered_in_error AND NOT rr.entered_in_error
           AND rv.reviewed_on <= {end}
         GROUP BY rv.family_id, f.office_id, rr.life_area_id
     ) per_area

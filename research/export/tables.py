@@ -338,7 +338,7 @@ SPECS: dict[str, TableSpec] = {
             "family",
             "FROM {rating} t JOIN {review} r ON r.id = t.review_id "
             "JOIN family f ON f.family_id = r.family_id "
-            "WHERE NOT r.entered_in_error "
+            "WHERE NOT r.entered_in_error AND NOT t.entered_in_error "
             "AND r.reviewed_on BETWEEN %(period_start)s AND %(until)s",
             "r.reviewed_on, r.id, t.life_area_id",
             (
