@@ -283,7 +283,7 @@ def test_a_young_parent_of_16_can_be_an_adult_of_the_family(
         first_name="Ung",
         birth_date=years_ago(16).isoformat(),
         role=role,
-        joined_on=TODAY.isoformat(),
+        joined_on=today().isoformat(),
     )
     assert response.status_code == 302, response.context["form"].errors
     assert family.memberships.get().role == role
