@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
@@ -167,8 +168,12 @@ LOGOUT_REDIRECT_URL = "login"
 # Single sign-on through OpenID Connect (organisation.sso), the production option: on when
 # OIDC_ISSUER is set. The endpoints come from the issuer's discovery document.
 OIDC_ISSUER = env_str("OIDC_ISSUER", "").rstrip("/")
-OIDC_RP_CLIENT_ID = env_str("OIDC_CLIENT_ID") if OIDC_ISSUER else ""
-OIDC_RP_CLIENT_SECRET = env_str("OIDC_CLIENT_SECRET") if OIDC_ISSUER else ""
+OIDC_RP_CLIENT_ID = env_str("OIDC_CLIENT_ID", "") if OIDC_ISSUER else ""
+OIDC_RP_CLIENT_SECRET = env_str("OIDC_CLIENT_SECRET", "") if OIDC_ISSUER else ""
+if OIDC_ISSUER and not (OIDC_RP_CLIENT_ID and OIDC_RP_CLIENT_SECRET):
+    raise ImproperlyConfigured(
+        "OIDC_CLIENT_ID and OIDC_CLIENT_SECRET must be set with OIDC_ISSUER."
+    )
 OIDC_PROVIDER_NAME = env_str("OIDC_PROVIDER_NAME", "SSO")
 OIDC_RP_SCOPES = " ".join(env_list("OIDC_SCOPES", ["openid", "email", "profile"]))
 # The claim that names the person, and the HUSK user field it must equal (email or username).

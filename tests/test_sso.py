@@ -541,7 +541,8 @@ def test_sso_settings_come_from_the_environment() -> None:
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ({"OIDC_CLIENT_SECRET": None}, "OIDC_CLIENT_SECRET must be set"),
+        ({"OIDC_CLIENT_SECRET": None}, "OIDC_CLIENT_SECRET must be set with OIDC_ISSUER"),
+        ({"OIDC_CLIENT_ID": ""}, "OIDC_CLIENT_ID and OIDC_CLIENT_SECRET must be set"),
         ({"OIDC_USER_FIELD": "phone"}, "OIDC_USER_FIELD='phone' must be one of email, username"),
     ],
 )
