@@ -222,6 +222,7 @@ def drill(
     scratch = f"{name}_drill"
     report = Report(database=name, scratch=scratch)
     args, env = pgtools.command_args(alias)
+    major = pgtools.server_major_version(alias)
     workdir = Path(tempfile.mkdtemp(prefix="husk-drill-"))
     dump = dump_to or workdir / f"{name}.dump"
     source = pgtools.connect(alias)
@@ -234,7 +235,7 @@ def drill(
             began = time.perf_counter()
             pgtools.run(
                 [
-                    pgtools.program("pg_dump"),
+                    pgtools.program("pg_dump", major),
                     *args,
                     "--format=custom",
                     f"--snapshot={snapshot}",
@@ -257,7 +258,7 @@ def drill(
         began = time.perf_counter()
         pgtools.run(
             [
-                pgtools.program("pg_restore"),
+                pgtools.program("pg_restore", major),
                 *args,
                 "--exit-on-error",
                 f"--dbname={scratch}",

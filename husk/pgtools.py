@@ -2,6 +2,7 @@
 
 import importlib.util
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -34,16 +35,39 @@ def bin_dirs() -> list[Path]:
     return dirs
 
 
-def program(name: str) -> str:
-    """The path of one of PostgreSQL's programs; a clear error where there is none."""
-    for directory in bin_dirs():
-        candidate = directory / name
-        if candidate.is_file() and os.access(candidate, os.X_OK):
-            return str(candidate)
-    raise FileNotFoundError(
-        f"PostgreSQL's {name} was not found: install the PostgreSQL client programs "
-        "(e.g. apt-get install postgresql-client) or set PG_BIN_DIR to their directory."
+def _major_version(directory: Path) -> int | None:
+    """The major version of the programs in a directory (from `pg_config --version`)."""
+    result = subprocess.run(  # noqa: S603 - PostgreSQL's own program
+        [str(directory / "pg_config"), "--version"], capture_output=True, text=True, check=False
     )
+    found = re.search(r"PostgreSQL (\d+)", result.stdout)
+    return int(found.group(1)) if found else None
+
+
+def server_major_version(alias: str = "default") -> int:
+    connection = connections[alias]
+    connection.ensure_connection()
+    return int(connection.pg_version) // 10000
+
+
+def program(name: str, major: int | None = None) -> str:
+    """The path of one of PostgreSQL's programs, of the server's major version where one is
+    installed (a dump restores into the version it came from); a clear error if none."""
+    found = [
+        directory
+        for directory in bin_dirs()
+        if (directory / name).is_file() and os.access(directory / name, os.X_OK)
+    ]
+    if not found:
+        raise FileNotFoundError(
+            f"PostgreSQL's {name} was not found: install the PostgreSQL client programs "
+            "(e.g. apt-get install postgresql-client) or set PG_BIN_DIR to their directory."
+        )
+    if major is not None:
+        for directory in found:
+            if _major_version(directory) == major:
+                return str(directory / name)
+    return str(found[0] / name)
 
 
 def command_args(
