@@ -45,9 +45,9 @@ def _major_version(directory: Path) -> int | None:
 
 
 def server_major_version(alias: str = "default") -> int:
-    connection = connections[alias]
-    connection.ensure_connection()
-    return int(connection.pg_version) // 10000
+    with connections[alias].cursor() as cursor:
+        cursor.execute("SHOW server_version_num")
+        return int(cursor.fetchone()[0]) // 10000
 
 
 def program(name: str, major: int | None = None) -> str:

@@ -7,6 +7,7 @@ imports Django, so that the load generator's gevent process can use it.
 """
 
 import base64
+import importlib
 from html.parser import HTMLParser
 from typing import Any
 
@@ -48,9 +49,9 @@ class _Forms(HTMLParser):
 
 def totp(secret_base32: str) -> str:
     """The code an authenticator app shows now for the secret: django-otp's own TOTP."""
-    from django_otp.oath import totp as library_totp  # installed with two-factor login
-
-    return f"{library_totp(base64.b32decode(secret_base32)):06d}"
+    # Imported only when a code is asked for: django-otp comes with two-factor login.
+    oath = importlib.import_module("django_otp.oath")
+    return f"{oath.totp(base64.b32decode(secret_base32)):06d}"
 
 
 def _login_form(html: str) -> dict[str, str] | None:
