@@ -60,6 +60,11 @@ $(BENCH_STAMP): $(STAMP)
 bench: install $(BENCH_STAMP)
 	$(DEV_ENV) $(PY) manage.py bench
 
+# 16 staff on mixed journeys for 3 minutes against gunicorn, in a database of its own with
+# the demo data: each page's p95, and a failure on any error. LOADTEST_SECONDS=30 for less.
+loadtest: install
+	$(DEV_ENV) $(PY) manage.py loadtest --users $${LOADTEST_USERS:-16} --seconds $${LOADTEST_SECONDS:-180}
+
 worker: install
 	$(DEV_ENV) $(PY) manage.py db_worker
 

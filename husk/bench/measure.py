@@ -136,15 +136,19 @@ def production_env() -> dict[str, str]:
 
 
 @contextmanager
-def gunicorn(port: int) -> Iterator[str]:
-    """The app as in production (DEBUG off, static files by WhiteNoise) on loopback."""
+def gunicorn(port: int, database_url: str | None = None) -> Iterator[str]:
+    """The app as in production (DEBUG off, static files by WhiteNoise) on loopback, on this
+    process's database or the one given (a test's)."""
     env = production_env()
-    subprocess.run(
-        [sys.executable, "manage.py", "collectstatic", "--no-input", "-v0"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-    )
+    if database_url:
+        env["DATABASE_URL"] = database_url
+    if env.get("STATIC_MANIFEST", "1") != "0":  # the test suite serves from the finders
+        subprocess.run(
+            [sys.executable, "manage.py", "collectstatic", "--no-input", "-v0"],
+            cwd=ROOT,
+            env=env,
+            check=True,
+        )
     workers = 2 * (os.cpu_count() or 1) + 1
     server = subprocess.Popen(  # noqa: S603 - fixed arguments
         [
