@@ -7,7 +7,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import DatabaseError, models
 from django.http import HttpRequest
 
-from audit.models import AccessLog
+from audit.models import AccessLog, EmergencyAccess
 
 if TYPE_CHECKING:
     from organisation.models import User
@@ -30,6 +30,7 @@ def record_read(
     client_ids: Iterable[int] = (),
     office_id: int | None = None,
     allowed: bool = True,
+    emergency_access: EmergencyAccess | None = None,
 ) -> AccessLog:
     """Log one read, before anything of it is rendered.
 
@@ -51,6 +52,7 @@ def record_read(
             subject_id=subject.pk if subject is not None else None,
             client_ids=sorted(set(client_ids)),
             allowed=allowed,
+            emergency_access=emergency_access,
         )
     except DatabaseError as error:
         raise AccessLogUnavailable(match.view_name if match else request.path) from error

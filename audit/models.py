@@ -1,5 +1,6 @@
 """The access log: one row for every read of person-level data, never changed."""
 
+import datetime
 from typing import Any, NoReturn
 
 from django.conf import settings
@@ -10,6 +11,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from audit.history import TrackedQuerySet, tracked_history
 from organisation.roles import Role
 
 
@@ -67,6 +69,8 @@ READ_PAGES = {
     "research:client_consents": _("Research consents"),
     "research:sampled_clients": _("Clients drawn for a research sample"),
     "organisation:access_log": _("The access log"),
+    "clients:emergency_access": _("Emergency access: a search by national identity number"),
+    "dashboards:emergency_access": _("Emergency accesses, for their follow-up"),
 }
 # Any other page, by the part of HUSK it belongs to.
 READ_AREAS = {
@@ -75,6 +79,87 @@ READ_AREAS = {
     "families": _("Another page about the family"),
     "research": _("A research page"),
 }
+
+
+class EmergencyAccessQuerySet(TrackedQuerySet):
+    def in_force(self, at: "datetime.datetime | None" = None) -> "EmergencyAccessQuerySet":
+        at = at or timezone.now()
+        return self.filter(starts_at__lte=at, ends_at__gt=at)
+
+    def for_managers_of(self, user: Any) -> "EmergencyAccessQuerySet":
+        """The grants to clients of the offices the user manages."""
+        return self.filter(office_id__in=user.office_ids_for(frozenset({Role.MANAGER})))
+
+
+class EmergencyAccess(models.Model):
+    """Break-the-glass: one user may read one client of another office, for a while, for a
+    stated reason; the managers of the client's office follow it up.
+
+    The client is a number, as in the access log, and not a key: the audit app comes
+    before the case apps and knows nothing of them (organisation.access reads this table
+    to let the client page open).
+    """
+
+    class Purpose(models.TextChoices):
+        DANGER = "danger", _("Danger to life or health")
+        URGENT_HELP = "urgent_help", _("Urgent help the client cannot wait for")
+        CLIENT_HERE = "client_here", _("The client has come to my office")
+        OTHER = "other", _("Another reason (described below)")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("user")
+    )
+    client_id = models.BigIntegerField(_("client number"))
+    office = models.ForeignKey(
+        "organisation.Office",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("office of the client"),
+    )
+    purpose = models.CharField(_("purpose"), max_length=20, choices=Purpose.choices)
+    reason = models.CharField(_("reason"), max_length=500)
+    starts_at = models.DateTimeField(_("from"), default=timezone.now)
+    ends_at = models.DateTimeField(_("until"))
+    followed_up_at = models.DateTimeField(_("followed up"), null=True, blank=True)
+    followed_up_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("followed up by"),
+    )
+
+    objects = EmergencyAccessQuerySet.as_manager()
+    history = tracked_history()
+
+    class Meta:
+        verbose_name = _("emergency access")
+        verbose_name_plural = _("emergency accesses")
+        ordering = ["-starts_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")),
+                name="emergencyaccess_ends_after_start",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(reason=""), name="emergencyaccess_reason_given"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(followed_up_at__isnull=True, followed_up_by__isnull=True)
+                | models.Q(followed_up_at__isnull=False, followed_up_by__isnull=False),
+                name="emergencyaccess_followed_up_by_someone",
+            ),
+        ]
+        indexes = [
+            # The client page's look-up: this user's grant to this client, in force.
+            models.Index(fields=["user", "client_id", "-ends_at"], name="emergencyaccess_user"),
+            # The managers' list, per office, newest first.
+            models.Index(fields=["office", "-starts_at"], name="emergencyaccess_office"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.client_id} ({self.starts_at:%Y-%m-%d %H:%M})"
 
 
 class AccessLog(models.Model):
@@ -109,6 +194,17 @@ class AccessLog(models.Model):
     # "who has looked at my case" report.
     client_ids = ArrayField(models.BigIntegerField(), default=list, blank=True)
     allowed = models.BooleanField(_("allowed"))
+    # Set when the read was made under break-the-glass: the report shows its reason.
+    emergency_access = models.ForeignKey(
+        EmergencyAccess,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reads",
+        verbose_name=_("emergency access"),
+        # Indexed below, for the few rows that have one, not on the whole log.
+        db_index=False,
+    )
 
     objects = AppendOnlyQuerySet.as_manager()
 
@@ -122,6 +218,12 @@ class AccessLog(models.Model):
             # Administrators' search by user and period.
             models.Index(fields=["user", "-at"], name="accesslog_user_at"),
             models.Index(fields=["-at"], name="accesslog_at"),
+            # The managers' list counts the reads under each emergency access.
+            models.Index(
+                fields=["emergency_access"],
+                name="accesslog_emergency_access",
+                condition=models.Q(emergency_access__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:

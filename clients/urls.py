@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from clients import episode_views, views
+from clients import emergency_views, episode_views, views
 from clients.assessment_views import assessment_correct, assessment_detail, assessment_new
 from clients.correction_forms import BenefitCorrectionForm, EpisodeCorrectionForm
 from clients.models import BenefitPeriod, CaseEpisode
@@ -17,6 +17,7 @@ app_name = "clients"
 urlpatterns = [
     path("", views.client_list, name="list"),
     path("search/", views.client_search, name="search"),
+    path("emergency/", emergency_views.emergency_access, name="emergency_access"),
     path("new/", views.client_register, name="register"),
     path("<int:pk>/", views.client_detail, name="detail"),
     path("<int:pk>/edit/", views.client_edit, name="edit"),

@@ -34,6 +34,7 @@ from organisation.access import (
     PERSON_LEVEL,
     AuthenticatedHttpRequest,
     policy,
+    read_client_or_emergency,
     read_object,
 )
 
@@ -175,7 +176,8 @@ def client_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             ),
         )
     )
-    client = read_object(request, queryset, pk=pk)
+    # A client of another office opens here only under break-the-glass (read-only).
+    client, emergency_access = read_client_or_emergency(request, queryset, pk=pk)
     # Their own contacts, and family contacts they took part in.
     # The family contacts are looked up first: an OR across the join would keep PostgreSQL
     # from using the index on the client's own contacts (a scan of every contact).
@@ -207,9 +209,12 @@ def client_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "contacts": contacts,
             "latest_assessment": assessments[0] if assessments else None,
             "previous_assessment": assessments[1] if len(assessments) > 1 else None,
-            "may_see_access_report": ACCESS_REPORT.allows(request.user),
-            # A merged record is read-only: the page offers no way to write to it.
-            "read_only": client.status == Client.Status.MERGED,
+            "may_see_access_report": ACCESS_REPORT.allows(request.user)
+            and emergency_access is None,
+            # A merged record is read-only: the page offers no way to write to it. So is a
+            # client opened under emergency access, whose other pages stay closed.
+            "read_only": client.status == Client.Status.MERGED or emergency_access is not None,
+            "emergency_access": emergency_access,
         },
     )
 
@@ -251,7 +256,7 @@ def client_access_report(request: AuthenticatedHttpRequest, pk: int) -> HttpResp
     # Reads of duplicate records merged into this one were reads of the same person.
     reads = (
         AccessLog.objects.filter(client_ids__overlap=services.records_of(client), allowed=True)
-        .select_related("user", "office")
+        .select_related("user", "office", "emergency_access")
         .order_by("-at", "-pk")
     )
     page = Paginator(reads, 100).get_page(request.GET.get("page"))

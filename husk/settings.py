@@ -269,6 +269,9 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = DEBUG or not env_bool("STATIC_MANIFEST", not DEBUG)
 
+# Break-the-glass: how long a stated reason opens a client of another office (audit.emergency).
+EMERGENCY_ACCESS_HOURS = env_int("EMERGENCY_ACCESS_HOURS", 2)
+
 # How long a finished research export can be downloaded.
 RESEARCH_EXPORT_TTL_HOURS = env_int("RESEARCH_EXPORT_TTL_HOURS", 7 * 24)
 

@@ -22,7 +22,9 @@ from django.urls import URLPattern, URLResolver
 from django.utils.cache import patch_cache_control
 
 from audit.access_log import record_read
+from audit.emergency import emergency_access_in_force
 from audit.history import TrackedQuerySet
+from audit.models import EmergencyAccess
 from organisation.roles import PERSON_LEVEL_ROLES, Role
 
 if TYPE_CHECKING:
@@ -77,6 +79,8 @@ ACCESS_LOG = Rule("access_log", roles=frozenset({Role.ACCESS_LOG_READER}))
 # The "who has seen my case" report: a part of the access log, about one client, so only
 # for the log's readers, and (through read_object) only for a client of their offices.
 ACCESS_REPORT = Rule("access_report", roles=frozenset({Role.ACCESS_LOG_READER}), deny_as_404=True)
+# The managers' own pages (the follow-up of emergency access): managers, not administrators.
+MANAGERS = Rule("managers", roles=frozenset({Role.MANAGER}))
 
 
 def _guard(rule: Rule, view: View, methods: frozenset[str] | None = None) -> View:
@@ -191,19 +195,60 @@ def read_object[M: models.Model](
     ends in Http404. If the log cannot be written the exception propagates,
     so no personal data is served without a log row.
     """
+    obj, _ = _read(request, queryset, action=action, emergency=False, lookup=lookup)
+    return obj
+
+
+def read_client_or_emergency[M: models.Model](
+    request: HttpRequest, queryset: "models.QuerySet[M]", **lookup: Any
+) -> tuple[M, EmergencyAccess | None]:
+    """read_object for the client page, which also opens under break-the-glass.
+
+    A client outside the user's offices opens only while the user holds an emergency
+    access to it (audit.emergency), and the read is logged with it; otherwise the page
+    is the same 404 as ever. Only the client page calls this: under a grant, every
+    other page of the client stays closed.
+    """
+    return _read(request, queryset, action="view", emergency=True, lookup=lookup)
+
+
+def _read[M: models.Model](
+    request: HttpRequest,
+    queryset: "models.QuerySet[M]",
+    *,
+    action: str,
+    emergency: bool,
+    lookup: dict[str, Any],
+) -> tuple[M, EmergencyAccess | None]:
     user = cast("User", request.user)
     try:
         obj = get_for_user(queryset, user, **lookup)
     except Http404:
         asked_for = cast(Any, queryset.model._default_manager.filter(**lookup).first())
+        grant = None
+        if emergency and asked_for is not None:
+            grant = emergency_access_in_force(user=user, client_id=asked_for.pk)
+        if grant is None:
+            record_read(
+                request,
+                action=action,
+                client_ids=asked_for.accessed_client_ids() if asked_for is not None else (),
+                office_id=asked_for.office_id if asked_for is not None else None,
+                allowed=False,
+            )
+            raise
+        # With the page's joins and prefetches, but not limited to the user's offices.
+        obj = queryset.get(pk=asked_for.pk)
+        person = cast(PersonLevelModel, obj)
         record_read(
             request,
             action=action,
-            client_ids=asked_for.accessed_client_ids() if asked_for is not None else (),
-            office_id=asked_for.office_id if asked_for is not None else None,
-            allowed=False,
+            subject=obj,
+            client_ids=person.accessed_client_ids(),
+            office_id=person.office_id,
+            emergency_access=grant,
         )
-        raise
+        return obj, grant
     person = cast(PersonLevelModel, obj)
     record_read(
         request,
@@ -212,4 +257,4 @@ def read_object[M: models.Model](
         client_ids=person.accessed_client_ids(),
         office_id=person.office_id,
     )
-    return obj
+    return obj, None

@@ -16,6 +16,7 @@ MENU = [
     ("clients:list", _("Clients"), PERSON_LEVEL_ROLES),
     ("clients:register", _("New client"), PERSON_LEVEL_ROLES),
     ("dashboards:home", _("Dashboard"), frozenset({Role.MANAGER, Role.ADMINISTRATOR})),
+    ("dashboards:emergency_access", _("Emergency access"), frozenset({Role.MANAGER})),
     ("research:home", _("Research projects"), frozenset({Role.RESEARCHER})),
     ("research:approvals", _("Research"), frozenset({Role.MANAGER, Role.ADMINISTRATOR})),
     ("organisation:home", _("Administration"), frozenset({Role.ADMINISTRATOR})),
