@@ -329,3 +329,26 @@ def test_the_managers_list_budget(
     # + count, the page of grants (users, office, follow-up joined; reads counted),
     # access-log insert
     assert few == queries() == BASE + 3
+
+
+def test_a_grant_in_force_is_reused_and_a_new_reason_replaces_it(
+    client: HttpClient, caseworker_sagene: User, client_heimdal: Client, national_id: str
+) -> None:
+    client.force_login(caseworker_sagene)
+    break_the_glass(client, national_id)
+    first = EmergencyAccess.objects.get()
+    # Looking the number up again leads straight to the client, with the time left.
+    again = client.post(EMERGENCY, {"national_id": national_id}, follow=True)
+    assert again.redirect_chain[-1][0] == client_heimdal.get_absolute_url()
+    assert "Du har allerede nødtilgang til denne klienten til" in again.text
+    assert EmergencyAccess.objects.count() == 1
+    # A new reason ends the first grant (in its history) and starts another.
+    break_the_glass(client, national_id, reason="Ny situasjon: klienten ringer fra sykehuset.")
+    first.refresh_from_db()
+    second = EmergencyAccess.objects.exclude(pk=first.pk).get()
+    assert first.ends_at <= second.starts_at
+    assert first.history.count() == 2
+    client.get(client_heimdal.get_absolute_url())
+    assert (
+        AccessLog.objects.filter(view_name="clients:detail").latest("pk").emergency_access == second
+    )
