@@ -33,11 +33,12 @@ class AccessLogSearchForm(forms.Form):
     start = forms.DateField(label=_("From"), required=False, widget=DateInput())
     end = forms.DateField(label=_("To"), required=False, widget=DateInput())
     denied = forms.BooleanField(label=_("Only refused reads"), required=False)
+    emergency = forms.BooleanField(label=_("Only reads under emergency access"), required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        for name, field in self.fields.items():
-            if name != "denied":
+        for field in self.fields.values():
+            if not isinstance(field, forms.BooleanField):
                 css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
                 field.widget.attrs["class"] = css
 
@@ -58,6 +59,9 @@ class AccessLogSearchForm(forms.Form):
             entries = entries.filter(at__lt=_midnight(data["end"] + datetime.timedelta(days=1)))
         if data.get("denied"):
             entries = entries.filter(allowed=False)
+        if data.get("emergency"):
+            # Break-the-glass reads: the partial index accesslog_emergency_access.
+            entries = entries.filter(emergency_access__isnull=False)
         return entries
 
 

@@ -352,3 +352,26 @@ def test_a_grant_in_force_is_reused_and_a_new_reason_replaces_it(
     assert (
         AccessLog.objects.filter(view_name="clients:detail").latest("pk").emergency_access == second
     )
+
+
+def test_the_access_log_finds_the_reads_under_emergency_access(
+    client: HttpClient,
+    caseworker_sagene: User,
+    caseworker_heimdal: User,
+    client_heimdal: Client,
+    national_id: str,
+    log_reader: User,
+) -> None:
+    client.force_login(caseworker_sagene)
+    break_the_glass(client, national_id)
+    client.get(client_heimdal.get_absolute_url())
+    client.force_login(caseworker_heimdal)
+    client.get(client_heimdal.get_absolute_url())
+    client.force_login(log_reader)
+    found = client.get(reverse("organisation:access_log"), {"emergency": "on"}).text
+    # The users' names in the rows (the search's user list names everyone).
+    assert found.count('data-testid="log-entry"') == 1
+    assert f"<td>{caseworker_sagene.get_full_name()}</td>" in found
+    assert f"<td>{caseworker_heimdal.get_full_name()}</td>" not in found
+    everything = client.get(reverse("organisation:access_log")).text
+    assert f"<td>{caseworker_heimdal.get_full_name()}</td>" in everything
