@@ -5,18 +5,23 @@ from typing import Any
 from django import template
 from django.conf import settings
 from django.urls import reverse
-from django.utils.http import urlencode
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 
 from organisation.sso import sso_enabled
 
 register = template.Library()
 
 
-@register.inclusion_tag("registration/sso_button.html")
-def sso_login_button(next_url: str = "") -> dict[str, Any]:
+@register.inclusion_tag("registration/sso_button.html", takes_context=True)
+def sso_login_button(context: template.Context) -> dict[str, Any]:
     if not sso_enabled():
         return {"url": None}
     url = reverse("sso_login")
-    if next_url:
+    # The page asked for before login, as the password form keeps it (?next=), if it is ours.
+    request = context["request"]
+    next_url = request.GET.get("next", "")
+    if next_url and url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         url = f"{url}?{urlencode({'next': next_url})}"
     return {"url": url, "provider_name": settings.OIDC_PROVIDER_NAME}
