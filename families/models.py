@@ -73,6 +73,12 @@ class Family(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("families:detail", args=[self.pk])
 
+    def clean(self) -> None:
+        """Followed since a day that has come (every review and plan is dated from it)."""
+        errors: rules.Errors = {}
+        rules.not_in_future(errors, "created_on", self.created_on)
+        rules.raise_if_any(errors)
+
     def accessed_client_ids(self) -> list[int]:
         # Reading a family page reads every member who is a client.
         return sorted({m.client_id for m in self.memberships.all() if m.client_id is not None})
@@ -298,6 +304,7 @@ class FamilyService(models.Model):
 
     def clean(self) -> None:
         errors: rules.Errors = {}
+        rules.not_in_future(errors, "since", self.since)
         rules.until_not_before_since(errors, self.since, self.until)
         rules.raise_if_any(errors)
 

@@ -545,3 +545,19 @@ def test_every_end_date_and_rating_check_of_the_database_is_a_rule_at_the_field(
         ReviewRating(rating=11).clean()
     assert refused.value.message_dict == {"rating": ["Vurderingen er fra 0 til 10."]}
     ReviewRating(rating=10).clean()
+
+
+def test_a_family_and_a_service_are_not_dated_in_the_future_wherever_they_are_saved(
+    family: Family,
+) -> None:
+    # The forms refuse it at the field; the admin's forms run clean() and refuse it too.
+    tomorrow = today() + datetime.timedelta(days=1)
+    service = FamilyService(family=family, since=tomorrow)
+    for record, field in (
+        (Family(name="Ny", created_on=tomorrow), "created_on"),
+        (service, "since"),
+    ):
+        with pytest.raises(ValidationError) as refused:
+            record.clean()
+        assert refused.value.message_dict == {field: ["Datoen kan ikke være fram i tid."]}
+    family.clean()
