@@ -118,6 +118,17 @@ def test_coordinator_and_colleague_change_the_plan_at_once_and_only_the_same_goa
     assert after != before
     assert_accessible(page)
 
+    # The rating was written down wrong: it is corrected on its own, with a reason.
+    page.get_by_test_id("correct-link").first.click()
+    expect(page.get_by_label("Bolig")).to_have_value("10")
+    page.get_by_label("Bolig").select_option("8")
+    page.get_by_label("Begrunnelse for rettingen").fill("Familien sa 8, ikke 10")
+    assert_accessible(page)
+    page.get_by_role("button", name="Lagre rettingen").click()
+    expect(page.get_by_test_id("ratings-housing").locator("td").nth(-2)).to_have_text("8")
+    page.goto(f"/families/{family.pk}/history/")
+    expect(page.get_by_text("Familien sa 8, ikke 10").first).to_be_visible()
+
     page.get_by_role("button", name="Logg ut").click()
     log_in(page, "koordinator.sagene")
     for url in (
