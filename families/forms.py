@@ -215,6 +215,9 @@ class LeaveForm(forms.Form):
     left_on = forms.DateField(label=_("Left on"), widget=DateInput(), validators=[not_in_future])
 
 
+NO_ONE_TO_MOVE = _("No one is a member of the family now, so no one can move to a new household.")
+
+
 class SplitForm(forms.Form):
     name = forms.CharField(label=_("Name of the new household"), max_length=120)
     on = forms.DateField(
@@ -231,6 +234,16 @@ class SplitForm(forms.Form):
         members = self.fields["members"]
         assert isinstance(members, forms.ModelMultipleChoiceField)
         members.queryset = family.memberships.filter(left_on__isnull=True).select_related("client")
+        # With no one to choose, the field would show its error nowhere (it is shown under
+        # the last checkbox): the form says it above instead.
+        self.no_one = not members.queryset.exists()
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if self.no_one:
+            self.errors.pop("members", None)
+            raise ValidationError(NO_ONE_TO_MOVE)
+        return data
 
 
 class ServiceForm(ChoiceQuerysets, forms.ModelForm[FamilyService]):

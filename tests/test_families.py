@@ -203,6 +203,23 @@ def test_splitting_a_household_keeps_both_histories(
     }
 
 
+def test_a_family_with_no_one_in_it_now_says_so_instead_of_an_unseen_refusal(
+    client: HttpClient, coordinator_heimdal: User, heimdal: Office
+) -> None:
+    with acting_as(system_actor("tests")):
+        empty = Family.objects.create(office=heimdal, name="Familien Tom", created_on=D(2024, 1, 1))
+    client.force_login(coordinator_heimdal)
+    url = reverse("families:split", args=[empty.pk])
+    assert 'data-testid="no-one"' in client.get(url).text
+    response = client.post(url, {"name": "Ny", "on": "2024-06-01"})
+    assert response.status_code == 200
+    assert response.context["form"].non_field_errors() == [
+        "Ingen er medlem av familien nå, så ingen kan flytte til en ny husstand."
+    ]
+    assert "alert-danger" in response.text
+    assert Family.objects.count() == 1
+
+
 def test_adding_a_service(client: HttpClient, coordinator_heimdal: User, family: Family) -> None:
     client.force_login(coordinator_heimdal)
     client.post(
