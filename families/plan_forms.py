@@ -1,11 +1,13 @@
 """Forms of the family plan."""
 
 import copy
+import datetime
 from typing import Any
 
 from django import forms
 from django.core.validators import RegexValidator
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from audit.forms import DateInput
@@ -160,3 +162,12 @@ class RevisionQueryForm(forms.Form):
 
     def clean_b(self) -> int | None:
         return self._known("b")
+
+    def clean_on(self) -> datetime.date | None:
+        # A day ahead would show today's plan under a date it may not have then.
+        day: datetime.date | None = self.cleaned_data.get("on")
+        if day is not None and day > timezone.localdate():
+            raise forms.ValidationError(
+                _("The date is in the future: the plan can be shown as it stood until today.")
+            )
+        return day

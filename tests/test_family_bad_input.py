@@ -25,6 +25,7 @@ from families.models import (
 )
 from followup.models import Contact
 from organisation.models import Office, User
+from tests.dates import days_ahead
 from tests.factories import ClientFactory, code
 
 pytestmark = pytest.mark.usefixtures("codes")
@@ -193,6 +194,9 @@ def test_the_revision_comparison_with_letters_is_refused_with_a_message(
     assert 'data-testid="query-error"' in huge.text
     date = client.get(url, {"on": "2024-02-30"})
     assert 'data-testid="query-error"' in date.text
+    ahead = client.get(url, {"on": days_ahead(1).strftime("%d.%m.%Y")})
+    assert "Datoen er fram i tid. Planen kan vises slik den var fram til i dag." in ahead.text
+    assert ahead.context["as_on"] is None
 
 
 def test_an_impossible_date_on_the_family_page_is_refused_and_today_is_shown(
