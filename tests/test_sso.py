@@ -551,3 +551,22 @@ def test_sso_settings_fail_loudly(change: dict[str, str | None], message: str) -
     result = settings_of({key: value for key, value in env.items() if value is not None})
     assert result.returncode != 0
     assert message in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("markup", "expected"),
+    [
+        ("{% sso_login_button %}", "/sso/login/?next=%2Fclients%2F"),
+        ('{% sso_login_button "/families/" %}', "/sso/login/?next=%2Ffamilies%2F"),
+        ('{% sso_login_button "https://evil.example/" %}', '"/sso/login/"'),
+    ],
+)
+def test_the_button_keeps_only_our_own_next_page(
+    settings: Any, rf: Any, markup: str, expected: str
+) -> None:
+    from django.template import Context, Template
+
+    settings.OIDC_ISSUER = "http://127.0.0.1:9"
+    request = rf.get("/login/", {"next": "/clients/"})
+    html = Template("{% load sso %}" + markup).render(Context({"request": request}))
+    assert expected in html
