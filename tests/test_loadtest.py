@@ -6,16 +6,7 @@ from husk.demo import seed_organisation
 from tests.scratch_postgres import free_port
 from tests.workers import database_url_of_tests
 
-PAGES = {
-    "caseload",
-    "client page",
-    "contact form",
-    "contact POST",
-    "families",
-    "family page",
-    "family plan",
-    "dashboard",
-}
+PAGES = set(loadtest.PAGES)
 
 
 def test_sixteen_users_on_mixed_journeys_get_every_page_without_an_error(
@@ -23,10 +14,13 @@ def test_sixteen_users_on_mixed_journeys_get_every_page_without_an_error(
 ) -> None:
     seed_organisation(clients_per_office=4)
     with gunicorn(free_port(), database_url_of_tests()) as host:
-        result = loadtest.run(host, users=16, seconds=20, warmup=5, think=0.5)
+        # 15 s, or longer on a slow machine until every page has been answered.
+        result = loadtest.run(host, users=16, seconds=15, warmup=5, think=0.5, at_most=90)
     lines = loadtest.report(result)
     print("\n" + "\n".join(lines))
     assert result["errors"] == 0, lines
+    assert result["signed_in"] == 16, lines
+    assert loadtest.problems(result) == [], lines
     measured = {page["page"]: page for page in result["pages"]}
     assert set(measured) >= PAGES, lines
     for name in PAGES:
@@ -35,6 +29,11 @@ def test_sixteen_users_on_mixed_journeys_get_every_page_without_an_error(
         assert measured[name]["p95_ms"] > 0, lines
     # Every simulated user signed in with an account of its own.
     assert len({account["username"] for account in loadtest.accounts(16)}) == 16
+    # A run that measured nothing fails.
+    assert loadtest.problems({**result, "pages": [], "signed_in": 3}) == [
+        "only 3 of 16 users signed in",
+        f"never answered after the warm-up: {', '.join(loadtest.PAGES)}",
+    ]
     # The figures printed: a line of each page, with its p95.
     for name in PAGES:
         [line] = [line for line in lines if line.startswith(f"{name} ")]

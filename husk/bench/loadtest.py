@@ -30,6 +30,19 @@ SHARES = [(Role.CASEWORKER, 0.6), (Role.COORDINATOR, 0.25), (Role.MANAGER, 0.15)
 USERNAME = {Role.CASEWORKER: "veileder", Role.COORDINATOR: "koordinator", Role.MANAGER: "leder"}
 
 
+# The pages of the journeys: a run in which one was never measured measured nothing of it.
+PAGES = (
+    "caseload",
+    "client page",
+    "contact form",
+    "contact POST",
+    "families",
+    "family page",
+    "family plan",
+    "dashboard",
+)
+
+
 def roles_for(users: int) -> list[Role]:
     """Each user's role: the shares above, every role at least once."""
     caseworkers = max(1, round(users * SHARES[0][1]))
@@ -84,8 +97,16 @@ def accounts(users: int) -> list[dict[str, Any]]:
     return made
 
 
-def run(host: str, users: int, seconds: float, warmup: float = 5, think: float = 1.0) -> Any:
-    """One run of the journeys against a server; the generator's figures."""
+def run(
+    host: str,
+    users: int,
+    seconds: float,
+    warmup: float = 5,
+    think: float = 1.0,
+    at_most: float = 0,
+) -> Any:
+    """One run of the journeys against a server; the generator's figures. With `at_most`,
+    the run goes on past `seconds` (up to that) until every page has been answered."""
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as file:
         json.dump(accounts(users), file)
     try:
@@ -106,12 +127,16 @@ def run(host: str, users: int, seconds: float, warmup: float = 5, think: float =
                 str(warmup),
                 "--think",
                 str(think),
+                "--at-most",
+                str(at_most),
+                "--pages",
+                *PAGES,
             ],
             cwd=ROOT,
             capture_output=True,
             text=True,
             check=False,
-            timeout=seconds + warmup + 120,
+            timeout=max(seconds, at_most) + warmup + 300,
         )
     finally:
         Path(file.name).unlink()
@@ -120,9 +145,23 @@ def run(host: str, users: int, seconds: float, warmup: float = 5, think: float =
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
+def problems(result: dict[str, Any]) -> list[str]:
+    """Why a run fails: errors, users who never signed in, pages never measured."""
+    found = []
+    if result["errors"]:
+        found.append(f"{result['errors']} errors under load")
+    if result["signed_in"] < result["users"]:
+        found.append(f"only {result['signed_in']} of {result['users']} users signed in")
+    measured = {page["page"] for page in result["pages"] if page["requests"]}
+    if missing := [page for page in PAGES if page not in measured]:
+        found.append(f"never answered after the warm-up: {', '.join(missing)}")
+    return found
+
+
 def report(result: dict[str, Any]) -> list[str]:
     lines = [
-        f"{result['users']} users for {result['seconds']:.0f} s (after the warm-up):",
+        f"{result['signed_in']} of {result['users']} users signed in; figures of "
+        f"{result['seconds']:.0f} s after the warm-up:",
         f"{'page':<16} {'method':<6} {'requests':>8} {'errors':>6} {'median ms':>9} "
         f"{'p95 ms':>7} {'max ms':>7} {'per s':>6}",
     ]

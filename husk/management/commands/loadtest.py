@@ -85,6 +85,6 @@ class Command(BaseCommand):
             )
         for line in loadtest.report(result):
             self.stdout.write(line)
-        if result["errors"]:
-            raise CommandError(f"{result['errors']} errors under load.")
-        self.stdout.write(self.style.SUCCESS("No errors under load."))
+        if failed := loadtest.problems(result):
+            raise CommandError("The load test failed: " + "; ".join(failed) + ".")
+        self.stdout.write(self.style.SUCCESS("Every page answered, no errors under load."))
