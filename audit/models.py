@@ -249,3 +249,36 @@ class AccessLog(models.Model):
     def role_labels(self) -> str:
         """ "caseworker,manager" as the roles' names."""
         return ", ".join(str(Role(r).label) for r in self.roles.split(",") if r in Role.values)
+
+
+class FormSubmission(models.Model):
+    """A form sent once: its one-time token, by whom, when, and the page the save led to.
+
+    The unique token decides between two posts of one form (a double click, or the
+    browser's Back and submit again): the second finds the first's row and is sent to
+    where the first one led instead of saving again (audit.submissions). Not history:
+    a technical row, pruned after a session's lifetime.
+    """
+
+    token = models.UUIDField(_("token"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("user")
+    )
+    at = models.DateTimeField(_("when"), default=timezone.now)
+    path = models.CharField(_("form"), max_length=500)
+    led_to = models.CharField(_("led to"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("form submission")
+        verbose_name_plural = _("form submissions")
+        constraints = [
+            # Decides between two posts of one form, also two at the same moment.
+            models.UniqueConstraint(fields=["token"], name="formsubmission_token_once"),
+        ]
+        indexes = [
+            # Pruning the oldest rows (audit.submissions.prune).
+            models.Index(fields=["at"], name="formsubmission_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.user_id} {self.path}"

@@ -67,6 +67,8 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # One save per form: a second POST of a form's one-time token saves nothing (audit.submissions).
+    "audit.submissions.OneSubmissionMiddleware",
     "organisation.access.AccessPolicyMiddleware",
     # A read that cannot be logged is answered 503, without the data (audit.middleware).
     "audit.middleware.FailClosedMiddleware",
@@ -93,6 +95,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "organisation.context_processors.navigation",
             ],
+            # {% submission_token %} in every form that creates, without a {% load %} each.
+            "builtins": ["audit.templatetags.submission_tags"],
         },
     },
 ]
