@@ -94,6 +94,34 @@ class CaseloadFilterForm(forms.Form):
         encoded.update(self.filters())
         return encoded.urlencode()
 
+    def query_with_page(self) -> str:
+        """The filters understood and the page, if one past the first: where the list is."""
+        encoded = QueryDict(self.query(), mutable=True)
+        page = getattr(self, "cleaned_data", {}).get("page")
+        if page and page > 1:
+            encoded["page"] = str(page)
+        return encoded.urlencode()
+
+
+class CaseloadReturnForm(forms.Form):
+    """Where on the caseload a form posted from it returns to: its filters and page.
+
+    Read back through the filter form, so only the caseload's own keys and values
+    understood survive; the address is always the caseload's own (never an open redirect).
+    """
+
+    back = forms.CharField(required=False, max_length=1000)
+
+    def __init__(self, data: QueryDict, *, user: User) -> None:
+        super().__init__(data)
+        self.user = user
+
+    def query(self) -> str:
+        back = self.cleaned_data.get("back", "") if self.is_valid() else ""
+        listing = CaseloadFilterForm(QueryDict(back), user=self.user)
+        listing.is_valid()
+        return listing.query_with_page()
+
 
 def _filter_query(value: str, user: User) -> str:
     """A saved filter's query string, normalised; refused if it holds values not understood."""

@@ -15,7 +15,12 @@ from audit.versioning import EditConflictError
 from clients.models import Client
 from clients.readonly import refuse_if_merged
 from followup import services, studies
-from followup.caseload_forms import CaseloadFilterForm, SavedFilterForm, SavedFilterRenameForm
+from followup.caseload_forms import (
+    CaseloadFilterForm,
+    CaseloadReturnForm,
+    SavedFilterForm,
+    SavedFilterRenameForm,
+)
 from followup.forms import (
     AfterContactForm,
     ContactForm,
@@ -65,6 +70,8 @@ def caseload(request: AuthenticatedHttpRequest) -> HttpResponse:
             "filters": filters,
             "form": form,
             "query": form.query(),
+            # Where the saved filters' forms return to: this list, its filters and page.
+            "back": form.query_with_page(),
             "saved_filters": SavedFilter.objects.filter(owner=request.user),
             "reminders": request.user.reminders.filter(done_at__isnull=True).select_related(
                 "client"
@@ -73,7 +80,12 @@ def caseload(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
 
 
-def _back_to_caseload(query: str = "") -> HttpResponse:
+def _back_to_caseload(request: AuthenticatedHttpRequest, default: str = "") -> HttpResponse:
+    """Back to the caseload as it was shown when the form was posted (filters and page)."""
+    if "back" in request.POST:
+        query = CaseloadReturnForm(request.POST, user=request.user).query()
+    else:
+        query = default
     return redirect(reverse("followup:caseload") + (f"?{query}" if query else ""))
 
 
@@ -88,7 +100,7 @@ def save_filter(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = SavedFilterForm(request.POST, owner=request.user)
     if not form.is_valid():
         _refused(request, form)
-        return _back_to_caseload()
+        return _back_to_caseload(request)
     query = form.cleaned_data["query"]
     existing = form.existing()
     if existing is not None:
@@ -100,7 +112,7 @@ def save_filter(request: AuthenticatedHttpRequest) -> HttpResponse:
     else:
         form.save()
         messages.success(request, _("The filter is saved."))
-    return _back_to_caseload(query)
+    return _back_to_caseload(request, default=query)
 
 
 def _own_filter(request: AuthenticatedHttpRequest, pk: int) -> SavedFilter:
@@ -117,7 +129,7 @@ def rename_filter(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         messages.success(request, _("The filter is renamed."))
     else:
         _refused(request, form)
-    return _back_to_caseload()
+    return _back_to_caseload(request)
 
 
 @policy(PERSON_LEVEL, methods=("POST",))
@@ -126,7 +138,7 @@ def delete_filter(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     name = saved.name
     saved.delete()
     messages.success(request, _("The filter %(name)s is deleted.") % {"name": name})
-    return _back_to_caseload()
+    return _back_to_caseload(request)
 
 
 @policy(PERSON_LEVEL, methods=("GET", "POST"))

@@ -133,3 +133,54 @@ def test_filters_change_by_post_only(
     client.force_login(caseworker_heimdal)
     assert client.get(reverse(f"followup:{name}", args=[saved.pk])).status_code in {404, 405}
     assert SavedFilter.objects.filter(name="Forfalte").exists()
+
+
+# Back to the caseload as it was: its filters and page survive saving, renaming and deleting.
+
+WHERE = "view=office&due=overdue&page=2"
+
+
+@pytest.mark.parametrize("action", ["save_empty", "save", "rename", "rename_empty", "delete"])
+def test_the_caseload_query_and_page_survive_every_filter_form(
+    client: HttpClient, caseworker_heimdal: User, saved: SavedFilter, action: str
+) -> None:
+    client.force_login(caseworker_heimdal)
+    url, data = {
+        "save_empty": (reverse("followup:save_filter"), {"name": "", "query": "due=overdue"}),
+        "save": (reverse("followup:save_filter"), {"name": "Ny", "query": "due=overdue"}),
+        "rename": (reverse("followup:rename_filter", args=[saved.pk]), {"name": "Nytt navn"}),
+        "rename_empty": (reverse("followup:rename_filter", args=[saved.pk]), {"name": " "}),
+        "delete": (reverse("followup:delete_filter", args=[saved.pk]), {}),
+    }[action]
+    response = client.post(url, {**data, "back": WHERE})
+    assert (response.status_code, response["Location"]) == (302, f"{CASELOAD}?{WHERE}")
+
+
+@pytest.mark.parametrize(
+    "back",
+    [
+        "//evil.example/",
+        "https://evil.example/?view=office",
+        "next=https://evil.example/&view=office",
+        "view=everything&page=-3&due=overdue",
+        "\x00" * 10,
+        "page=" + "9" * 40,
+    ],
+)
+def test_the_way_back_is_only_ever_the_caseloads_own_query(
+    client: HttpClient, caseworker_heimdal: User, saved: SavedFilter, back: str
+) -> None:
+    client.force_login(caseworker_heimdal)
+    response = client.post(reverse("followup:delete_filter", args=[saved.pk]), {"back": back})
+    location = response["Location"]
+    assert "evil" not in location
+    assert location in {CASELOAD, f"{CASELOAD}?view=office", f"{CASELOAD}?due=overdue"}
+
+
+def test_the_caseload_gives_its_filter_forms_the_query_it_shows(
+    client: HttpClient, caseworker_heimdal: User, saved: SavedFilter
+) -> None:
+    client.force_login(caseworker_heimdal)
+    page = client.get(CASELOAD, {"view": "office", "due": "overdue", "junk": "x"}).text
+    # Three forms (save, rename, delete) return to the list as shown (page 1 is the default).
+    assert page.count('name="back" value="view=office&amp;due=overdue"') == 3
