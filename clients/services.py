@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import QuerySet
+from django.dispatch import Signal
 
 from audit.versioning import save_unless_changed
 from clients.folding import fold
@@ -14,6 +15,11 @@ from organisation.models import Office, User
 
 # How alike two folded full names must be to count as a possible duplicate.
 SIMILAR_NAME = 0.75
+
+# Sent inside the transaction of a move to another office, with ``transfer`` (the
+# Transfer row). The apps whose records belong to an office (follow-up's programme
+# enrolments) end them here, so the client depends on none of them.
+client_moved_office = Signal()
 
 
 def identifier_in(query: str) -> tuple[str, str] | None:
@@ -92,7 +98,7 @@ def client_update(*, client: Client, expected_version: int | None, by: User) -> 
     client.clean()
     saved = save_unless_changed(client, expected_version=expected_version)
     if (previous.office_id, previous.caseworker_id) != (saved.office_id, saved.caseworker_id):
-        Transfer.objects.create(
+        transfer = Transfer.objects.create(
             client=saved,
             by=by,
             from_office_id=previous.office_id,
@@ -100,6 +106,8 @@ def client_update(*, client: Client, expected_version: int | None, by: User) -> 
             from_caseworker_id=previous.caseworker_id,
             to_caseworker_id=saved.caseworker_id,
         )
+        if previous.office_id != saved.office_id:
+            client_moved_office.send(sender=Transfer, transfer=transfer)
     return saved
 
 
@@ -122,4 +130,5 @@ def client_transfer(*, client: Client, to_office: Office, by: User, reason: str)
     # The reason goes with the client's own history row too (simple-history's change reason).
     locked._change_reason = reason
     locked.save()
+    client_moved_office.send(sender=Transfer, transfer=transfer)
     return transfer

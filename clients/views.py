@@ -324,4 +324,13 @@ def client_transfer(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         # The client is the new office's now (and has no caseworker there): the
         # transferring caseworker goes back to their own work, not to a page of the client.
         return redirect("followup:caseload")
-    return render(request, "clients/client_transfer.html", {"client": client, "form": form})
+    # Said before the move: the office's own programmes cannot follow the client (the
+    # enrolments are ended by follow-up, through clients.services.client_moved_office).
+    ending = client.enrolments.filter(
+        left_on__isnull=True, programme__office_id=client.office_id
+    ).select_related("programme")
+    return render(
+        request,
+        "clients/client_transfer.html",
+        {"client": client, "form": form, "ending": ending},
+    )

@@ -5,10 +5,15 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import F, OuterRef, QuerySet, Subquery
+from django.dispatch import receiver
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from audit.history import acting_as
 from audit.versioning import save_unless_changed
-from clients.models import Client
+from clients.models import Client, Transfer
+from clients.services import client_moved_office
+from codelists.models import Code, CodeList
 from followup import studies
 from followup.models import Contact, Enrolment, Programme, Reminder
 from organisation.models import User
@@ -141,3 +146,40 @@ def enrolment_end(*, enrolment: Enrolment) -> Enrolment:
     enrolment.clean()
     enrolment.save()
     return enrolment
+
+
+# The outcome of an enrolment ended because the client moved to another office.
+TRANSFERRED = "transferred"
+
+
+def enrolments_left_behind(client: Client, office_id: int) -> QuerySet[Enrolment]:
+    """The client's open enrolments in programmes of ``office_id`` (a transfer ends them)."""
+    return (
+        Enrolment.objects.filter(
+            client=client, left_on__isnull=True, programme__office_id=office_id
+        )
+        .select_related("programme")
+        .order_by("enrolled_on", "pk")
+    )
+
+
+@receiver(client_moved_office, dispatch_uid="followup.enrolments_end_on_transfer")
+def enrolments_end_on_transfer(*, transfer: Transfer, **kwargs: Any) -> list[Enrolment]:
+    """End the open enrolments in the old office's programmes on the day of the transfer.
+
+    A programme is the office's own: the new office cannot follow the client up in it.
+    Each is ended with the outcome "transferred", by the person who transferred, with
+    the move named in its history.
+    """
+    on = timezone.localdate(transfer.at)
+    outcome = Code.objects.get(list_name=CodeList.INTERVENTION_OUTCOME, code=TRANSFERRED)
+    ended = []
+    with acting_as(transfer.by):
+        for enrolment in enrolments_left_behind(transfer.client, transfer.from_office_id):
+            enrolment.left_on = max(on, enrolment.enrolled_on)
+            enrolment.outcome = outcome
+            enrolment._change_reason = _(  # type: ignore[attr-defined]  # simple-history
+                "Ended by the transfer to %(office)s."
+            ) % {"office": transfer.to_office}
+            ended.append(enrolment_end(enrolment=enrolment))
+    return ended
