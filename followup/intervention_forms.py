@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from audit.corrections import correction_form_for
 from audit.forms import DateInput, ModelRulesOnce, version_field
 from clients.forms import ChoiceQuerysets, code_choices
 from clients.models import Client
@@ -124,3 +125,18 @@ class InterventionStatusForm(ChoiceQuerysets, forms.Form):
             for field, messages in error.message_dict.items():
                 self.add_error(field if field in self.fields else None, messages)
         return data
+
+
+class InterventionCorrectionForm(correction_form_for(Intervention)):  # type: ignore[misc]
+    """A correction of an intervention, its status included (with the dates and outcome
+    that status needs, by the model's rules); a status that is not final has no outcome."""
+
+    def clean(self) -> dict[str, Any]:
+        cleaned: dict[str, Any] = super().clean()
+        status = cleaned.get("status")
+        if status and status not in FINAL and cleaned.get("outcome") is not None:
+            self.add_error(
+                "outcome",
+                _("An intervention that is not finished has no outcome yet: empty the outcome."),
+            )
+        return cleaned

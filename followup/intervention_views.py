@@ -37,14 +37,25 @@ def status_history(intervention: Intervention) -> list[Any]:
     """The history rows where the status changed, oldest first (the first row always counts).
 
     Other edits (provider, dates) leave history rows too; they are not status changes.
+    A correction (a row with a reason) of the status, the end or the outcome is shown,
+    with the status it corrected (``corrected_from``) and its reason.
     """
     rows = intervention.history.select_related("history_user", "outcome").order_by("history_id")
     changes: list[Any] = []
-    previous = None
+    previous: Any = None
     for row in rows:
-        if row.status != previous:
+        reason = (row.history_change_reason or "").strip()
+        moved = previous is None or row.status != previous.status
+        corrected = (
+            bool(reason)
+            and previous is not None
+            and (moved or (row.end, row.outcome_id) != (previous.end, previous.outcome_id))
+        )
+        if moved or corrected:
+            row.corrected_from = previous.get_status_display() if corrected else None
+            row.correction_reason = reason if corrected else ""
             changes.append(row)
-            previous = row.status
+        previous = row
     return changes
 
 

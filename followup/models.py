@@ -153,9 +153,9 @@ class Intervention(Correctable, ClientRecord):
     objects = InForceManager.from_queryset(ClientRecordQuerySet)()
     all_objects = ClientRecordQuerySet.as_manager()
     history = tracked_history()
-    # A finished intervention is locked for edits, but its content can be corrected
-    # (with a reason); its status moves only along the lifecycle.
-    correctable_fields = ("type", "provider", "start", "end", "outcome")
+    # A finished intervention is locked for edits, but it can be corrected with a reason:
+    # its content, and its status too (completed by mistake, say), outside the lifecycle.
+    correctable_fields = ("type", "provider", "start", "status", "end", "outcome")
 
     class Meta:
         verbose_name = _("intervention")

@@ -5,6 +5,7 @@ from typing import Any
 from django.urls import path, reverse
 
 from followup import intervention_views, views
+from followup.intervention_forms import InterventionCorrectionForm
 from followup.models import Contact, Enrolment, Intervention
 from organisation.correction_views import correction_view
 
@@ -70,6 +71,7 @@ urlpatterns = [
             Intervention,
             back=_intervention_page,
             select_related=("client", "type", "outcome"),
+            form_class=InterventionCorrectionForm,
         ),
         name="intervention_correct",
     ),

@@ -1,6 +1,7 @@
 """Correcting contacts, interventions and enrolments: a reason in history, entered in error."""
 
 import datetime
+import re
 from typing import Any
 
 import pytest
@@ -36,6 +37,7 @@ def correction_post(intervention: Intervention, **fields: Any) -> dict[str, Any]
         "type": intervention.type_id,
         "provider": intervention.provider,
         "start": intervention.start.isoformat(),
+        "status": intervention.status,
         "end": intervention.end.isoformat() if intervention.end else "",
         "outcome": intervention.outcome_id or "",
         "version": intervention.version,
@@ -339,3 +341,98 @@ def test_a_contact_on_the_wrong_person_born_after_it_can_be_marked_entered_in_er
     )
     assert response.status_code == 302
     assert not Contact.objects.filter(pk=wrong.pk).exists()
+
+
+# The status itself, corrected with a reason, and shown so in the status history ------------
+
+
+def status_rows(page: str) -> list[str]:
+    table = page[page.index('data-testid="status-history"') :]
+    table = table[: table.index("</table>")]
+    return [" ".join(re.sub(r"<[^>]+>", " ", row).split()) for row in table.split("<tr")[2:]]
+
+
+def test_a_completed_intervention_is_corrected_back_to_in_progress_and_history_says_so(
+    client: HttpClient, caseworker_heimdal: User, client_heimdal: Client
+) -> None:
+    intervention = completed(client_heimdal)
+    client.force_login(caseworker_heimdal)
+    planned_end = (TODAY + datetime.timedelta(days=30)).isoformat()
+    response = client.post(
+        reverse("followup:intervention_correct", args=[intervention.pk]),
+        correction_post(
+            intervention,
+            status=Status.IN_PROGRESS,
+            end=planned_end,
+            outcome="",
+            reason="Fullført ved en feil, tiltaket pågår",
+        ),
+    )
+    assert response.status_code == 302
+    intervention.refresh_from_db()
+    assert (intervention.status, intervention.outcome, intervention.is_locked) == (
+        Status.IN_PROGRESS,
+        None,
+        False,
+    )
+    # No longer locked: it can be edited and moved on again.
+    assert (
+        client.get(reverse("followup:intervention_edit", args=[intervention.pk])).status_code == 200
+    )
+    page = client.get(reverse("followup:intervention_detail", args=[intervention.pk])).text
+    rows = status_rows(page)
+    assert len(rows) == 2
+    assert "Fullført" in rows[0]
+    assert "Rettet: fullført → pågår" in rows[1]
+    assert "Fullført ved en feil, tiltaket pågår" in rows[1]
+    assert caseworker_heimdal.get_full_name() in rows[1]
+
+
+def test_a_correction_of_the_end_only_is_shown_as_a_correction_of_the_same_status(
+    client: HttpClient, caseworker_heimdal: User, client_heimdal: Client
+) -> None:
+    intervention = completed(client_heimdal)
+    client.force_login(caseworker_heimdal)
+    client.post(
+        reverse("followup:intervention_correct", args=[intervention.pk]),
+        correction_post(intervention, end=LAST_MONTH.isoformat(), reason="Sluttet tidligere"),
+    )
+    rows = status_rows(
+        client.get(reverse("followup:intervention_detail", args=[intervention.pk])).text
+    )
+    assert "Rettet: fullført" in rows[-1]
+    assert LAST_MONTH.strftime("%d.%m.%Y") in rows[-1]
+    assert "Sluttet tidligere" in rows[-1]
+
+
+@pytest.mark.parametrize(
+    ("fields", "field", "message"),
+    [
+        # A status that is not final has no outcome yet.
+        ({"status": Status.IN_PROGRESS}, "outcome", "har ikke noe resultat ennå"),
+        # Completed needs its end and outcome (the model's rules).
+        ({"status": Status.COMPLETED, "end": ""}, "end", "Oppgi datoen tiltaket sluttet."),
+        ({"status": Status.COMPLETED, "outcome": ""}, "outcome", "Oppgi resultatet"),
+        ({"status": "finished"}, "status", "Velg et gyldig valg"),
+    ],
+)
+def test_a_status_correction_keeps_the_rules_of_the_status(
+    client: HttpClient,
+    caseworker_heimdal: User,
+    client_heimdal: Client,
+    fields: dict[str, Any],
+    field: str,
+    message: str,
+) -> None:
+    intervention = completed(client_heimdal, provider="Firma")
+    before = intervention.history.count()
+    client.force_login(caseworker_heimdal)
+    response = client.post(
+        reverse("followup:intervention_correct", args=[intervention.pk]),
+        correction_post(intervention, provider="Annet firma", reason="Retting", **fields),
+    )
+    assert response.status_code == 200
+    assert message in " ".join(response.context["form"].errors[field])
+    intervention.refresh_from_db()
+    assert (intervention.status, intervention.provider) == (Status.COMPLETED, "Firma")
+    assert intervention.history.count() == before
