@@ -202,7 +202,7 @@ def reminder_done(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     # Reminders are personal: only the owner's own are found at all.
     reminder = get_object_or_404(Reminder, pk=pk, owner=request.user, done_at__isnull=True)
     services.reminder_done(reminder=reminder)
-    return redirect("followup:caseload")
+    return _back_to_caseload(request)
 
 
 @policy(PERSON_LEVEL, methods=("GET", "POST"))

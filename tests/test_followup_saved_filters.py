@@ -5,11 +5,14 @@ from typing import Any
 import pytest
 from django.test import Client as HttpClient
 from django.urls import reverse
+from django.utils import timezone
 
-from followup.models import SavedFilter
+from audit.history import acting_as
+from followup.models import Reminder, SavedFilter
 from organisation.models import User
 
 CASELOAD = reverse("followup:caseload")
+TODAY = timezone.localdate()
 
 
 def shown(response: Any) -> list[str]:
@@ -182,5 +185,21 @@ def test_the_caseload_gives_its_filter_forms_the_query_it_shows(
 ) -> None:
     client.force_login(caseworker_heimdal)
     page = client.get(CASELOAD, {"view": "office", "due": "overdue", "junk": "x"}).text
+    assert 'data-testid="reminder"' not in page
     # Three forms (save, rename, delete) return to the list as shown (page 1 is the default).
     assert page.count('name="back" value="view=office&amp;due=overdue"') == 3
+
+
+def test_marking_a_reminder_done_keeps_the_caseload_as_it_was(
+    client: HttpClient, caseworker_heimdal: User
+) -> None:
+    with acting_as(caseworker_heimdal):
+        reminder = Reminder.objects.create(owner=caseworker_heimdal, text="Ring", due_on=TODAY)
+    client.force_login(caseworker_heimdal)
+    page = client.get(CASELOAD, {"view": "office", "due": "overdue"}).text
+    # The reminder's form returns to the list as shown, as the save-filter form does.
+    assert page.count('name="back" value="view=office&amp;due=overdue"') == 2
+    response = client.post(reverse("followup:reminder_done", args=[reminder.pk]), {"back": WHERE})
+    assert response["Location"] == f"{CASELOAD}?{WHERE}"
+    reminder.refresh_from_db()
+    assert reminder.done_at is not None
