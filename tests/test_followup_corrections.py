@@ -357,7 +357,7 @@ def test_a_completed_intervention_is_corrected_back_to_in_progress_and_history_s
 ) -> None:
     intervention = completed(client_heimdal)
     client.force_login(caseworker_heimdal)
-    planned_end = (TODAY + datetime.timedelta(days=30)).isoformat()
+    planned_end = (today() + datetime.timedelta(days=30)).isoformat()
     response = client.post(
         reverse("followup:intervention_correct", args=[intervention.pk]),
         correction_post(
@@ -395,13 +395,13 @@ def test_a_correction_of_the_end_only_is_shown_as_a_correction_of_the_same_statu
     client.force_login(caseworker_heimdal)
     client.post(
         reverse("followup:intervention_correct", args=[intervention.pk]),
-        correction_post(intervention, end=LAST_MONTH.isoformat(), reason="Sluttet tidligere"),
+        correction_post(intervention, end=days_ago(30).isoformat(), reason="Sluttet tidligere"),
     )
     rows = status_rows(
         client.get(reverse("followup:intervention_detail", args=[intervention.pk])).text
     )
     assert "Rettet: fullført" in rows[-1]
-    assert LAST_MONTH.strftime("%d.%m.%Y") in rows[-1]
+    assert days_ago(30).strftime("%d.%m.%Y") in rows[-1]
     assert "Sluttet tidligere" in rows[-1]
 
 

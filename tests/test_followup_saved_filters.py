@@ -5,14 +5,13 @@ from typing import Any
 import pytest
 from django.test import Client as HttpClient
 from django.urls import reverse
-from django.utils import timezone
 
 from audit.history import acting_as
 from followup.models import Reminder, SavedFilter
 from organisation.models import User
+from tests.dates import today
 
 CASELOAD = reverse("followup:caseload")
-TODAY = timezone.localdate()
 
 
 def shown(response: Any) -> list[str]:
@@ -194,7 +193,7 @@ def test_marking_a_reminder_done_keeps_the_caseload_as_it_was(
     client: HttpClient, caseworker_heimdal: User
 ) -> None:
     with acting_as(caseworker_heimdal):
-        reminder = Reminder.objects.create(owner=caseworker_heimdal, text="Ring", due_on=TODAY)
+        reminder = Reminder.objects.create(owner=caseworker_heimdal, text="Ring", due_on=today())
     client.force_login(caseworker_heimdal)
     page = client.get(CASELOAD, {"view": "office", "due": "overdue"}).text
     # The reminder's form returns to the list as shown, as the save-filter form does.

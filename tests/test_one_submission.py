@@ -29,12 +29,12 @@ from followup.models import Contact, Programme
 from organisation.models import Office, User
 from organisation.roles import Role
 from research.models import ResearchProject
+from tests.dates import today
 from tests.factories import ClientFactory, code, staff
 from tests.fuzzing import parse_page, row_counts, tracked_tables
 from tests.research_data import make_population, make_project
 
 pytestmark = pytest.mark.usefixtures("codes")
-TODAY = timezone.localdate()
 ALREADY_SENT = "Skjemaet var allerede sendt"
 
 
@@ -132,7 +132,7 @@ class Case:
 
 def _contact(w: World) -> dict[str, Any]:
     return {
-        "date": TODAY.isoformat(),
+        "date": today().isoformat(),
         "channel": code(CodeList.CONTACT_CHANNEL, "phone").pk,
         "duration_minutes": 30,
     }
@@ -161,7 +161,7 @@ CASES = [
         "reminder",
         "caseworker",
         lambda w: w.person.get_absolute_url(),
-        lambda w: {"text": "Ring NAV", "due_on": TODAY.isoformat()},
+        lambda w: {"text": "Ring NAV", "due_on": today().isoformat()},
         action=lambda w: reverse("followup:reminder_new", args=[w.person.pk]),
     ),
     Case(
@@ -206,14 +206,14 @@ CASES = [
             "last_name": "Karimi",
             "birth_date": "2016-02-02",
             "role": "child",
-            "joined_on": TODAY.isoformat(),
+            "joined_on": today().isoformat(),
         },
     ),
     Case(
         "service",
         "coordinator",
         lambda w: reverse("families:service_add", args=[w.family.pk]),
-        lambda w: {"since": TODAY.isoformat()},
+        lambda w: {"since": today().isoformat()},
     ),
     Case(
         "family contact",
@@ -225,7 +225,7 @@ CASES = [
         "review",
         "coordinator",
         lambda w: reverse("families:review_new", args=[w.family.pk]),
-        lambda w: {"reviewed_on": TODAY.isoformat(), "rating_housing": "3", "next_review_on": ""},
+        lambda w: {"reviewed_on": today().isoformat(), "rating_housing": "3", "next_review_on": ""},
     ),
     Case(
         "goal",
@@ -247,7 +247,7 @@ CASES = [
         lambda w: reverse("families:split", args=[w.family.pk]),
         lambda w: {
             "name": "Familien Karimi (barn)",
-            "on": TODAY.isoformat(),
+            "on": today().isoformat(),
             "members": [w.child.pk],
         },
     ),
@@ -262,14 +262,14 @@ CASES = [
         "leisure activity",
         "coordinator",
         lambda w: reverse("families:child", args=[w.child.pk]),
-        lambda w: {"leisure": "1", "activity": "Fotball", "since": TODAY.isoformat()},
+        lambda w: {"leisure": "1", "activity": "Fotball", "since": today().isoformat()},
         action=lambda w: "leisure",
     ),
     Case(
         "research consent",
         "caseworker",
         lambda w: reverse("research:client_consents", args=[w.person.pk]),
-        lambda w: {"project": w.consent_project.pk, "given_on": TODAY.isoformat()},
+        lambda w: {"project": w.consent_project.pk, "given_on": today().isoformat()},
         action=lambda w: "",
     ),
     Case(
@@ -351,7 +351,7 @@ def test_a_form_refused_for_its_errors_can_be_sent_again_with_the_same_token(
     client: HttpClient, world: World
 ) -> None:
     url, token = _contact_page(client, world)
-    future = (TODAY + datetime.timedelta(days=3)).isoformat()
+    future = (today() + datetime.timedelta(days=3)).isoformat()
     refused = client.post(url, {**_contact(world), "date": future, FIELD: token})
     assert refused.status_code == 200
     assert not FormSubmission.objects.exists()
@@ -368,7 +368,7 @@ def test_a_refusal_said_in_a_message_gives_the_token_back(client: HttpClient, wo
     token = str(uuid.uuid4())
     assert client.post(url, {"text": "", "due_on": "", FIELD: token}).status_code == 302
     assert not FormSubmission.objects.exists()
-    client.post(url, {"text": "Ring NAV", "due_on": TODAY.isoformat(), FIELD: token})
+    client.post(url, {"text": "Ring NAV", "due_on": today().isoformat(), FIELD: token})
     assert world.caseworker.reminders.count() == 1
 
 
