@@ -212,8 +212,9 @@ def test_leaving_an_apprenticeship_is_dropping_out_of_upper_secondary(
         SchoolStatus.objects.create(
             member=child,
             valid_from=datetime.date(2025, 4, 2),
-            level="lower_secondary",
-            status="dropped_out",
+            level="upper_secondary",
+            year=11,
+            status="enrolled",
         )
     dropouts = SchoolStatus.objects.visible_to(caseworker_heimdal).upper_secondary_dropouts()
     assert [s.level for s in dropouts] == ["apprenticeship"]
