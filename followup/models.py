@@ -1,5 +1,6 @@
 """Follow-up of clients: contacts, interventions, programmes, reminders and saved filters."""
 
+import datetime
 from typing import Any
 
 from django.conf import settings
@@ -19,6 +20,7 @@ from organisation.models import Office
 
 # "programme" alone is the upper-secondary one (utdanningsprogram) in families.
 PROGRAMME = pgettext_lazy("initiative", "programme")
+NEXT_CONTACT_AT_MOST = datetime.timedelta(days=366)
 
 
 def _short(day: Any) -> str:
@@ -108,6 +110,15 @@ class Contact(Correctable, ClientRecord):
                 errors["date"] = before_birth
             elif self.next_contact_on is not None and self.next_contact_on < self.date:
                 errors["next_contact_on"] = _("The next contact must be after this one.")
+            elif (
+                self.next_contact_on is not None
+                and self.next_contact_on > self.date + NEXT_CONTACT_AT_MOST
+            ):
+                # A date years ahead is a typing error (2036 for 2026), and would hide the
+                # client from the caseload's overdue list for as long.
+                errors["next_contact_on"] = _(
+                    "The next contact can be at most a year after this one."
+                )
         if self.duration_minutes is not None and not 1 <= self.duration_minutes <= 24 * 60:
             errors["duration_minutes"] = _("The duration must be between 1 minute and 24 hours.")
         raise_errors(errors)

@@ -61,6 +61,7 @@ def test_logging_a_contact(client: HttpClient, caseworker_heimdal: User, heimdal
         # A date as the number of days from the day the test runs.
         ("date", 1, "kan ikke logges fram i tid"),
         ("next_contact_on", -1, "må være etter denne"),
+        ("next_contact_on", 367, "høyst ett år etter denne"),
         ("duration_minutes", 0, "mellom 1 minutt og 24 timer"),
         ("channel", 999999, "Velg et gyldig valg"),
     ],
