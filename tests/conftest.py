@@ -18,7 +18,7 @@ from tests.workers import start_db_worker
 
 @pytest.fixture(autouse=True)
 def _default_language() -> Iterator[None]:
-    """Each test ends in the default language: a request in English (LocaleMiddleware)
+    """Each test ends in the default language: a request in English (husk.language)
     leaves its thread in English, and the next test's labels would follow."""
     yield
     translation.deactivate()

@@ -2,6 +2,7 @@
 
 import datetime
 
+from django.conf import settings
 from django.test import Client as HttpClient
 from django.urls import reverse
 
@@ -46,3 +47,17 @@ def test_djangos_empty_choice_is_in_bokmal() -> None:
 
     with translation.override("nb"):
         assert translation.gettext("- Select an option -") == "- Velg -"
+
+
+def test_an_english_browser_still_gets_bokmal_until_english_is_chosen(
+    client: HttpClient, db: None
+) -> None:
+    """Staff often run an English browser; HUSK speaks bokmål until they pick English in HUSK."""
+    response = client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert '<html lang="nb">' in response.text
+    assert response["Content-Language"] == "nb"
+    client.post(reverse("set_language"), {"language": "en", "next": reverse("login")})
+    response = client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="nb")
+    assert '<html lang="en">' in response.text
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "xx"
+    assert '<html lang="nb">' in client.get(reverse("login")).text
