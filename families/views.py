@@ -3,7 +3,7 @@
 import datetime
 
 from django.contrib import messages
-from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import Count, OuterRef, Prefetch, QuerySet, StringAgg, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -82,9 +82,28 @@ def coordinator_home(request: AuthenticatedHttpRequest) -> HttpResponse:
         .annotate(n=Count("pk"))
         .values("n")
     )
+    # Many families share a name (eight "Familien Ali" in one office): the adults' first
+    # names tell them apart.
+    adults_now = (
+        FamilyMember.objects.filter(
+            family=OuterRef("pk"),
+            left_on__isnull=True,
+            role__in=[FamilyMember.Role.PARENT, FamilyMember.Role.OTHER_ADULT],
+        )
+        .values("family")
+        .annotate(
+            names=StringAgg(
+                Coalesce("client__first_name", "first_name"),
+                Value(", "),
+                order_by=(Coalesce("client__birth_date", "birth_date"), "pk"),
+            )
+        )
+        .values("names")
+    )
     latest_review = Review.objects.filter(family=OuterRef("pk")).order_by("-reviewed_on", "-pk")
     families = families.annotate(
         members_now=Coalesce(Subquery(members_now), 0),
+        adults_now=Subquery(adults_now),
         overdue_actions=Coalesce(Subquery(overdue), 0),
         last_review=Subquery(latest_review.values("reviewed_on")[:1]),
         next_review=Subquery(latest_review.values("next_review_on")[:1]),

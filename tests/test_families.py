@@ -67,6 +67,40 @@ def test_coordinator_home_lists_their_families(
     ]
 
 
+def test_families_of_one_name_are_told_apart_by_their_adults(
+    client: HttpClient, coordinator_heimdal: User, family: Family, heimdal: Office
+) -> None:
+    """The list shows the adults' first names now: children and former members are left out."""
+    with acting_as(system_actor("tests")):
+        namesake = Family.objects.create(
+            office=heimdal,
+            name="Familien Tesfay",
+            coordinator=coordinator_heimdal,
+            created_on=D(2024, 1, 1),
+        )
+        for first_name, born, left_on in (
+            ("Mulu", D(1980, 1, 1), None),
+            ("Hagos", D(1978, 1, 1), None),
+            ("Yonas", D(1970, 1, 1), D(2025, 1, 1)),
+        ):
+            FamilyMember.objects.create(
+                family=namesake,
+                first_name=first_name,
+                last_name="Tesfay",
+                birth_date=born,
+                role="other_adult",
+                joined_on=D(2024, 1, 1),
+                left_on=left_on,
+            )
+    parent = family.memberships.get(role="parent").client
+    assert parent is not None
+    client.force_login(coordinator_heimdal)
+    response = client.get(reverse("families:home"))
+    adults = {f.pk: f.adults_now for f in response.context["families"]}
+    assert adults == {family.pk: parent.first_name, namesake.pk: "Hagos, Mulu"}
+    assert "Hagos, Mulu" in response.text
+
+
 def test_the_family_as_it_was_on_a_date(
     client: HttpClient, coordinator_heimdal: User, family: Family
 ) -> None:
