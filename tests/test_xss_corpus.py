@@ -12,6 +12,7 @@ from audit.history import acting_as, system_actor
 from clients.models import Client
 from codelists.models import CodeList
 from families.models import Family, FamilyMember
+from followup.models import Contact
 from organisation.models import Office, User
 from tests.dates import days_ago
 from tests.factories import ClientFactory, ContactFactory, code
@@ -150,6 +151,22 @@ def test_hostile_free_text_is_shown_as_text_on_every_page_that_shows_it(
     ]
     shown = {url: check_page(client, url) for url in family_pages}
     client.force_login(caseworker_heimdal)
+    # A correction, so that the client's history shows the note before → after and the reason.
+    contact = Contact.objects.get(client=person)
+    corrected = client.post(
+        reverse("followup:contact_correct", args=[contact.pk]),
+        {
+            "date": contact.date.isoformat(),
+            "channel": contact.channel_id,
+            "duration_minutes": contact.duration_minutes,
+            "note": "Rettet: " + PAYLOAD,
+            "agreed_actions": contact.agreed_actions,
+            "next_contact_on": "",
+            "version": contact.version,
+            "reason": "<script>alert(8)</script>",
+        },
+    )
+    assert corrected.status_code == 302
     client_pages = [
         reverse("followup:caseload"),
         reverse("clients:detail", args=[person.pk]),
@@ -164,6 +181,9 @@ def test_hostile_free_text_is_shown_as_text_on_every_page_that_shows_it(
     assert "alert(1)" in shown[reverse("followup:caseload")]
     assert "svg onload=alert(3)" in shown[reverse("families:home")]
     assert "onerror=alert(2)" in shown[reverse("clients:detail", args=[person.pk])]
+    history = shown[reverse("clients:history", args=[person.pk])]
+    assert "Rettet: <script>alert(1)</script>" in history
+    assert "<script>alert(8)</script>" in history
     assert "{{ 7*7 }}" in shown[reverse("families:plan", args=[family.pk])]
     assert "49" not in shown[reverse("families:plan", args=[family.pk])].split("{{ 7*7 }}")[1][:5]
 
