@@ -85,11 +85,8 @@ def coordinator_home(request: AuthenticatedHttpRequest) -> HttpResponse:
     # Many families share a name (eight "Familien Ali" in one office): the adults' first
     # names tell them apart.
     adults_now = (
-        FamilyMember.objects.filter(
-            family=OuterRef("pk"),
-            left_on__isnull=True,
-            role__in=[FamilyMember.Role.PARENT, FamilyMember.Role.OTHER_ADULT],
-        )
+        FamilyMember.objects.filter(family=OuterRef("pk"), left_on__isnull=True)
+        .exclude(role=FamilyMember.Role.CHILD)
         .values("family")
         .annotate(
             names=StringAgg(
