@@ -12,8 +12,12 @@ from husk.demo_families import seed_families, seed_plans_and_reviews
 from husk.demo_research import seed_research, seed_school
 from organisation.models import Membership, Office, User
 from organisation.roles import Role
+from organisation.two_factor import enrol_with_secret, has_second_factor
 
 DEMO_PASSWORD = "husk-demo"  # noqa: S105 - documented demo password, demo data only
+# Every demo user's authenticator secret (base32), documented beside the password:
+# `oathtool --totp -b HUSKDEMOHUSKDEMO` gives the code. Demo data only.
+DEMO_TOTP_SECRET = "HUSKDEMOHUSKDEMO"  # noqa: S105
 
 OFFICES = {
     "heimdal": {"name": "NAV Heimdal", "municipality_number": "5001", "unit_number": "1662"},
@@ -76,6 +80,9 @@ def seed_organisation(clients_per_office: int = CLIENTS_PER_OFFICE) -> dict[str,
             if created:
                 user.set_password(DEMO_PASSWORD)
                 user.save(update_fields=["password"])
+            if created or not has_second_factor(user):
+                # Enrolled with the documented secret, unless enrolled anew since.
+                enrol_with_secret(user, DEMO_TOTP_SECRET)
             Membership.objects.get_or_create(
                 user=user,
                 role=demo.role,

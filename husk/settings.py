@@ -40,6 +40,10 @@ INSTALLED_APPS = [
     "django_htmx",
     "simple_history",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_static",
+    "django_otp.plugins.otp_totp",
+    "two_factor",
     "django_tasks_db",
     # HUSK's own apps; dependencies point down this list, never up.
     "husk",
@@ -61,6 +65,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): a second factor given in this session, or single sign-on.
+    "organisation.two_factor.HuskOTPMiddleware",
     "organisation.middleware.AbsoluteSessionTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -194,6 +200,19 @@ OIDC_STORE_ID_TOKEN = True
 OIDC_AUTHENTICATION_CALLBACK_URL = "sso_callback"
 if OIDC_ISSUER:
     AUTHENTICATION_BACKENDS.append("organisation.sso.HuskOIDCBackend")
+
+# Two-factor login (organisation.two_factor): every password account gives a TOTP code after
+# its password; single sign-on sessions are exempt (the identity provider asks for two factors).
+# The name an authenticator app shows beside the code.
+OTP_TOTP_ISSUER = env_str("TWO_FACTOR_ISSUER", "HUSK")
+# Seconds between the password and the code before the password must be given again.
+TWO_FACTOR_LOGIN_TIMEOUT = env_int("TWO_FACTOR_LOGIN_TIMEOUT_SECONDS", 600)
+# No "remember this browser": the code is asked for at every login.
+TWO_FACTOR_REMEMBER_COOKIE_AGE = None
+TWO_FACTOR_QR_FACTORY = "qrcode.image.svg.SvgPathImage"
+# Wrong codes make the next try wait 1, 2, 4 ... seconds (django-otp's throttle).
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
 
 # Login throttling: per account and, separately, per address.
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)

@@ -2,30 +2,54 @@
 
 from django.conf import settings
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.i18n import set_language
 
 from husk import views
 from husk.bench.views import reference
-from husk.forms import LoginForm
-from organisation import sso_views
-from organisation.access import ADMINISTRATION, LOGGED_IN, PUBLIC, policy, with_policy
+from organisation import sso_views, two_factor
+from organisation.access import (
+    ADMINISTRATION,
+    LOGGED_IN,
+    PUBLIC,
+    SIGNING_IN,
+    policy,
+    with_policy,
+)
+
+# The enrolment and the backup codes, under the names django-two-factor-auth's views
+# redirect to (two_factor:...). Its profile and "disable" pages are left out: the second
+# factor is required, and only an administrator resets it (organisation.admin).
+two_factor_urls = (
+    [
+        path("setup/", policy(SIGNING_IN)(two_factor.SetupView.as_view()), name="setup"),
+        path(
+            "qrcode/",
+            policy(SIGNING_IN, methods=("GET",))(two_factor.QRGeneratorView.as_view()),
+            name="qr",
+        ),
+        path(
+            "setup/complete/",
+            policy(LOGGED_IN, methods=("GET",))(two_factor.SetupCompleteView.as_view()),
+            name="setup_complete",
+        ),
+        path(
+            "backup-codes/",
+            policy(LOGGED_IN)(two_factor.BackupTokensView.as_view()),
+            name="backup_tokens",
+        ),
+    ],
+    "two_factor",
+)
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("health/", views.health, name="health"),
     path("favicon.ico", views.favicon, name="favicon"),
-    path(
-        "login/",
-        policy(PUBLIC)(
-            auth_views.LoginView.as_view(
-                authentication_form=LoginForm, redirect_authenticated_user=True
-            )
-        ),
-        name="login",
-    ),
-    path("logout/", policy(LOGGED_IN)(sso_views.LogoutView.as_view()), name="logout"),
+    # The password, then the code: one page each (organisation.two_factor).
+    path("login/", policy(PUBLIC)(two_factor.LoginView.as_view()), name="login"),
+    path("two-factor/", include(two_factor_urls)),
+    path("logout/", policy(SIGNING_IN)(sso_views.LogoutView.as_view()), name="logout"),
     path("sso/login/", policy(PUBLIC)(sso_views.SSOLoginView.as_view()), name="sso_login"),
     path("sso/callback/", policy(PUBLIC)(sso_views.SSOCallbackView.as_view()), name="sso_callback"),
     path("i18n/setlang/", policy(PUBLIC)(set_language), name="set_language"),

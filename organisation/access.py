@@ -50,11 +50,16 @@ class Rule:
     roles: frozenset[str] | None = None
     # Person-level pages refuse with 404 so that a refusal reveals nothing.
     deny_as_404: bool = False
+    # A signed-in session must also have given its second factor (organisation.two_factor),
+    # except on the few pages that lead there (enrolment, logout).
+    second_factor: bool = True
 
     def allows(self, user: Any) -> bool:
         if not self.login_required:
             return True
         if not user.is_authenticated:
+            return False
+        if self.second_factor and not _verified(user):
             return False
         return self.roles is None or user.has_role(*self.roles)
 
@@ -64,13 +69,25 @@ class Rule:
             return None
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
+        if self.second_factor and not _verified(request.user):
+            from organisation.two_factor import enrolment_redirect
+
+            return enrolment_redirect(request)
         if self.deny_as_404:
             raise Http404
         raise PermissionDenied
 
 
+def _verified(user: Any) -> bool:
+    """A second factor given in this session, or single sign-on (organisation.two_factor)."""
+    is_verified = getattr(user, "is_verified", None)
+    return bool(is_verified is not None and is_verified())
+
+
 PUBLIC = Rule("public", login_required=False)
 LOGGED_IN = Rule("logged_in")
+# Signed in with a password, the second factor still to come: enrolment and logout only.
+SIGNING_IN = Rule("signing_in", second_factor=False)
 PERSON_LEVEL = Rule("person_level", roles=PERSON_LEVEL_ROLES, deny_as_404=True)
 AGGREGATES = Rule("aggregates", roles=frozenset({Role.MANAGER, Role.ADMINISTRATOR}))
 RESEARCH = Rule("research", roles=frozenset({Role.RESEARCHER}))

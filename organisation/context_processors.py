@@ -28,11 +28,19 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"menu": []}
+    verified = getattr(user, "is_verified", None)
+    if verified is None or not verified():
+        # Signed in with the password, the code still to come: nowhere to go yet.
+        return {"menu": []}
     current = request.resolver_match.view_name if request.resolver_match else ""
     return {
         "menu": [
             {"url": reverse(name), "label": label, "active": current == name}
             for name, label, roles in MENU
             if user.has_role(*roles)
-        ]
+        ],
+        # A password account's own backup codes (a single sign-on session has no device).
+        "backup_codes_url": (
+            reverse("two_factor:backup_tokens") if getattr(user, "otp_device", None) else None
+        ),
     }

@@ -17,6 +17,31 @@ from tests.workers import start_db_worker
 
 
 @pytest.fixture(autouse=True)
+def _force_login_gives_the_second_factor(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`client.force_login(user)` stands for a whole login, the code step included: the user
+    gets a TOTP device (their own if enrolled) and the session counts as verified by it.
+
+    Only the test client's shortcut changes; the login pages, the policies and the middleware
+    stay as in production, and tests of two-factor login go through the pages."""
+    from django.test.client import ClientMixin
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    original = ClientMixin.force_login
+
+    def force_login(self: ClientMixin, user: Any, backend: str | None = None) -> None:
+        original(self, user, backend)
+        device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+        if device is None:
+            device = TOTPDevice.objects.create(user=user, name="default", confirmed=True)
+        session = self.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+
+    monkeypatch.setattr(ClientMixin, "force_login", force_login)
+
+
+@pytest.fixture(autouse=True)
 def _default_language() -> Iterator[None]:
     """Each test ends in the default language: a request in English (husk.language)
     leaves its thread in English, and the next test's labels would follow."""

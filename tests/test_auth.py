@@ -5,18 +5,28 @@ import time
 import pytest
 from django.conf import settings
 from django.contrib.sessions.models import Session
+from django.http import HttpResponse
 from django.test import Client as HttpClient
 from django.urls import reverse
 from django.utils import timezone
 
 from organisation.middleware import LOGIN_AT, RENEWED_AT
 from organisation.models import User
+from tests.logins import enrol, log_in
 
 PASSWORD = "husk-test-password"
 
 
-def login(client: HttpClient, username: str, password: str = PASSWORD) -> object:
-    return client.post(reverse("login"), {"username": username, "password": password})
+@pytest.fixture(autouse=True)
+def _enrolled(request: pytest.FixtureRequest) -> None:
+    """The caseworker has set up two-factor login: both login pages are gone through."""
+    if "caseworker_heimdal" in request.fixturenames:
+        enrol(request.getfixturevalue("caseworker_heimdal"))
+
+
+def login(client: HttpClient, username: str, password: str = PASSWORD) -> HttpResponse:
+    """Both login pages (the password, then the code of the user's device)."""
+    return log_in(client, username, password)
 
 
 def test_login_rotates_the_session_key(client: HttpClient, caseworker_heimdal: User) -> None:

@@ -25,7 +25,7 @@ import requests
 from django.utils import timezone
 
 from husk import pgtools
-from husk.demo import DEMO_PASSWORD
+from husk.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET
 from husk.testing.signin import sign_in
 from tests.scratch_postgres import ScratchCluster, free_port
 from tests.workers import ROOT
@@ -241,7 +241,14 @@ class Worker(threading.Thread):
             threading.Event(),
         )
         self.session = requests.Session()
-        sign_in(self.session, host, username, DEMO_PASSWORD, timeout=REQUEST_TIMEOUT)
+        sign_in(
+            self.session,
+            host,
+            username,
+            DEMO_PASSWORD,
+            DEMO_TOTP_SECRET,
+            timeout=REQUEST_TIMEOUT,
+        )
         self.channel = str(channel)
 
     def run(self) -> None:

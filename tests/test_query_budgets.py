@@ -15,9 +15,10 @@ from followup.models import Programme
 from organisation.models import Office, User
 from tests.factories import ClientFactory, ContactFactory, OfficeFactory, code
 
-# Every signed-in page: session, user, memberships. (The session save that renews the
-# idle timeout comes at most once a minute: organisation.middleware.)
-BASE = 3
+# Every signed-in page: session, user, memberships, and the device that gave the second factor
+# (django-otp looks it up on each request, so a reset takes effect at once). The session save
+# that renews the idle timeout comes at most once a minute: organisation.middleware.
+BASE = 4
 
 
 def count_queries(client: HttpClient, url: str) -> int:

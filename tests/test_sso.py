@@ -22,12 +22,14 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
 from django.test import Client as HttpClient
 from django.urls import reverse
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from pytest_django.live_server_helper import LiveServer
 
 from organisation import sso
 from organisation.models import Office, User
 from organisation.roles import Role
 from tests.factories import MembershipFactory, UserFactory
+from tests.logins import log_in
 from tests.oidc_provider import CLIENT_ID, CLIENT_SECRET, LocalProvider, local_provider
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -570,3 +572,19 @@ def test_the_button_keeps_only_our_own_next_page(
     request = rf.get("/login/", {"next": "/clients/"})
     html = Template("{% load sso %}" + markup).render(Context({"request": request}))
     assert expected in html
+
+
+def test_single_sign_on_needs_no_second_code_but_the_password_does(
+    sso_on: LocalProvider, browser: Browser, client: HttpClient, kari: User
+) -> None:
+    """The identity provider asked for two factors; a password login must give its own."""
+    assert not TOTPDevice.objects.filter(user=kari).exists()
+    landing = sign_in(browser, HUSK_IN_PROCESS, "kari.nordmann@nav.test")
+    assert landing.status == 200
+    assert browser.request("GET", f"{HUSK_IN_PROCESS}/caseload/").status == 200
+    logout(browser, HUSK_IN_PROCESS)
+
+    assert log_in(client, "kari.nordmann", "husk-test-password").status_code == 302
+    caseload = client.get(reverse("followup:caseload"))
+    assert caseload.status_code == 302
+    assert caseload["Location"].startswith(reverse("two_factor:setup"))

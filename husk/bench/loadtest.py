@@ -20,9 +20,10 @@ from audit.history import acting_as, system_actor
 from clients.models import Client
 from codelists.models import Code
 from families.models import Family
-from husk.demo import DEMO_PASSWORD, OFFICES
+from husk.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET, OFFICES
 from organisation.models import Membership, Office, User
 from organisation.roles import Role
+from organisation.two_factor import enrol_with_secret, has_second_factor
 
 ROOT = Path(__file__).resolve().parents[2]
 # A NAV office's staff, roughly: most are caseworkers.
@@ -73,11 +74,15 @@ def accounts(users: int) -> list[dict[str, Any]]:
             if created:
                 user.set_password(DEMO_PASSWORD)
                 user.save(update_fields=["password"])
+            if not has_second_factor(user):
+                # Signs in with the password and a code, as the demo users do.
+                enrol_with_secret(user, DEMO_TOTP_SECRET)
             Membership.objects.get_or_create(user=user, role=role, office=office)
             made.append(
                 {
                     "username": user.username,
                     "password": DEMO_PASSWORD,
+                    "totp_secret": DEMO_TOTP_SECRET,
                     "role": str(role),
                     "today": today,
                     "channel": str(first_channel.pk),

@@ -8,13 +8,16 @@ imports Django, so that the load generator's gevent process can use it.
 
 import base64
 import importlib
+import time
 from html.parser import HTMLParser
 from typing import Any
 
 import requests
 
 LOGIN_PATH = "/login/"
-MAX_STEPS = 3  # password, code, and one to spare
+MAX_STEPS = 4  # password, code, the next step's code, and one to spare
+# After a refused code django-otp makes the next try wait a second (its throttle).
+THROTTLE_SECONDS = 1.1
 
 
 class SignInError(RuntimeError):
@@ -47,11 +50,13 @@ class _Forms(HTMLParser):
             self._current = None
 
 
-def totp(secret_base32: str) -> str:
-    """The code an authenticator app shows now for the secret: django-otp's own TOTP."""
+def totp(secret_base32: str, steps_ahead: int = 0) -> str:
+    """The code an authenticator app shows now for the secret (or that many 30-second steps
+    later): django-otp's own TOTP."""
     # Imported only when a code is asked for: django-otp comes with two-factor login.
     oath = importlib.import_module("django_otp.oath")
-    return f"{oath.totp(base64.b32decode(secret_base32)):06d}"
+    code = oath.totp(base64.b32decode(secret_base32), drift=steps_ahead)
+    return f"{code:06d}"
 
 
 def _login_form(html: str) -> dict[str, str] | None:
@@ -77,6 +82,7 @@ def sign_in(
     request_options.setdefault("timeout", 30)
     url = f"{host}{LOGIN_PATH}"
     page = session.get(url, **request_options)
+    codes_given = 0
     for _step in range(MAX_STEPS):
         form = _login_form(page.text) if page.status_code == 200 else None
         if form is None:
@@ -89,7 +95,12 @@ def sign_in(
             elif name.endswith("otp_token"):
                 if totp_secret is None:
                     raise SignInError(f"{username}: asked for a code, and no secret was given")
-                form[name] = totp(totp_secret)
+                if codes_given:
+                    # Refused: each code is accepted once, and another login of the account
+                    # took this step's; the next step's is accepted a step early.
+                    time.sleep(THROTTLE_SECONDS)
+                form[name] = totp(totp_secret, steps_ahead=codes_given)
+                codes_given += 1
         page = session.post(
             url, form, headers={"Referer": url}, allow_redirects=False, **request_options
         )

@@ -12,6 +12,7 @@ from organisation.models import User
 from organisation.roles import Role
 from tests.browser.test_login_journey import assert_accessible, log_in
 from tests.factories import staff
+from tests.logins import enrol
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -31,6 +32,7 @@ def test_coordinator_and_colleague_change_the_plan_at_once_and_only_the_same_goa
         colleague = staff("koordinator2.heimdal", Role.COORDINATOR, family.office)
         colleague.set_password("husk-demo")
         colleague.save()
+        enrol(colleague)
 
     log_in(page, "koordinator.heimdal")
     page.get_by_role("link", name=family.name).click()

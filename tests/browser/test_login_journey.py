@@ -10,9 +10,10 @@ from playwright.sync_api import Page, expect
 
 from clients.models import Client
 from husk.demo import DEMO_PASSWORD, DEMO_USERS
-from organisation.models import Office
+from organisation.models import Office, User
 from organisation.roles import Role
 from tests.factories import ClientFactory
+from tests.logins import fresh_code
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -40,6 +41,9 @@ def log_in(page: Page, username: str) -> None:
     page.get_by_label("Brukernavn").fill(username)
     page.get_by_label("Passord").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Logg inn").click()
+    # The second page: the code the user's authenticator app shows now.
+    page.get_by_label("Kode").fill(fresh_code(User.objects.get(username=username)))
+    page.get_by_role("button", name="Bekreft koden").click()
 
 
 @pytest.fixture
