@@ -104,8 +104,25 @@ def readable_dates(text: str) -> str:
     return ISO_DATE.sub(lambda m: f"{m[3]}.{m[2]}.{m[1]}", text)
 
 
-def _referenced(rows: list[Any], fields: list[models.Field[Any, Any]]) -> dict[Any, dict[Any, str]]:
-    """Labels of every object the rows point at, one query per related model."""
+def _named(related: type[models.Model], ids: set[Any]) -> dict[Any, str]:
+    """The labels of some objects of one model, in the model's own order."""
+    # The base manager: a record marked as entered in error is still named by what it was.
+    found = related._base_manager.filter(pk__in=ids)
+    # What a record's name is made of beyond its own row (a family member's client).
+    joined = getattr(related, "history_names_select_related", ())
+    if joined:
+        found = found.select_related(*joined)
+    ordering = related._meta.ordering or ["pk"]
+    return {obj.pk: readable_dates(str(obj)) for obj in found.order_by(*ordering, "pk")}
+
+
+def _referenced(
+    rows: list[Any],
+    fields: list[models.Field[Any, Any]],
+    links: dict[str, dict[int, set[Any]]],
+    m2m: list[models.ManyToManyField[Any, Any]],
+) -> dict[Any, dict[Any, str]]:
+    """Labels of every object the rows point at or link to, one query per related model."""
     wanted: dict[type[models.Model], set[Any]] = defaultdict(set)
     for f in fields:
         if f.is_relation and f.related_model is not None:
@@ -113,13 +130,57 @@ def _referenced(rows: list[Any], fields: list[models.Field[Any, Any]]) -> dict[A
                 value = getattr(row, f.attname)
                 if value is not None:
                     wanted[f.related_model].add(value)
-    # The base manager: a record marked as entered in error is still named by what it was.
-    return {
-        related: {
-            obj.pk: readable_dates(str(obj)) for obj in related._base_manager.filter(pk__in=ids)
-        }
-        for related, ids in wanted.items()
-    }
+    for f in m2m:
+        for linked in links[f.name].values():
+            wanted[f.related_model].update(linked)
+    return {related: _named(related, ids) for related, ids in wanted.items()}
+
+
+def _links(
+    history: models.QuerySet[Any], rows: list[Any]
+) -> tuple[list[models.ManyToManyField[Any, Any]], dict[str, dict[int, set[Any]]]]:
+    """The tracked many-to-many fields, and what each history row linked to in each.
+
+    simple-history keeps, under each history row, a copy of the record's links as they
+    were then: one query per field for all the rows."""
+    m2m = list(getattr(history.model, "_history_m2m_fields", []))
+    ids = [row.history_id for row in rows]
+    links: dict[str, dict[int, set[Any]]] = {}
+    for f in m2m:
+        snapshots = getattr(history.model, f.name).model
+        target = snapshots._meta.get_field(f.m2m_reverse_field_name()).attname
+        linked: dict[int, set[Any]] = defaultdict(set)
+        if ids:
+            for history_id, value in snapshots.objects.filter(history_id__in=ids).values_list(
+                "history_id", target
+            ):
+                linked[history_id].add(value)
+        links[f.name] = linked
+    return m2m, links
+
+
+def _linked_names(names: dict[Any, str], ids: set[Any]) -> str:
+    """Linked objects by name, in their model's order (codes as their list sorts them)."""
+    return ", ".join(label for pk, label in names.items() if pk in ids) or "–"
+
+
+def _shorten(text: str, length: int = 60) -> str:
+    return text if len(text) <= length else text[: length - 1].rstrip() + "…"
+
+
+def record_label(
+    history_model: type[models.Model],
+    row: Any,
+    fields: list[models.Field[Any, Any]],
+    labels: dict[Any, dict[Any, str]],
+) -> str:
+    """How history names one record: its model's ``tracked_history(label=…)`` filled in
+    with the row's fields as history shows them, else the model's name."""
+    label = getattr(history_model, "history_label", None)
+    if label is None:
+        return capfirst(str(history_model.instance_type._meta.verbose_name))  # type: ignore[attr-defined]
+    shown = {f.name: _shorten(_display(row, f, labels)) for f in fields}
+    return capfirst(readable_dates(str(label) % shown))
 
 
 def plain_value(value: Any) -> str:
@@ -165,6 +226,45 @@ def _display(row: Any, f: models.Field[Any, Any], labels: dict[Any, dict[Any, st
     return plain_value(value)
 
 
+def _changes(
+    before: Any,
+    row: Any,
+    kind: str,
+    *,
+    shown: list[models.Field[Any, Any]],
+    names: dict[str, str],
+    m2m: list[models.ManyToManyField[Any, Any]],
+    m2m_names: dict[str, str],
+    links: dict[str, dict[int, set[Any]]],
+    labels: dict[Any, dict[Any, str]],
+) -> list[FieldChange]:
+    """What changed from history row ``before`` (None: nothing yet) to ``row``."""
+    changes = [
+        FieldChange(
+            field=names[f.name],
+            before=_display(before, f, labels) if before is not None else "–",
+            after=_display(row, f, labels),
+        )
+        for f in shown
+        if before is None or getattr(before, f.attname) != getattr(row, f.attname)
+    ]
+    for f in m2m:
+        was = links[f.name].get(before.history_id, set()) if before is not None else set()
+        now = links[f.name].get(row.history_id, set())
+        if was != now:
+            related = labels.get(f.related_model, {})
+            changes.append(
+                FieldChange(
+                    field=m2m_names[f.name],
+                    before=_linked_names(related, was),
+                    after=_linked_names(related, now),
+                )
+            )
+    if kind == "+":
+        changes = [c for c in changes if c.after != "–"]
+    return changes
+
+
 def history_entries(
     histories: list[models.QuerySet[Any]], *, limit: int = 300
 ) -> list[HistoryEntry]:
@@ -180,23 +280,24 @@ def history_entries(
         rows = list(
             history.select_related("history_user").order_by("id", "history_date", "history_id")
         )
-        labels = _referenced(rows, shown)
+        m2m, links = _links(history, rows)
+        labels = _referenced(rows, shown, links, m2m)
+        m2m_names = {f.name: field_label(f) for f in m2m}
         previous: dict[int, Any] = {}
-        what = capfirst(str(model._meta.verbose_name))
         page = correction_pages().get(model)
         for row in rows:
             before = previous.get(row.id)
-            changes = [
-                FieldChange(
-                    field=names[f.name],
-                    before=_display(before, f, labels) if before is not None else "–",
-                    after=_display(row, f, labels),
-                )
-                for f in shown
-                if before is None or getattr(before, f.attname) != getattr(row, f.attname)
-            ]
-            if row.history_type == "+":
-                changes = [c for c in changes if c.after != "–"]
+            changes = _changes(
+                before,
+                row,
+                row.history_type,
+                shown=shown,
+                names=names,
+                m2m=m2m,
+                m2m_names=m2m_names,
+                links=links,
+                labels=labels,
+            )
             marked: bool | None = None
             if marks:
                 now = bool(getattr(row, ENTERED_IN_ERROR))
@@ -210,7 +311,7 @@ def history_entries(
             entry = HistoryEntry(
                 when=row.history_date,
                 who=row.history_user,
-                what=what,
+                what=record_label(history.model, row, fields, labels),
                 object_id=row.id,
                 kind=row.history_type,
                 changes=changes,

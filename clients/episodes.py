@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from django.db import transaction
 from django.db.models import Q
 
+from audit.history import one_history_row
 from audit.versioning import Change, EditConflictError, save_unless_changed
 from clients.models import BenefitPeriod, CaseEpisode, Client
 from codelists.models import Code
@@ -50,8 +51,9 @@ def episode_open(
         raise EpisodeAlreadyOpenError(already_open)
     episode = CaseEpisode(client=client, opened_on=opened_on)
     episode.clean()  # the form ran it already; here for every other caller
-    episode.save()
-    episode.reasons.set(list(reasons))
+    with one_history_row(episode):
+        episode.save()
+        episode.reasons.set(list(reasons))
     return episode
 
 
@@ -97,15 +99,16 @@ def episode_update(
         other = other_open_episode(episode.client, exclude_pk=episode.pk)
         if other is not None:
             raise EpisodeAlreadyOpenError(other)
-    try:
-        saved = save_unless_changed(episode, expected_version=expected_version)
-    except EditConflictError as error:
-        _describe_reason_changes(error, expected_version)
-        raise
-    wanted = list(reasons)
-    # set() would write an m2m history row even when nothing changed; skip that.
-    if {code.pk for code in wanted} != set(saved.reasons.values_list("pk", flat=True)):
-        saved.reasons.set(wanted)
+    with one_history_row(episode):
+        try:
+            saved = save_unless_changed(episode, expected_version=expected_version)
+        except EditConflictError as error:
+            _describe_reason_changes(error, expected_version)
+            raise
+        wanted = list(reasons)
+        # Unchanged reasons: no need to remove and add them again.
+        if {code.pk for code in wanted} != set(saved.reasons.values_list("pk", flat=True)):
+            saved.reasons.set(wanted)
     return saved
 
 

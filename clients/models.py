@@ -248,7 +248,8 @@ class CaseEpisode(Correctable, ClientRecord):
     # Pages, counts and related managers (client.episodes) see the episodes in force only.
     objects = InForceManager.from_queryset(ClientRecordQuerySet)()
     all_objects = ClientRecordQuerySet.as_manager()
-    history = tracked_history(m2m_fields=[reasons])
+    # Named by its opening date: a client can have several episodes (audit.timeline).
+    history = tracked_history(m2m_fields=[reasons], label=_("Case episode from %(opened_on)s"))
 
     class Meta:
         verbose_name = _("case episode")

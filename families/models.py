@@ -189,6 +189,9 @@ class FamilyMember(CorrectableRecord):
             models.Index(fields=["family", "joined_on"], name="member_family_joined"),
         ]
 
+    # A member who is a client is named by the client: history names many at once.
+    history_names_select_related = ("client",)
+
     def __str__(self) -> str:
         return self.full_name
 

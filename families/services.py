@@ -7,6 +7,7 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
+from audit.history import one_history_row
 from clients.models import Client, age_on, folded_name_contains
 from codelists.models import Code
 from families.models import (
@@ -179,8 +180,10 @@ def family_contact_log(
     members = list(participants)
     primary = next(m.client for m in members if m.client is not None)
     contact = contact_log(client=primary, by=by, data=data)
-    family_contact = FamilyContact.objects.create(contact=contact, family=family)
-    family_contact.participants.set(members)
+    family_contact = FamilyContact(contact=contact, family=family)
+    with one_history_row(family_contact):
+        family_contact.save(force_insert=True)
+        family_contact.participants.set(members)
     return family_contact
 
 

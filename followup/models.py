@@ -60,7 +60,10 @@ class Contact(Correctable, ClientRecord):
     # history, corrections and the merge see every row.
     objects = InForceManager.from_queryset(ClientRecordQuerySet)()
     all_objects = ClientRecordQuerySet.as_manager()
-    history = tracked_history(m2m_fields=[staff, other_services, topics])
+    # Named by its date: a client has many contacts (audit.timeline).
+    history = tracked_history(
+        m2m_fields=[staff, other_services, topics], label=_("Contact on %(date)s")
+    )
     # What a correction may change (topics and services are edited on the contact form).
     correctable_fields = (
         "date",
@@ -163,7 +166,7 @@ class Intervention(Correctable, ClientRecord):
 
     objects = InForceManager.from_queryset(ClientRecordQuerySet)()
     all_objects = ClientRecordQuerySet.as_manager()
-    history = tracked_history()
+    history = tracked_history(label=_("Intervention from %(start)s"))
     # A finished intervention is locked for edits, but it can be corrected with a reason:
     # its content, and its status too (completed by mistake, say), outside the lifecycle.
     correctable_fields = ("type", "provider", "start", "status", "end", "outcome")

@@ -9,7 +9,7 @@ from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from audit.history import acting_as
+from audit.history import acting_as, one_history_row
 from audit.versioning import save_unless_changed
 from clients.models import Client, Transfer
 from clients.services import client_moved_office
@@ -26,10 +26,11 @@ def contact_log(*, client: Client, by: User, data: dict[str, Any]) -> Contact:
     other_services = data.pop("other_services", [])
     contact = Contact(client=client, recorded_by=by, **data)
     contact.clean()
-    contact.save(force_insert=True)
-    contact.topics.set(topics)
-    contact.other_services.set(other_services)
-    contact.staff.add(by)
+    with one_history_row(contact):
+        contact.save(force_insert=True)
+        contact.topics.set(topics)
+        contact.other_services.set(other_services)
+        contact.staff.add(by)
     return contact
 
 
@@ -43,11 +44,12 @@ def contact_update(
     for name, value in data.items():
         setattr(contact, name, value)
     contact.clean()
-    save_unless_changed(contact, expected_version=expected_version)
-    if topics is not None:
-        contact.topics.set(topics)
-    if other_services is not None:
-        contact.other_services.set(other_services)
+    with one_history_row(contact):
+        save_unless_changed(contact, expected_version=expected_version)
+        if topics is not None:
+            contact.topics.set(topics)
+        if other_services is not None:
+            contact.other_services.set(other_services)
     return contact
 
 

@@ -322,21 +322,11 @@ def _seed_history(
                 Enrolment(client=client, programme=rng.choice(programmes), enrolled_on=enrolled)
             )
     bulk.bulk_create(CaseEpisode, episodes, actor=actor)
-    CaseEpisode.reasons.through.objects.bulk_create(
-        CaseEpisode.reasons.through(caseepisode_id=e.pk, code_id=c.pk)
-        for e, codes_ in episode_reasons
-        for c in codes_
-    )
+    bulk.bulk_link(CaseEpisode.reasons, episode_reasons)
     bulk.bulk_create(BenefitPeriod, benefits, actor=actor)
     bulk.bulk_create(Contact, contacts, actor=actor)
-    Contact.topics.through.objects.bulk_create(
-        Contact.topics.through(contact_id=c.pk, code_id=t.pk)
-        for c, topics in contact_topics
-        for t in topics
-    )
-    Contact.staff.through.objects.bulk_create(
-        Contact.staff.through(contact_id=c.pk, user_id=c.recorded_by_id) for c in contacts
-    )
+    bulk.bulk_link(Contact.topics, contact_topics)
+    bulk.bulk_link(Contact.staff, [(c, [c.recorded_by]) for c in contacts])
     bulk.bulk_create(Assessment, assessments, actor=actor)
     bulk.bulk_create(
         AssessmentItem,

@@ -10,6 +10,7 @@ import random
 from django.db import transaction
 
 from audit import bulk
+from audit.history import one_history_row
 from clients.models import Client
 from families.models import FamilyMember, SchoolStatus
 from followup import studies
@@ -86,7 +87,7 @@ def seed_research(
     if ResearchProject.objects.filter(code=PROJECT_CODE).exists():
         return None
     rng = random.Random(1)  # noqa: S311 - demo data, not security
-    project = ResearchProject.objects.create(
+    project = ResearchProject(
         code=PROJECT_CODE,
         title="Fellesprosjektet – hvem kommer, hva får de, hva virker?",
         institution="NTNU, Institutt for sosialt arbeid (demo)",
@@ -99,8 +100,10 @@ def seed_research(
         tables=list(Table.values),
         expires_on=today + datetime.timedelta(days=2 * 365),
     )
-    project.offices.set(offices.values())
-    project.members.set(User.objects.filter(username="forsker"))
+    with one_history_row(project):
+        project.save(force_insert=True)
+        project.offices.set(offices.values())
+        project.members.set(User.objects.filter(username="forsker"))
 
     clients = list(Client.objects.filter(office__in=offices.values()).order_by("pk"))
     consents = [
