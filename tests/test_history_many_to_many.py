@@ -255,3 +255,21 @@ def test_the_family_history_costs_the_same_however_many_contacts_and_participant
     for _ in range(3):
         log_family_contact(client, family)
     assert count_queries(client, url) == few
+
+
+def test_a_stale_edit_is_told_the_topics_the_other_person_chose_by_name(
+    client: HttpClient, coordinator_heimdal: User, logged: Contact
+) -> None:
+    stale = contact_form(logged)
+    url = reverse("followup:contact_edit", args=[logged.pk])
+    assert (
+        client.post(url, contact_form(logged, topics=[life_area("housing").pk])).status_code == 302
+    )
+    client.force_login(coordinator_heimdal)
+    response = client.post(url, {**stale, "note": "Koordinatorens tekst"})
+    assert response.status_code == 409
+    conflict = html.unescape(response.text)
+    assert "Arbeid, Utdanning og kvalifisering" in conflict
+    assert "Bolig" in conflict
+    assert "Historical" not in conflict
+    assert "None" not in conflict
