@@ -117,9 +117,10 @@ def test_the_page_of_kept_figures_is_rendered_once_for_each_way_of_showing_them(
     assert kept.html in served
     assert kept.html in again
     assert not counting(captured)
-    # Session, user, memberships; offices, programmes to choose from; the snapshot and the
-    # page: nothing of the figures or their offices' names is read again.
-    assert len(captured) == 7
+    # Session, user, the second factor's device, memberships; offices, programmes to choose
+    # from; the snapshot and the page: nothing of the figures or their offices' names is
+    # read again.
+    assert len(captured) == 8
 
     heimdal_only = page(client, office=str(heimdal.pk))
     assert heimdal_only != served
