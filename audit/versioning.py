@@ -40,7 +40,8 @@ def _display(record: Any, field: models.Field[Any, Any]) -> str:
         # The historical record's links, as simple-history keeps them: rows of a historical
         # through table, each naming the linked record by the through table's field.
         target = field.m2m_reverse_field_name()  # type: ignore[attr-defined]
-        names = sorted(str(getattr(row, target)) for row in getattr(record, field.name).all())
+        linked = getattr(record, field.name).select_related(target)
+        names = sorted(str(getattr(row, target)) for row in linked)
         return ", ".join(names) or "–"
     value = getattr(record, field.attname)
     if value in (None, ""):

@@ -59,7 +59,7 @@ class Rule:
             return True
         if not user.is_authenticated:
             return False
-        if self.second_factor and not _verified(user):
+        if self.second_factor and not second_factor_given(user):
             return False
         return self.roles is None or user.has_role(*self.roles)
 
@@ -69,7 +69,7 @@ class Rule:
             return None
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
-        if self.second_factor and not _verified(request.user):
+        if self.second_factor and not second_factor_given(request.user):
             from organisation.two_factor import enrolment_redirect
 
             return enrolment_redirect(request)
@@ -78,7 +78,7 @@ class Rule:
         raise PermissionDenied
 
 
-def _verified(user: Any) -> bool:
+def second_factor_given(user: Any) -> bool:
     """A second factor given in this session, or single sign-on (organisation.two_factor)."""
     is_verified = getattr(user, "is_verified", None)
     return bool(is_verified is not None and is_verified())

@@ -6,6 +6,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from organisation.access import second_factor_given
 from organisation.roles import PERSON_LEVEL_ROLES, Role
 
 # (URL name, label, roles that see it), in menu order.
@@ -28,8 +29,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"menu": []}
-    verified = getattr(user, "is_verified", None)
-    if verified is None or not verified():
+    if not second_factor_given(user):
         # Signed in with the password, the code still to come: nowhere to go yet.
         return {"menu": []}
     current = request.resolver_match.view_name if request.resolver_match else ""

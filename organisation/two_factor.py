@@ -32,6 +32,7 @@ from two_factor.forms import AuthenticationTokenForm, BackupTokenForm
 from two_factor.utils import default_device
 
 from husk.forms import LoginForm
+from organisation.access import second_factor_given
 from organisation.sso import BACKEND_PATH
 
 if TYPE_CHECKING:
@@ -66,11 +67,6 @@ class HuskOTPMiddleware(OTPMiddleware):
         if user.is_authenticated and user.otp_device is None and signed_in_by_sso(request):
             user.is_verified = lambda: True
         return user
-
-
-def is_verified(request: HttpRequest) -> bool:
-    verified = getattr(request.user, "is_verified", None)
-    return bool(verified is not None and verified())
 
 
 def enrolment_redirect(request: HttpRequest) -> HttpResponseRedirect:
@@ -142,7 +138,7 @@ class LoginView(two_factor_views.LoginView):
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         # A verified session has nothing to do here; an unverified one may log in anew.
-        if request.user.is_authenticated and is_verified(request):
+        if request.user.is_authenticated and second_factor_given(request.user):
             return HttpResponseRedirect(self.get_success_url())
         response: HttpResponse = super().dispatch(request, *args, **kwargs)
         return response
