@@ -45,7 +45,8 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "two_factor",
     "django_tasks_db",
-    # HUSK's own apps; dependencies point down this list, never up.
+    # HUSK's own apps; dependencies point down this list, never up (tests/test_import_layers.py).
+    "core",
     "husk",
     "organisation",
     "audit",
@@ -55,6 +56,7 @@ INSTALLED_APPS = [
     "families",
     "dashboards",
     "research",
+    "devdata",
 ]
 
 MIDDLEWARE = [
