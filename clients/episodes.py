@@ -4,12 +4,12 @@ import datetime
 from collections.abc import Iterable
 
 from django.db import transaction
-from django.db.models import Q
 
 from audit.history import one_history_row
 from audit.versioning import Change, EditConflictError, save_unless_changed
 from clients.models import BenefitPeriod, CaseEpisode, Client
 from codelists.models import Code
+from core.periods import overlapping
 
 
 class EpisodeAlreadyOpenError(Exception):
@@ -121,11 +121,9 @@ def overlapping_benefit(
     exclude_pk: int | None = None,
 ) -> BenefitPeriod | None:
     """Another period of the same kind sharing at least one day (both ends inclusive)."""
-    periods = BenefitPeriod.objects.filter(client=client, kind=kind).filter(
-        Q(end__isnull=True) | Q(end__gte=start)
+    periods = BenefitPeriod.objects.filter(overlapping("start", "end", start, end)).filter(
+        client=client, kind=kind
     )
-    if end is not None:
-        periods = periods.filter(start__lte=end)
     if exclude_pk is not None:
         periods = periods.exclude(pk=exclude_pk)
     return periods.order_by("start", "pk").first()

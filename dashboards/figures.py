@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from clients.models import BenefitPeriod, CaseEpisode, Client
 from codelists.models import Code, CodeList
+from core.periods import overlapping, overlapping_sql
 from families.models import (
     Family,
     FamilyMember,
@@ -81,9 +82,7 @@ def period_end(end_month: datetime.date) -> datetime.date:
 
 
 def _overlapping(start: str, end: str, scope: Scope) -> Q:
-    return Q(**{f"{start}__lte": scope.end}) & (
-        Q(**{f"{end}__isnull": True}) | Q(**{f"{end}__gte": scope.start})
-    )
+    return overlapping(start, end, scope.start, scope.end)
 
 
 def _enrolled(scope: Scope, client: str = "pk") -> Exists:
@@ -192,8 +191,7 @@ def activity(scope: Scope) -> Breakdown:
         return [[code for code, k in mapping.items() if k == kind] for kind in kinds]
 
     counted = ", ".join(f"count(*) FILTER (WHERE r.{kind} OR b.{kind})" for kind in kinds)
-    overlapping = "{start} <= %s AND ({end} IS NULL OR {end} >= %s)"
-    period = [scope.end, scope.start]
+    period = [scope.end, scope.start]  # the order overlapping_sql reads them in
     sql = f"""
         WITH followed AS ({followed_sql}),
         running AS (
@@ -202,7 +200,7 @@ def activity(scope: Scope) -> Breakdown:
             JOIN followed f ON f.person = i.client_id
             JOIN {Code._meta.db_table} c ON c.id = i.type_id
             WHERE NOT i.entered_in_error AND i.status = ANY(%s)
-                  AND {overlapping.format(start="i.start", end='i."end"')}
+                  AND {overlapping_sql("i.start", 'i."end"', "%s", "%s")}
             GROUP BY i.client_id
         ),
         benefit AS (
@@ -211,7 +209,7 @@ def activity(scope: Scope) -> Breakdown:
             JOIN followed f ON f.person = p.client_id
             JOIN {Code._meta.db_table} c ON c.id = p.kind_id
             WHERE NOT p.entered_in_error AND c.code = ANY(%s)
-                  AND {overlapping.format(start="p.start", end='p."end"')}
+                  AND {overlapping_sql("p.start", 'p."end"', "%s", "%s")}
             GROUP BY p.client_id
         ),
         enrolled AS (
@@ -219,7 +217,7 @@ def activity(scope: Scope) -> Breakdown:
             FROM {Enrolment._meta.db_table} e
             JOIN followed f ON f.person = e.client_id
             WHERE NOT e.entered_in_error
-                  AND {overlapping.format(start="e.enrolled_on", end="e.left_on")}
+                  AND {overlapping_sql("e.enrolled_on", "e.left_on", "%s", "%s")}
         )
         SELECT f.office_of,
                count(*) FILTER (WHERE r.client_id IS NOT NULL OR b.client_id IS NOT NULL

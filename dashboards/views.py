@@ -15,19 +15,13 @@ from dashboards.suppression import LEGEND
 from husk.db_router import reading_from_replica
 from organisation.access import AGGREGATES, AuthenticatedHttpRequest, policy
 from organisation.models import Office, User
-from organisation.roles import Role
+from organisation.selectors import offices_managed_by
 from research.export.writers import neutralise
 
 
 def _offices_of(user: User) -> list[Office]:
     """Administrators see every office; managers the offices they manage."""
-    if user.has_role(Role.ADMINISTRATOR):
-        return list(Office.objects.order_by("name"))
-    return list(
-        Office.objects.filter(pk__in=user.office_ids_for(frozenset({Role.MANAGER}))).order_by(
-            "name"
-        )
-    )
+    return list(offices_managed_by(user).order_by("name"))
 
 
 @dataclass(frozen=True)

@@ -63,8 +63,8 @@ class ProjectQuerySet(TrackedQuerySet):
             return self.none()
         return self.filter(members=user)
 
-    def covering_offices(self, office_ids: list[int]) -> Self:
-        return self.filter(offices__in=office_ids).distinct()
+    def covering_offices(self, offices: "models.QuerySet[Office]") -> Self:
+        return self.filter(offices__in=offices).distinct()
 
 
 class ResearchProject(models.Model):

@@ -21,9 +21,10 @@ from django.utils.translation import gettext as _
 
 from audit.models import AccessLog
 from clients.models import BenefitPeriod, CaseEpisode, Client
+from core.periods import overlapping
 from followup.models import Enrolment, Programme
 from organisation.models import Office, User
-from organisation.roles import Role
+from organisation.selectors import manages, manages_every_office
 from research.export.archive import build_archive
 from research.export.runner import Exporter, ExportResult, Progress, sha256_of
 from research.models import (
@@ -50,10 +51,8 @@ class ExportRefused(ValidationError):
 
 def offices_to_approve(*, project: ResearchProject, user: User) -> list[Office]:
     """The covered offices this user may approve for: all of them for an administrator."""
-    if user.has_role(Role.ADMINISTRATOR):
-        return list(project.offices.all())
-    managed = set(user.office_ids_for(frozenset({Role.MANAGER})))
-    return [office for office in project.offices.all() if office.pk in managed]
+    # The offices are prefetched on the pages that list projects: filtered here, not queried.
+    return [office for office in project.offices.all() if manages(user, office)]
 
 
 def pending_approval(*, project: ResearchProject, offices: list[Office]) -> list[Office]:
@@ -72,7 +71,7 @@ def project_approve(*, project: ResearchProject, by: User) -> list[ProjectApprov
     if not offices:
         raise ValidationError(_("The project is approved already for the offices you answer for."))
     digest = project.scope_digest()
-    if by.has_role(Role.ADMINISTRATOR):
+    if manages_every_office(by):
         return [
             ProjectApproval.objects.create(project=project, office=None, by=by, scope_digest=digest)
         ]
@@ -118,15 +117,15 @@ def sample_eligible(*, project: ResearchProject, criteria: dict[str, Any]) -> "l
     clients = Client.objects.filter(
         office__in=project.offices.filter(pk__in=criteria["offices"]), status=Client.Status.ACTIVE
     ).filter(
-        pk__in=CaseEpisode.objects.filter(opened_on__lte=end)
-        .filter(Q(closed_on__isnull=True) | Q(closed_on__gte=start))
-        .values("client")
+        pk__in=CaseEpisode.objects.filter(overlapping("opened_on", "closed_on", start, end)).values(
+            "client"
+        )
     )
     if criteria.get("benefit"):
         clients = clients.filter(
-            pk__in=BenefitPeriod.objects.filter(kind__code=criteria["benefit"], start__lte=end)
-            .filter(Q(end__isnull=True) | Q(end__gte=start))
-            .values("client")
+            pk__in=BenefitPeriod.objects.filter(
+                overlapping("start", "end", start, end), kind__code=criteria["benefit"]
+            ).values("client")
         )
     if criteria.get("programme"):
         clients = clients.filter(

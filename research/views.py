@@ -26,7 +26,7 @@ from organisation.access import (
     policy,
     read_object,
 )
-from organisation.roles import Role
+from organisation.selectors import manages_every_office, offices_managed_by
 from research import services
 from research.forms import (
     ConsentForm,
@@ -158,9 +158,10 @@ def export_download(request: AuthenticatedHttpRequest, pk: int) -> HttpResponseB
 
 
 def _projects_to_approve(request: AuthenticatedHttpRequest) -> ProjectQuerySet:
-    if request.user.has_role(Role.ADMINISTRATOR):
+    # An administrator sees every project, even one that covers no office yet.
+    if manages_every_office(request.user):
         return _projects().all()
-    return _projects().covering_offices(request.user.office_ids_for(frozenset({Role.MANAGER})))
+    return _projects().covering_offices(offices_managed_by(request.user))
 
 
 @policy(AGGREGATES, methods=("GET",))

@@ -13,6 +13,7 @@ from typing import Any
 
 from clients.models import CaseEpisode, Client
 from codelists.models import Code
+from core.periods import overlapping_sql
 from families.models import Family, FamilyMember
 from research.models import Consent, ResearchProject
 
@@ -62,8 +63,7 @@ def _population_where(scope: Scope) -> str:
         c.office_id = ANY(%(offices)s) AND c.status <> 'merged'
         AND EXISTS (
             SELECT 1 FROM {episode} e WHERE e.client_id = c.id AND NOT e.entered_in_error
-            AND e.opened_on <= %(until)s
-            AND (e.closed_on IS NULL OR e.closed_on >= %(period_start)s)
+            AND {in_period}
         )"""
     if scope.needs_consent:
         # Only consent valid on the day of the export counts: a withdrawal removes the person.
@@ -73,7 +73,8 @@ def _population_where(scope: Scope) -> str:
             AND cs.given_on <= %(as_of)s
             AND (cs.withdrawn_on IS NULL OR cs.withdrawn_on > %(as_of)s)
         )"""
-    return where.format(**DB)
+    in_period = overlapping_sql("e.opened_on", "e.closed_on", "%(period_start)s", "%(until)s")
+    return where.format(**DB, in_period=in_period)
 
 
 def persons_sql(scope: Scope) -> str:

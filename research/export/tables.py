@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from clients.models import Assessment, AssessmentItem, BenefitPeriod, CaseEpisode
 from codelists.models import Code
+from core.periods import overlapping_sql
 from families.models import (
     FamilyContact,
     FamilyMember,
@@ -124,7 +125,8 @@ def _codes(through: str, owner_column: str, owner: str = "t.id") -> str:
 
 
 def overlaps(start: str, end: str) -> str:
-    return f"{start} <= %(until)s AND ({end} IS NULL OR {end} >= %(period_start)s)"
+    """Rows whose period shares a day with the export's period."""
+    return overlapping_sql(start, end, "%(period_start)s", "%(until)s")
 
 
 PERSON = "JOIN person p ON p.client_id = t.client_id"
