@@ -20,12 +20,14 @@ The downloads are made from the same tables, so they show exactly what the page 
 import datetime
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Any
 
 from django.template.loader import render_to_string
 from django.utils.formats import number_format
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from dashboards import charts, snapshots
 from dashboards.figures import (
@@ -174,41 +176,117 @@ def rendered(
     return mark_safe(snapshots.page_of(counted, variant, render))  # noqa: S308
 
 
-def build(
-    scope: Scope,
+# The rows of the tables of parts, by key, and how they are named. Lazy: the words are
+# those of the language of the request that builds the page.
+ACTIVITY_LABELS = {
+    "work": gettext_lazy("Work-oriented activity"),
+    "education": gettext_lazy("Education or Norwegian training"),
+    "kvp": gettext_lazy("Qualification programme (KVP)"),
+    "other": gettext_lazy("Other intervention"),
+}
+SITUATION_LABELS = {
+    "in_school": gettext_lazy("In school"),
+    "completed": gettext_lazy("Completed upper secondary"),
+    "dropped_out": gettext_lazy("Dropped out of upper secondary"),
+    "not_in_school": gettext_lazy("Not in school"),
+    "unknown": gettext_lazy("School situation not recorded"),
+}
+GOAL_LABELS = {
+    "set": gettext_lazy("Goals set in the period"),
+    "achieved": gettext_lazy("Goals achieved in the period"),
+    "closed": gettext_lazy("Goals closed without being achieved"),
+}
+GOALS = list(GOAL_LABELS)
+
+
+@dataclass(frozen=True)
+class Columns:
+    """Which columns of the protected tables the page shows: the chosen offices (indexes
+    into the scope's offices), and the total (index len(office_ids)) where there are several."""
+
+    office_ids: Sequence[int]
+    shown: list[int]
+    names: list[str]  # of the offices shown
+    with_total: bool
+
+    @classmethod
+    def of(cls, scope: Scope, chosen: Sequence[int] | None) -> "Columns":
+        shown = [i for i, o in enumerate(scope.office_ids) if chosen is None or o in chosen]
+        names = [scope.offices[i].name for i in shown]
+        return cls(scope.office_ids, shown, names, with_total=len(shown) > 1)
+
+    @property
+    def all(self) -> list[int]:
+        return self.shown + ([len(self.office_ids)] if self.with_total else [])
+
+    @property
+    def chosen(self) -> int:
+        """The one column of the tables below the key figures: the chosen office's, or the
+        total of all offices."""
+        return self.all[-1] if self.with_total else self.all[0]
+
+    @property
+    def note(self) -> str:
+        return _("All offices") if self.with_total else self.names[0]
+
+    def pick(self, cells: Sequence[Cell]) -> list[Cell | str]:
+        return [cells[c] for c in self.all]
+
+
+@dataclass(frozen=True)
+class Counts:
+    """The scope's figures protected as tables of rows × offices (see Protected), each once
+    for the whole page."""
+
+    data: Figures
+    whole: Figures | None  # all clients beside a programme's
+    empty: list[Cell]  # the totals of a table without rows
+    followed: list[Cell]
+    in_activity: list[Cell]
+    activity: Protected
+    contacts: Protected
+    assistance_months: Protected
+    assistance: Protected
+    caseworker_keys: list[int | None]
+    caseload: Protected
+    reasons: Protected
+    youth: Protected
+    goals: Protected
+    overdue: list[Cell]
+    transitions: list[Cell]
+    episodes: list[Cell]
+
+    def totals(self, table: Protected) -> list[Cell]:
+        return table.totals or self.empty
+
+
+def _protected(
+    data: Figures,
+    whole: Figures | None,
+    office_ids: Sequence[int],
+    name: str,
+    rows: Sequence[Any],
     *,
-    chosen: Sequence[int] | None = None,
-    drill_down_offices: Sequence[int] = (),
-    counted: list[snapshots.Counted] | None = None,
-) -> Dashboard:
-    """The dashboard of `scope` (all the offices the user may see), showing `chosen` offices."""
-    office_ids = scope.office_ids
-    shown = [i for i, o in enumerate(office_ids) if chosen is None or o in chosen]
-    with_total = len(shown) > 1
-    columns = shown + ([len(office_ids)] if with_total else [])
-    months = scope.months()
-    counted = counted or figures_for(scope)
-    data = counted[0].figures
-    whole = counted[1].figures if len(counted) > 1 else None
-    counted_at = min(filter(None, [c.counted_at for c in counted]), default=None)
+    rows_add_up: bool,
+) -> Protected:
+    """The breakdown `name` of the figures, protected (against all clients' beside a programme)."""
+    counts: Breakdown = getattr(data, name)
+    whole_counts = getattr(whole, name) if whole else None
+    return Protected(rows, counts, whole_counts, office_ids, rows_add_up=rows_add_up)
 
-    def pick(cells: Sequence[Cell]) -> list[Cell | str]:
-        return [cells[c] for c in columns]
 
-    def protected(name: str, rows: Sequence[Any], *, rows_add_up: bool) -> Protected:
-        counts: Breakdown = getattr(data, name)
-        return Protected(
-            rows,
-            counts,
-            getattr(whole, name) if whole else None,
-            office_ids,
-            rows_add_up=rows_add_up,
-        )
+def _protected_line(
+    data: Figures, whole: Figures | None, office_ids: Sequence[int], name: str
+) -> list[Cell]:
+    """The figure `name` per office and its total, protected."""
+    return _line(data.lines[name], whole.lines[name] if whole else None, office_ids)
 
-    def line(name: str) -> list[Cell]:
-        return _line(data.lines[name], whole.lines[name] if whole else None, office_ids)
 
-    activity = protected("activity", ACTIVITY_KINDS, rows_add_up=False)
+def _counts(
+    data: Figures, whole: Figures | None, office_ids: Sequence[int], months: Sequence[Any]
+) -> Counts:
+    protected = partial(_protected, data, whole, office_ids)
+    line = partial(_protected_line, data, whole, office_ids)
     # Followed clients, split into those in activity and the rest: the parts of one whole.
     followed_split = Protected(
         ["in", "out"],
@@ -218,219 +296,283 @@ def build(
         rows_add_up=True,
     )
     assert followed_split.totals is not None
-    followed_cells, in_activity_cells = followed_split.totals, followed_split.row("in")
-    contacts = protected("contacts", months, rows_add_up=True)
-    assistance_months = protected("assistance_months", months, rows_add_up=False)
-    assistance = protected("assistance", ["long", "short"], rows_add_up=True)
     caseworker_keys = sorted(data.caseworkers, key=lambda k: (k is None, data.caseworkers[k]))
-    caseload = protected("caseload", caseworker_keys, rows_add_up=True)
-    reason_keys = list(data.reason_labels)
-    reasons = protected("reasons", reason_keys, rows_add_up=False)
-    youth = protected("youth", SITUATIONS, rows_add_up=True)
-    goals = protected("goals", ["set", "achieved", "closed"], rows_add_up=False)
-    overdue, transitions, episodes = line("overdue"), line("transitions"), line("episodes")
-    empty = [Cell(0)] * (len(office_ids) + 1)
+    return Counts(
+        data=data,
+        whole=whole,
+        empty=[Cell(0)] * (len(office_ids) + 1),
+        followed=followed_split.totals,
+        in_activity=followed_split.row("in"),
+        activity=protected("activity", ACTIVITY_KINDS, rows_add_up=False),
+        contacts=protected("contacts", months, rows_add_up=True),
+        assistance_months=protected("assistance_months", months, rows_add_up=False),
+        assistance=protected("assistance", ["long", "short"], rows_add_up=True),
+        caseworker_keys=caseworker_keys,
+        caseload=protected("caseload", caseworker_keys, rows_add_up=True),
+        reasons=protected("reasons", list(data.reason_labels), rows_add_up=False),
+        youth=protected("youth", SITUATIONS, rows_add_up=True),
+        goals=protected("goals", GOALS, rows_add_up=False),
+        overdue=line("overdue"),
+        transitions=line("transitions"),
+        episodes=line("episodes"),
+    )
 
-    def shares(part: Sequence[Cell], whole_cells: Sequence[Cell]) -> list[Cell | str]:
-        return [_format_share(share(part[c], whole_cells[c])) for c in columns]
 
-    def per_client() -> list[Cell | str]:
-        assert contacts.totals is not None
-        values: list[Cell | str] = []
-        for c in columns:
-            contact, person = contacts.totals[c], followed_cells[c]
-            ok = contact.shown and person.shown and person.value >= THRESHOLD
-            values.append(_format_number(contact.value / person.value) if ok else "–")
-        return values
+def build(
+    scope: Scope,
+    *,
+    chosen: Sequence[int] | None = None,
+    drill_down_offices: Sequence[int] = (),
+    counted: list[snapshots.Counted] | None = None,
+) -> Dashboard:
+    """The dashboard of `scope` (all the offices the user may see), showing `chosen` offices."""
+    columns = Columns.of(scope, chosen)
+    months = scope.months()
+    counted = counted or figures_for(scope)
+    data = counted[0].figures
+    whole = counted[1].figures if len(counted) > 1 else None
+    counts = _counts(data, whole, scope.office_ids, months)
+    tables = [
+        _months_table(counts, columns, months),
+        _caseload_table(counts, columns),
+        _activity_table(counts, columns),
+        _reasons_table(counts, columns),
+        _interventions_table(data, scope.office_ids, columns.chosen, columns.note),
+        _youth_table(counts, columns),
+        _goals_table(counts, columns),
+        _quality_table(data, whole, columns),
+    ]
+    return Dashboard(
+        scope=scope,
+        key_figures=_key_figures(counts, columns, drill_down_offices),
+        tables=tables,
+        trend=_trend(counts, columns, months),
+        counted_at=min(filter(None, [c.counted_at for c in counted]), default=None),
+    )
 
-    def medians() -> list[Cell | str]:
-        keys: list[int | None] = [*office_ids, None]
-        assert assistance.totals is not None
-        return [
-            _format_number(data.medians.get(keys[c]), 0)
-            if assistance.totals[c].shown and assistance.totals[c].value >= THRESHOLD
-            else "–"
-            for c in columns
-        ]
 
-    office_names = [scope.offices[i].name for i in shown]
-    headers = [_("Figure"), *office_names, *([_("Total")] if with_total else [])]
-    links = ["followup:caseload" if office_ids[i] in drill_down_offices else "" for i in shown]
-    key_rows = [
-        Row(_("Clients followed in the period"), pick(followed_cells)),
-        Row(_("Active clients now"), pick(caseload.totals or empty)),
-        Row(_("Contacts in the period"), pick(contacts.totals or empty)),
-        Row(_("Contacts per followed client"), per_client()),
-        Row(_("Active clients overdue for contact now"), pick(overdue), links=links),
-        Row(_("Case episodes opened"), pick(episodes)),
-        Row(_("Followed clients in activity"), pick(in_activity_cells)),
-        Row(_("Share of followed clients in activity"), shares(in_activity_cells, followed_cells)),
-        Row(_("Clients into work or education"), pick(transitions)),
-        Row(_("Clients on social assistance"), pick(assistance.totals or empty)),
-        Row(_("Days on social assistance, median"), medians()),
+def _key_figures(counts: Counts, columns: Columns, drill_down_offices: Sequence[int]) -> Table:
+    """The figures of every office shown side by side, with their total."""
+    pick, followed, in_activity = columns.pick, counts.followed, counts.in_activity
+    youth, assistance = counts.youth, counts.assistance
+    links = [
+        "followup:caseload" if columns.office_ids[i] in drill_down_offices else ""
+        for i in columns.shown
+    ]
+    rows = [
+        Row(_("Clients followed in the period"), pick(followed)),
+        Row(_("Active clients now"), pick(counts.totals(counts.caseload))),
+        Row(_("Contacts in the period"), pick(counts.totals(counts.contacts))),
+        Row(_("Contacts per followed client"), _per_client(counts, columns)),
+        Row(_("Active clients overdue for contact now"), pick(counts.overdue), links=links),
+        Row(_("Case episodes opened"), pick(counts.episodes)),
+        Row(_("Followed clients in activity"), pick(in_activity)),
+        Row(_("Share of followed clients in activity"), _shares(in_activity, followed, columns)),
+        Row(_("Clients into work or education"), pick(counts.transitions)),
+        Row(_("Clients on social assistance"), pick(counts.totals(assistance))),
+        Row(_("Days on social assistance, median"), _medians(counts, columns)),
         Row(_("On social assistance for more than six months"), pick(assistance.row("long"))),
-        Row(_("Children in the families followed"), pick(youth.totals or empty)),
+        Row(_("Children in the families followed"), pick(counts.totals(youth))),
         Row(_("Dropped out of upper secondary school"), pick(youth.row("dropped_out"))),
         Row(
             _("Share of the children who dropped out"),
-            shares(youth.row("dropped_out"), youth.totals or empty),
+            _shares(youth.row("dropped_out"), counts.totals(youth), columns),
         ),
     ]
-    key_figures = Table("key-figures", _("Key figures"), headers, key_rows)
+    headers = [_("Figure"), *columns.names, *([_("Total")] if columns.with_total else [])]
+    return Table("key-figures", _("Key figures"), headers, rows)
 
-    # The tables below show one column: the chosen office's, or the total of all offices.
-    chosen_column = columns[-1] if with_total else columns[0]
-    chosen_note = office_names[0] if not with_total else _("All offices")
 
-    def of_chosen(
-        slug: str,
-        title: str,
-        headers: list[str],
-        rows: list[Row],
-        chart: charts.BarChart | None = None,
-    ) -> Table:
-        return Table(slug, title, headers, rows, note=chosen_note, chart=chart)
+def _shares(part: Sequence[Cell], whole: Sequence[Cell], columns: Columns) -> list[Cell | str]:
+    return [_format_share(share(part[c], whole[c])) for c in columns.all]
 
-    def bars(title: str, rows: list[Row]) -> charts.BarChart:
-        """A chart of the rows' counts (the first column), as the table beside it shows them."""
-        return charts.bar_chart(title, [(r.label, r.cells[0]) for r in rows])
 
-    def with_share(label: str, part: Cell, whole_cell: Cell) -> Row:
-        return Row(label, [part, _format_share(share(part, whole_cell))])
+def _per_client(counts: Counts, columns: Columns) -> list[Cell | str]:
+    """Contacts per followed client, where both counts are shown and enough clients."""
+    values: list[Cell | str] = []
+    for c in columns.all:
+        contact, person = counts.totals(counts.contacts)[c], counts.followed[c]
+        ok = contact.shown and person.shown and person.value >= THRESHOLD
+        values.append(_format_number(contact.value / person.value) if ok else "–")
+    return values
 
-    trend_rows = [
+
+def _medians(counts: Counts, columns: Columns) -> list[Cell | str]:
+    """The median days on assistance, where the count of clients on it is shown and enough."""
+    keys: list[int | None] = [*columns.office_ids, None]
+    totals = counts.totals(counts.assistance)
+    return [
+        _format_number(counts.data.medians.get(keys[c]), 0)
+        if totals[c].shown and totals[c].value >= THRESHOLD
+        else "–"
+        for c in columns.all
+    ]
+
+
+def _of_chosen(
+    columns: Columns,
+    slug: str,
+    title: str,
+    headers: list[str],
+    rows: list[Row],
+    chart: charts.BarChart | None = None,
+) -> Table:
+    """A table of the chosen column only."""
+    return Table(slug, title, headers, rows, note=columns.note, chart=chart)
+
+
+def _bars(title: str, rows: list[Row]) -> charts.BarChart:
+    """A chart of the rows' counts (the first column), as the table beside it shows them."""
+    return charts.bar_chart(title, [(r.label, r.cells[0]) for r in rows])
+
+
+def _with_share(label: str, part: Cell, whole: Cell) -> Row:
+    return Row(label, [part, _format_share(share(part, whole))])
+
+
+def _rows_of(
+    table: Protected, keys: Sequence[Any], label: Callable[[Any], str], columns: Columns
+) -> list[Row]:
+    """The chosen column's rows, without the caseworkers or reasons of other offices."""
+    chosen = columns.chosen
+    return [
+        Row(label(key), [table.row(key)[chosen]])
+        for key in keys
+        if columns.with_total or table.row(key)[chosen].value != 0
+    ]
+
+
+def _months_table(counts: Counts, columns: Columns, months: Sequence[Any]) -> Table:
+    chosen = columns.chosen
+    rows = [
         Row(
             f"{month:%m.%Y}",
-            [contacts.row(month)[chosen_column], assistance_months.row(month)[chosen_column]],
+            [counts.contacts.row(month)[chosen], counts.assistance_months.row(month)[chosen]],
         )
         for month in months
     ]
-    trend_rows.append(Row(_("Total"), [(contacts.totals or empty)[chosen_column], "–"]))
-    trend_table = of_chosen(
+    rows.append(Row(_("Total"), [counts.totals(counts.contacts)[chosen], "–"]))
+    return _of_chosen(
+        columns,
         "months",
         _("Month by month"),
         [_("Month"), _("Contacts"), _("Clients on social assistance")],
-        trend_rows,
+        rows,
     )
-    trend = charts.line_chart(
+
+
+def _trend(counts: Counts, columns: Columns, months: Sequence[Any]) -> charts.LineChart:
+    chosen = columns.chosen
+    return charts.line_chart(
         _("Contacts and clients on social assistance, month by month"),
         months,
         [
-            (_("Contacts"), [contacts.row(m)[chosen_column] for m in months]),
+            (_("Contacts"), [counts.contacts.row(m)[chosen] for m in months]),
             (
                 _("Clients on social assistance"),
-                [assistance_months.row(m)[chosen_column] for m in months],
+                [counts.assistance_months.row(m)[chosen] for m in months],
             ),
         ],
     )
 
-    def rows_of(table: Protected, keys: Sequence[Any], label: Callable[[Any], str]) -> list[Row]:
-        """The chosen column's rows, without the caseworkers or reasons of other offices."""
-        return [
-            Row(label(key), [table.row(key)[chosen_column]])
-            for key in keys
-            if with_total or table.row(key)[chosen_column].value != 0
-        ]
 
-    caseload_rows = rows_of(
-        caseload, caseworker_keys, lambda k: data.caseworkers[k] or _("No responsible caseworker")
+def _caseload_table(counts: Counts, columns: Columns) -> Table:
+    names = counts.data.caseworkers
+    rows = _rows_of(
+        counts.caseload,
+        counts.caseworker_keys,
+        lambda k: names[k] or _("No responsible caseworker"),
+        columns,
     )
-    caseload_rows.append(Row(_("Total"), [(caseload.totals or empty)[chosen_column]]))
-    activity_labels = {
-        "work": _("Work-oriented activity"),
-        "education": _("Education or Norwegian training"),
-        "kvp": _("Qualification programme (KVP)"),
-        "other": _("Other intervention"),
-    }
-    activity_rows = [
-        with_share(
-            activity_labels[kind], activity.row(kind)[chosen_column], followed_cells[chosen_column]
+    rows.append(Row(_("Total"), [counts.totals(counts.caseload)[columns.chosen]]))
+    return _of_chosen(
+        columns,
+        "caseload",
+        _("Active clients per responsible caseworker"),
+        [_("Caseworker"), _("Clients")],
+        rows,
+        # Without the "Total" row, which is not a bar; likewise for the children below.
+        _bars(_("Active clients per responsible caseworker"), rows[:-1]),
+    )
+
+
+def _activity_table(counts: Counts, columns: Columns) -> Table:
+    chosen = columns.chosen
+    rows = [
+        _with_share(
+            str(ACTIVITY_LABELS[kind]),
+            counts.activity.row(kind)[chosen],
+            counts.followed[chosen],
         )
         for kind in ACTIVITY_KINDS
     ]
-    situation_labels = {
-        "in_school": _("In school"),
-        "completed": _("Completed upper secondary"),
-        "dropped_out": _("Dropped out of upper secondary"),
-        "not_in_school": _("Not in school"),
-        "unknown": _("School situation not recorded"),
-    }
-    children_total = (youth.totals or empty)[chosen_column]
-    youth_rows = [
-        with_share(situation_labels[s], youth.row(s)[chosen_column], children_total)
+    return _of_chosen(
+        columns,
+        "activity",
+        _("Followed clients in activity, by kind (a client may be in several)"),
+        [_("Activity"), _("Clients"), _("Share of followed clients")],
+        rows,
+    )
+
+
+def _reasons_table(counts: Counts, columns: Columns) -> Table:
+    labels = counts.data.reason_labels
+    rows = _rows_of(counts.reasons, list(labels), lambda k: labels[k], columns)
+    return _of_chosen(
+        columns,
+        "reasons",
+        _("Reasons for contact in the case episodes opened (an episode may have several)"),
+        [_("Reason"), _("Case episodes")],
+        rows,
+        _bars(_("Reasons for contact"), rows),
+    )
+
+
+def _youth_table(counts: Counts, columns: Columns) -> Table:
+    chosen = columns.chosen
+    children = counts.totals(counts.youth)[chosen]
+    rows = [
+        _with_share(str(SITUATION_LABELS[s]), counts.youth.row(s)[chosen], children)
         for s in SITUATIONS
     ]
-    youth_rows.append(Row(_("Total"), [children_total, ""]))
-    reason_rows = rows_of(reasons, reason_keys, lambda k: data.reason_labels[k])
-    goal_labels = {
-        "set": _("Goals set in the period"),
-        "achieved": _("Goals achieved in the period"),
-        "closed": _("Goals closed without being achieved"),
-    }
-    goal_rows = [
-        Row(goal_labels[g], [goals.row(g)[chosen_column]]) for g in ["set", "achieved", "closed"]
-    ]
+    rows.append(Row(_("Total"), [children, ""]))
+    return _of_chosen(
+        columns,
+        "youth",
+        _("Children in the families followed, by school situation at the end of the period"),
+        [_("School situation"), _("Children"), _("Share")],
+        rows,
+        _bars(_("Children by school situation"), rows[:-1]),
+    )
 
-    # Quality of life: families per area and office, protected like the rest, and the
-    # average change where no average of fewer than five families can be worked out from
-    # the averages of the other offices, of all of them, or of all clients.
+
+def _goals_table(counts: Counts, columns: Columns) -> Table:
+    rows = [Row(str(GOAL_LABELS[g]), [counts.goals.row(g)[columns.chosen]]) for g in GOALS]
+    return _of_chosen(columns, "goals", _("Family plans"), [_("Goals"), _("Number")], rows)
+
+
+def _quality_table(data: Figures, whole: Figures | None, columns: Columns) -> Table:
+    """Quality of life: families per area and office, protected like the rest, and the
+    average change where no average of fewer than five families can be worked out from
+    the averages of the other offices, of all of them, or of all clients."""
+    office_ids, chosen = columns.office_ids, columns.chosen
     # The same life areas counted for all clients, by label (reversed: where two areas
     # share a label, the first one is taken).
     whole_areas = {label: n for label, n, _sums in reversed(whole.life_areas)} if whole else {}
-    quality_rows = []
+    rows = []
     for label, per_office, sums in data.life_areas:
         whole_counts = whole_areas.get(label, {}) if whole else None
         families_cells = _line(per_office, whole_counts, office_ids)
         averages = _average_changes(per_office, sums, whole_counts, families_cells, office_ids)
-        change = averages[chosen_column]
+        change = averages[chosen]
         average = ("+" if change and change > 0 else "") + _format_number(change)
-        quality_rows.append(Row(label, [families_cells[chosen_column], average]))
-
-    tables = [
-        trend_table,
-        of_chosen(
-            "caseload",
-            _("Active clients per responsible caseworker"),
-            [_("Caseworker"), _("Clients")],
-            caseload_rows,
-            # Without the "Total" row, which is not a bar; likewise for the children below.
-            bars(_("Active clients per responsible caseworker"), caseload_rows[:-1]),
-        ),
-        of_chosen(
-            "activity",
-            _("Followed clients in activity, by kind (a client may be in several)"),
-            [_("Activity"), _("Clients"), _("Share of followed clients")],
-            activity_rows,
-        ),
-        of_chosen(
-            "reasons",
-            _("Reasons for contact in the case episodes opened (an episode may have several)"),
-            [_("Reason"), _("Case episodes")],
-            reason_rows,
-            bars(_("Reasons for contact"), reason_rows),
-        ),
-        _interventions_table(data, office_ids, chosen_column, chosen_note),
-        of_chosen(
-            "youth",
-            _("Children in the families followed, by school situation at the end of the period"),
-            [_("School situation"), _("Children"), _("Share")],
-            youth_rows,
-            bars(_("Children by school situation"), youth_rows[:-1]),
-        ),
-        of_chosen("goals", _("Family plans"), [_("Goals"), _("Number")], goal_rows),
-        Table(
-            "quality-of-life",
-            _(
-                "The families' own quality of life: "
-                "change from the first review to the latest (0–10)"
-            ),
-            [_("Life area"), _("Families rated twice or more"), _("Average change")],
-            quality_rows,
-            note=chosen_note,
-        ),
-    ]
-    return Dashboard(
-        scope=scope, key_figures=key_figures, tables=tables, trend=trend, counted_at=counted_at
+        rows.append(Row(label, [families_cells[chosen], average]))
+    return Table(
+        "quality-of-life",
+        _("The families' own quality of life: change from the first review to the latest (0–10)"),
+        [_("Life area"), _("Families rated twice or more"), _("Average change")],
+        rows,
+        note=columns.note,
     )
 
 
