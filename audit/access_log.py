@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from audit.models import AccessLog, EmergencyAccess
 
 if TYPE_CHECKING:
+    # Types only: at run time the audit app reaches the user model through get_user_model().
     from organisation.models import User
 
 

@@ -10,6 +10,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from audit.history import bulk_writes_allowed
 
 if TYPE_CHECKING:
+    # Types only: at run time the audit app reaches the user model through get_user_model().
     from organisation.models import User
 
 

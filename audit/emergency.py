@@ -10,6 +10,7 @@ from django.utils import timezone
 from audit.models import EmergencyAccess
 
 if TYPE_CHECKING:
+    # Types only: at run time the audit app reaches the user model through get_user_model().
     from organisation.models import User
 
 

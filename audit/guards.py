@@ -24,14 +24,13 @@ CREATE TRIGGER husk_append_only BEFORE UPDATE OR DELETE ON {table}
 
 
 def append_only_tables() -> list[str]:
-    """Every history table, the access log, and models that declare ``APPEND_ONLY = True``."""
-    tables = [
+    """Every history table and every model that declares ``APPEND_ONLY = True`` (the access
+    log among them, through AppendOnlyModel)."""
+    return sorted(
         model._meta.db_table
         for model in apps.get_models()
         if issubclass(model, HistoricalChanges) or getattr(model, "APPEND_ONLY", False)
-    ]
-    tables.append(apps.get_model("audit", "AccessLog")._meta.db_table)
-    return sorted(tables)
+    )
 
 
 def install_append_only_guards(using: str = "default", **_: Any) -> None:

@@ -12,10 +12,12 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from django.contrib.auth import get_user_model
 from django.db import models
 from simple_history.models import HistoricalRecords
 
 if TYPE_CHECKING:
+    # Types only: at run time the audit app reaches the user model through get_user_model().
     from organisation.models import User
 
 _actor: ContextVar["User | None"] = ContextVar("history_actor", default=None)
@@ -38,9 +40,7 @@ def acting_as(user: "User") -> Iterator["User"]:
 
 def system_actor(name: str) -> "User":
     """The inactive user that stands for a command or task in history, e.g. ``seed_demo``."""
-    from organisation.models import User
-
-    user, created = User.objects.get_or_create(
+    user, created = get_user_model().objects.get_or_create(
         username=f"system:{name}",
         defaults={"is_active": False, "is_system_actor": True},
     )

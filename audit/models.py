@@ -1,6 +1,7 @@
 """The access log: one row for every read of person-level data, never changed."""
 
 import datetime
+from collections.abc import Iterable
 from typing import Any, NoReturn
 
 from django.conf import settings
@@ -12,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from audit.history import TrackedQuerySet, tracked_history
-from organisation.roles import Role
+from audit.pages import page_label
 
 
 class AppendOnlyError(RuntimeError):
@@ -47,48 +48,14 @@ class AppendOnlyModel(models.Model):
         raise AppendOnlyError(f"{type(self).__name__} is append-only.")
 
 
-# The pages a client's data is read on, in words a client understands: the "who has seen my
-# case" report and the access log show these rather than URL names.
-READ_PAGES = {
-    "clients:detail": _("The client page"),
-    "clients:edit": _("Editing the client"),
-    "clients:history": _("The history of the case"),
-    "clients:list": _("The list of clients"),
-    "clients:search": _("A search"),
-    # Also listed in the access log itself, where "this report" would name the wrong page.
-    "clients:access_report": _("Who has seen the case"),
-    "clients:assessment_detail": _("An assessment"),
-    "followup:caseload": _("A caseworker's work list"),
-    "followup:contact_new": _("Logging a contact"),
-    "families:detail": _("The family page"),
-    "families:history": _("The history of the family"),
-    "families:plan": _("The family plan"),
-    "families:plan_print": _("The family plan, printed"),
-    "families:reviews": _("The family's reviews"),
-    "research:export": _("An anonymised research export (no name or number)"),
-    "research:client_consents": _("Research consents"),
-    "research:sampled_clients": _("Clients drawn for a research sample"),
-    "organisation:access_log": _("The access log"),
-    "clients:emergency_access": _("Emergency access: a search by national identity number"),
-    "dashboards:emergency_access": _("Emergency accesses, for their follow-up"),
-}
-# Any other page, by the part of HUSK it belongs to.
-READ_AREAS = {
-    "clients": _("Another page about the client"),
-    "followup": _("A follow-up page (contacts, interventions, programmes)"),
-    "families": _("Another page about the family"),
-    "research": _("A research page"),
-}
-
-
 class EmergencyAccessQuerySet(TrackedQuerySet):
     def in_force(self, at: "datetime.datetime | None" = None) -> "EmergencyAccessQuerySet":
         at = at or timezone.now()
         return self.filter(starts_at__lte=at, ends_at__gt=at)
 
-    def for_managers_of(self, user: Any) -> "EmergencyAccessQuerySet":
-        """The grants to clients of the offices the user manages."""
-        return self.filter(office_id__in=user.office_ids_for(frozenset({Role.MANAGER})))
+    def of_offices(self, office_ids: Iterable[int]) -> "EmergencyAccessQuerySet":
+        """The grants to clients of these offices (a manager's follow-up list)."""
+        return self.filter(office_id__in=office_ids)
 
 
 class EmergencyAccess(models.Model):
@@ -162,7 +129,7 @@ class EmergencyAccess(models.Model):
         return f"{self.user} → {self.client_id} ({self.starts_at:%Y-%m-%d %H:%M})"
 
 
-class AccessLog(models.Model):
+class AccessLog(AppendOnlyModel):
     class Action(models.TextChoices):
         VIEW = "view", _("Viewed")
         LIST = "list", _("Listed")
@@ -206,8 +173,6 @@ class AccessLog(models.Model):
         db_index=False,
     )
 
-    objects = AppendOnlyQuerySet.as_manager()
-
     class Meta:
         verbose_name = _("access log entry")
         verbose_name_plural = _("access log")
@@ -229,26 +194,10 @@ class AccessLog(models.Model):
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.user_id} {self.action} {self.view_name}"
 
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self._state.adding:
-            raise AppendOnlyError("The access log is append-only.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
-        raise AppendOnlyError("The access log is append-only.")
-
     @property
     def page_label(self) -> str:
         """The page the read was made on, in words (never a URL name)."""
-        if self.view_name in READ_PAGES:
-            return str(READ_PAGES[self.view_name])
-        area = self.view_name.partition(":")[0]
-        return str(READ_AREAS.get(area, _("Another page in HUSK")))
-
-    @property
-    def role_labels(self) -> str:
-        """ "caseworker,manager" as the roles' names."""
-        return ", ".join(str(Role(r).label) for r in self.roles.split(",") if r in Role.values)
+        return page_label(self.view_name)
 
 
 class FormSubmission(models.Model):

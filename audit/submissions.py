@@ -32,6 +32,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from audit.models import FormSubmission
 
 if TYPE_CHECKING:
+    # Types only: at run time the audit app reaches the user model through get_user_model().
     from organisation.models import User
 
 FIELD = "submission_token"

@@ -13,18 +13,17 @@ def _client_page(record: CaseEpisode | BenefitPeriod) -> str:
     return str(record.client.get_absolute_url())
 
 
+# The client page, its history and the search are casefile's, mounted under these names by
+# husk.urls.
 app_name = "clients"
 urlpatterns = [
     path("", views.client_list, name="list"),
-    path("search/", views.client_search, name="search"),
     path("emergency/", emergency_views.emergency_access, name="emergency_access"),
     path("new/", views.client_register, name="register"),
-    path("<int:pk>/", views.client_detail, name="detail"),
     path("<int:pk>/edit/", views.client_edit, name="edit"),
     path("<int:client_pk>/assessments/new/", assessment_new, name="assessment_new"),
     path("assessments/<int:pk>/", assessment_detail, name="assessment_detail"),
     path("assessments/<int:pk>/correct/", assessment_correct, name="assessment_correct"),
-    path("<int:pk>/history/", views.client_history, name="history"),
     path("<int:pk>/access-report/", views.client_access_report, name="access_report"),
     path("<int:pk>/merge/", views.client_merge, name="merge"),
     path("<int:pk>/transfer/", views.client_transfer, name="transfer"),

@@ -1,45 +1,33 @@
-"""Pages of the client register: list, search, register, edit and the client page."""
+"""Pages of the client register: list, register, edit, transfer, merge and the access report.
+
+The client page, its history and the search read other apps too: they live in casefile.
+"""
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Prefetch, Q, Subquery
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from audit.access_log import record_read
 from audit.models import AccessLog
-from audit.timeline import history_entries
 from audit.versioning import EditConflictError
 from clients import merging, services
-from clients.forms import ClientForm, SearchForm, TransferForm
+from clients.forms import ClientForm, TransferForm
 from clients.models import (
-    Assessment,
-    AssessmentItem,
-    BenefitPeriod,
-    CaseEpisode,
     Client,
     ClientMerge,
-    Transfer,
 )
 from clients.readonly import refuse_if_merged
-
-# The client page shows the follow-up records too; followup's models depend on clients',
-# never the other way round.
-from families.models import Family, FamilyContact, FamilyMember
-from families.services import family_search
-from followup.models import Contact, Enrolment, Intervention
 from organisation.access import (
     ACCESS_REPORT,
     PERSON_LEVEL,
     AuthenticatedHttpRequest,
     policy,
-    read_client_or_emergency,
     read_object,
 )
 
 PAGE_SIZE = 50
-TIMELINE_LENGTH = 30
 
 
 @policy(PERSON_LEVEL, methods=("GET",))
@@ -52,30 +40,6 @@ def client_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     page = Paginator(clients, PAGE_SIZE).get_page(request.GET.get("page"))
     record_read(request, action=AccessLog.Action.LIST, client_ids=[c.pk for c in page])
     return render(request, "clients/client_list.html", {"page": page})
-
-
-@policy(PERSON_LEVEL, methods=("GET", "POST"))
-def client_search(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """Search by name or national id. POST only, so no name or number is ever in a URL."""
-    form = SearchForm(request.POST or None)
-    results = None
-    families: list[Family] = []
-    if request.method == "POST" and form.is_valid():
-        query = form.cleaned_data["query"]
-        results = list(services.client_search(user=request.user, query=query)[:50])
-        # Searching one member by name leads to the whole family, children included (a
-        # number names one client, and scanning every member's name for it found nothing).
-        if services.identifier_in(query) is None:
-            families = list(family_search(user=request.user, query=query)[:20])
-        record_read(
-            request,
-            action=AccessLog.Action.SEARCH,
-            client_ids=[c.pk for c in results]
-            + [cid for f in families for cid in f.accessed_client_ids()],
-        )
-    return render(
-        request, "clients/search.html", {"form": form, "results": results, "families": families}
-    )
 
 
 @policy(PERSON_LEVEL, methods=("GET", "POST"))
@@ -130,122 +94,6 @@ def client_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         "clients/client_form.html",
         {"form": form, "client": client, "conflict": conflict, "new": False},
         status=409 if conflict else 200,
-    )
-
-
-@policy(PERSON_LEVEL, methods=("GET",))
-def client_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    transfer = Transfer.latest_into_office()
-    queryset = (
-        Client.objects.select_related(
-            "office",
-            "caseworker",
-            "language",
-            "country_of_birth",
-            "settlement_municipality",
-            "usual_channel",
-        )
-        .annotate(
-            # The note of a transfer into this office: three columns of the client query
-            # rather than one more query of the page.
-            transferred_from=Subquery(transfer.values("from_office__name")[:1]),
-            transferred_at=Subquery(transfer.values("at")[:1]),
-            transfer_reason=Subquery(transfer.values("reason")[:1]),
-        )
-        .prefetch_related(
-            Prefetch(
-                "episodes",
-                queryset=CaseEpisode.objects.select_related("closing_reason").prefetch_related(
-                    "reasons"
-                ),
-            ),
-            Prefetch("benefits", queryset=BenefitPeriod.objects.select_related("kind")),
-            Prefetch("merges", queryset=ClientMerge.objects.select_related("by")),
-            Prefetch(
-                "family_memberships",
-                queryset=FamilyMember.objects.filter(left_on__isnull=True).select_related("family"),
-            ),
-            Prefetch(
-                "interventions", queryset=Intervention.objects.select_related("type", "outcome")
-            ),
-            Prefetch(
-                "enrolments",
-                queryset=Enrolment.objects.select_related(
-                    "programme", "outcome", "allocation__arm"
-                ),
-            ),
-        )
-    )
-    # A client of another office opens here only under break-the-glass (read-only).
-    client, emergency_access = read_client_or_emergency(request, queryset, pk=pk)
-    # Their own contacts, and family contacts they took part in.
-    # The family contacts are looked up first: an OR across the join would keep PostgreSQL
-    # from using the index on the client's own contacts (a scan of every contact).
-    family_contacts = list(
-        FamilyContact.objects.filter(participants__client=client).values_list(
-            "contact_id", flat=True
-        )
-    )
-    contacts = (
-        Contact.objects.filter(Q(client=client) | Q(pk__in=family_contacts))
-        .select_related("channel", "recorded_by")
-        .prefetch_related("topics")[:TIMELINE_LENGTH]
-    )
-    assessments = list(
-        Assessment.objects.filter(client=client)
-        .select_related("assessed_by")
-        .prefetch_related(
-            Prefetch(
-                "items",
-                queryset=AssessmentItem.objects.select_related("life_area", "status", "need"),
-            )
-        )[:2]
-    )
-    return render(
-        request,
-        "clients/client_detail.html",
-        {
-            "client": client,
-            "contacts": contacts,
-            "latest_assessment": assessments[0] if assessments else None,
-            "previous_assessment": assessments[1] if len(assessments) > 1 else None,
-            "may_see_access_report": ACCESS_REPORT.allows(request.user)
-            and emergency_access is None,
-            # A merged record is read-only: the page offers no way to write to it. So is a
-            # client opened under emergency access, whose other pages stay closed.
-            "read_only": client.status == Client.Status.MERGED or emergency_access is not None,
-            "emergency_access": emergency_access,
-        },
-    )
-
-
-@policy(PERSON_LEVEL, methods=("GET",))
-def client_history(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    """Who changed what about this client and their records, and when."""
-    client = read_object(request, Client.objects.select_related("office"), pk=pk)
-    histories = [
-        Client.history.filter(id=client.pk),
-        # An assessment's content: its life areas (corrected with the same reason).
-        AssessmentItem.history.filter(
-            assessment_id__in=Assessment.all_objects.filter(client=client).values("pk")
-        ),
-        *(
-            model.history.filter(client_id=client.pk)
-            for model in (
-                CaseEpisode,
-                BenefitPeriod,
-                Assessment,
-                Transfer,
-                Contact,
-                Intervention,
-                Enrolment,
-            )
-        ),
-    ]
-    return render(
-        request,
-        "clients/client_history.html",
-        {"client": client, "entries": history_entries(histories)},
     )
 
 

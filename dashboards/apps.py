@@ -10,6 +10,9 @@ from django.utils.translation import gettext_lazy as _
 class DashboardsConfig(AppConfig):
     name = "dashboards"
     verbose_name = _("Dashboards")
+    # The words the access log and the "who has seen the case" report show for a read on these
+    # pages (audit.pages).
+    read_pages = {"dashboards:emergency_access": _("Emergency accesses, for their follow-up")}
 
     def ready(self) -> None:
         post_migrate.connect(forget_kept_figures, sender=self, dispatch_uid="dashboards.forget")

@@ -11,6 +11,7 @@ from audit.access_log import record_read
 from audit.emergency import emergency_access_follow_up
 from audit.models import AccessLog, EmergencyAccess
 from organisation.access import MANAGERS, AuthenticatedHttpRequest, policy
+from organisation.selectors import MANAGING
 
 PAGE_SIZE = 50
 
@@ -22,7 +23,7 @@ def emergency_accesses(request: AuthenticatedHttpRequest) -> HttpResponse:
     No client's name: managers see the case by its number and the reason given.
     """
     accesses = (
-        EmergencyAccess.objects.for_managers_of(request.user)
+        EmergencyAccess.objects.of_offices(request.user.office_ids_for(MANAGING))
         .select_related("user", "office", "followed_up_by")
         .annotate(read_count=Count("reads"))
         .order_by(F("followed_up_at").asc(nulls_first=True), "-starts_at", "-pk")
@@ -37,7 +38,9 @@ def emergency_accesses(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 @policy(MANAGERS, methods=("POST",))
 def emergency_access_followed_up(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    access = get_object_or_404(EmergencyAccess.objects.for_managers_of(request.user), pk=pk)
+    access = get_object_or_404(
+        EmergencyAccess.objects.of_offices(request.user.office_ids_for(MANAGING)), pk=pk
+    )
     if emergency_access_follow_up(access=access, by=request.user):
         messages.success(request, _("The emergency access is marked as followed up."))
     else:

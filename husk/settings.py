@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "clients",
     "followup",
     "families",
+    "casefile",
     "dashboards",
     "research",
     "devdata",

@@ -5,6 +5,8 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.i18n import set_language
 
+from casefile import urls as casefile_urls
+from clients import urls as client_urls
 from husk import views
 from husk.bench.views import reference
 from organisation import sso_views, two_factor
@@ -53,7 +55,9 @@ urlpatterns = [
     path("sso/login/", policy(PUBLIC)(sso_views.SSOLoginView.as_view()), name="sso_login"),
     path("sso/callback/", policy(PUBLIC)(sso_views.SSOCallbackView.as_view()), name="sso_callback"),
     path("i18n/setlang/", policy(PUBLIC)(set_language), name="set_language"),
-    path("clients/", include("clients.urls")),
+    # The clients' namespace holds the case file's pages too (the client page, its history and
+    # the search), which read apps above clients.
+    path("clients/", include((client_urls.urlpatterns + casefile_urls.client_patterns, "clients"))),
     path("caseload/", include("followup.urls")),
     path("families/", include("families.urls")),
     path("dashboard/", include("dashboards.urls")),

@@ -26,6 +26,7 @@ from audit.emergency import emergency_access_in_force
 from audit.history import TrackedQuerySet
 from audit.models import EmergencyAccess
 from organisation.roles import PERSON_LEVEL_ROLES, Role
+from organisation.second_factor import enrolment_redirect, second_factor_given
 
 if TYPE_CHECKING:
     from organisation.models import User
@@ -70,18 +71,10 @@ class Rule:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         if self.second_factor and not second_factor_given(request.user):
-            from organisation.two_factor import enrolment_redirect
-
             return enrolment_redirect(request)
         if self.deny_as_404:
             raise Http404
         raise PermissionDenied
-
-
-def second_factor_given(user: Any) -> bool:
-    """A second factor given in this session, or single sign-on (organisation.two_factor)."""
-    is_verified = getattr(user, "is_verified", None)
-    return bool(is_verified is not None and is_verified())
 
 
 PUBLIC = Rule("public", login_required=False)

@@ -7,6 +7,9 @@ from django.utils.translation import gettext_lazy as _
 class OrganisationConfig(AppConfig):
     name = "organisation"
     verbose_name = _("Organisation")
+    # The words the access log and the "who has seen the case" report show for a read on these
+    # pages (audit.pages).
+    read_pages = {"organisation:access_log": _("The access log")}
 
     def ready(self) -> None:
         # The login stamp's receiver lives beside the middleware that reads it; connected

@@ -6,8 +6,8 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from organisation.access import second_factor_given
 from organisation.roles import PERSON_LEVEL_ROLES, Role
+from organisation.second_factor import second_factor_given
 
 # (URL name, label, roles that see it), in menu order.
 MENU = [

@@ -17,12 +17,12 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import BACKEND_SESSION_KEY, REDIRECT_FIELD_NAME
+from django.contrib.auth import BACKEND_SESSION_KEY
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django_otp import devices_for_user
 from django_otp.middleware import OTPMiddleware
@@ -32,7 +32,7 @@ from two_factor.forms import AuthenticationTokenForm, BackupTokenForm
 from two_factor.utils import default_device
 
 from husk.forms import LoginForm
-from organisation.access import second_factor_given
+from organisation.second_factor import second_factor_given
 from organisation.sso import BACKEND_PATH
 
 if TYPE_CHECKING:
@@ -67,17 +67,6 @@ class HuskOTPMiddleware(OTPMiddleware):
         if user.is_authenticated and user.otp_device is None and signed_in_by_sso(request):
             user.is_verified = lambda: True
         return user
-
-
-def enrolment_redirect(request: HttpRequest) -> HttpResponseRedirect:
-    """Where a signed-in, unverified session is sent: enrolment, or the code step anew."""
-    next_url = request.get_full_path()
-    if default_device(request.user) is None:
-        url = reverse("two_factor:setup")
-    else:
-        # A password-only session of an enrolled account: it must log in with its code.
-        url = reverse(settings.LOGIN_URL)
-    return HttpResponseRedirect(f"{url}?{urlencode({REDIRECT_FIELD_NAME: next_url})}")
 
 
 def safe_next(request: HttpRequest, value: str) -> str:
