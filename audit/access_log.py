@@ -41,19 +41,42 @@ def record_read(
     user = cast("User", request.user)  # read logs are written behind a login policy
     match = request.resolver_match
     try:
-        return AccessLog.objects.create(
+        return log_read(
             user=user,
-            roles=",".join(sorted(getattr(user, "roles", ()))),
-            office_id=office_id,
             action=action,
             view_name=match.view_name if match else "",
-            subject_type=(
-                ContentType.objects.get_for_model(subject) if subject is not None else None
-            ),
-            subject_id=subject.pk if subject is not None else None,
-            client_ids=sorted(set(client_ids)),
+            subject=subject,
+            client_ids=client_ids,
+            office_id=office_id,
             allowed=allowed,
             emergency_access=emergency_access,
         )
     except DatabaseError as error:
         raise AccessLogUnavailable(match.view_name if match else request.path) from error
+
+
+def log_read(
+    *,
+    user: "User",
+    action: str,
+    view_name: str,
+    subject: models.Model | None = None,
+    client_ids: Iterable[int] = (),
+    office_id: int | None = None,
+    allowed: bool = True,
+    emergency_access: EmergencyAccess | None = None,
+) -> AccessLog:
+    """The access-log row of one read, also of one made outside a request (an export made by
+    the worker is read under the page that asked for it)."""
+    return AccessLog.objects.create(
+        user=user,
+        roles=",".join(sorted(getattr(user, "roles", ()))),
+        office_id=office_id,
+        action=action,
+        view_name=view_name,
+        subject_type=ContentType.objects.get_for_model(subject) if subject is not None else None,
+        subject_id=subject.pk if subject is not None else None,
+        client_ids=sorted(set(client_ids)),
+        allowed=allowed,
+        emergency_access=emergency_access,
+    )

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.storage import storages
@@ -19,6 +18,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit.access_log import log_read
 from audit.models import AccessLog
 from clients.models import BenefitPeriod, CaseEpisode, Client
 from core.periods import overlapping
@@ -356,15 +356,12 @@ def export_completed(
         user=user,
         detail={**detail, "files": result.files},
     )
-    AccessLog.objects.create(
+    log_read(
         user=user,
-        roles=",".join(sorted(user.roles)),
         action=AccessLog.Action.EXPORT,
         view_name="research:export",
-        subject_type=ContentType.objects.get_for_model(Export) if export else None,
-        subject_id=export.pk if export else None,
+        subject=export,
         client_ids=result.client_ids,
-        allowed=True,
     )
 
 
