@@ -2,7 +2,6 @@
 
 import datetime
 from difflib import SequenceMatcher
-from typing import Any
 
 from django.db import transaction
 from django.db.models import QuerySet
@@ -11,6 +10,7 @@ from django.dispatch import Signal
 from audit.versioning import save_unless_changed
 from clients.folding import fold
 from clients.models import Client, Transfer
+from codelists.models import Code
 from organisation.models import Office, User
 
 # How alike two folded full names must be to count as a possible duplicate.
@@ -84,8 +84,50 @@ def records_of(client: Client) -> list[int]:
 
 
 @transaction.atomic
-def client_register(*, data: dict[str, Any]) -> Client:
-    client = Client(**data)
+def client_register(
+    *,
+    office: Office,
+    first_name: str,
+    last_name: str,
+    birth_date: datetime.date,
+    national_id: str | None = None,
+    duf_number: str | None = None,
+    gender: str = Client.Gender.UNKNOWN,
+    caseworker: User | None = None,
+    status: str = Client.Status.ACTIVE,
+    phone: str = "",
+    email: str = "",
+    address: str = "",
+    language: Code | None = None,
+    interpreter_needed: bool = False,
+    usual_channel: Code | None = None,
+    country_of_birth: Code | None = None,
+    refugee_background: bool = False,
+    arrival_year: int | None = None,
+    settlement_municipality: Code | None = None,
+) -> Client:
+    """Register a client (the defaults are the model's)."""
+    client = Client(
+        office=office,
+        first_name=first_name,
+        last_name=last_name,
+        birth_date=birth_date,
+        national_id=national_id,
+        duf_number=duf_number,
+        gender=gender,
+        caseworker=caseworker,
+        status=status,
+        phone=phone,
+        email=email,
+        address=address,
+        language=language,
+        interpreter_needed=interpreter_needed,
+        usual_channel=usual_channel,
+        country_of_birth=country_of_birth,
+        refugee_background=refugee_background,
+        arrival_year=arrival_year,
+        settlement_municipality=settlement_municipality,
+    )
     client.clean()  # the form ran it already; here for every other caller
     client.save()
     return client

@@ -60,7 +60,8 @@ def client_register(request: AuthenticatedHttpRequest) -> HttpResponse:
                 request, action=AccessLog.Action.SEARCH, client_ids=[d.pk for d in duplicates]
             )
         if not duplicates or request.POST.get("confirm_new") == "1":
-            client = services.client_register(data=data)
+            # The form's fields are the service's arguments, name for name.
+            client = services.client_register(**data)
             messages.success(request, _("The client is registered."))
             return redirect(client)
     return render(

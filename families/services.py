@@ -2,6 +2,7 @@
 
 import datetime
 from collections.abc import Iterable
+from typing import Unpack
 
 from django.db import transaction
 from django.db.models import Q, QuerySet
@@ -19,6 +20,7 @@ from families.models import (
     SchoolStatus,
 )
 from families.rules import CHILD_MAX_AGE
+from followup.services import ContactFields, contact_log
 from organisation.models import Office, User
 
 
@@ -172,14 +174,16 @@ def leisure_add(*, member: FamilyMember, activity: str, since: datetime.date) ->
 
 @transaction.atomic
 def family_contact_log(
-    *, family: Family, by: User, participants: Iterable[FamilyMember], data: dict[str, object]
+    *,
+    family: Family,
+    by: User,
+    participants: Iterable[FamilyMember],
+    **fields: Unpack[ContactFields],
 ) -> FamilyContact:
     """One contact with the family, registered on its first participating adult client."""
-    from followup.services import contact_log
-
     members = list(participants)
     primary = next(m.client for m in members if m.client is not None)
-    contact = contact_log(client=primary, by=by, data=data)
+    contact = contact_log(client=primary, by=by, **fields)
     family_contact = FamilyContact(contact=contact, family=family)
     with one_history_row(family_contact):
         family_contact.save(force_insert=True)

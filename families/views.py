@@ -312,12 +312,11 @@ def family_contact_new(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
         return redirect(family)
     form = FamilyContactForm(request.POST or None, family=family)
     if request.method == "POST" and form.is_valid():
-        data = {k: v for k, v in form.cleaned_data.items() if k not in {"version", "participants"}}
         services.family_contact_log(
             family=family,
             by=request.user,
             participants=form.cleaned_data["participants"],
-            data=data,
+            **form.contact_fields(),
         )
         messages.success(request, _("The contact is logged."))
         return redirect(family)

@@ -14,6 +14,7 @@ from clients.models import Client
 from codelists.models import Code, CodeList
 from followup import studies
 from followup.models import Contact, Enrolment, Programme, Reminder
+from followup.services import ContactFields
 
 
 class ContactForm(ModelRulesOnce, ChoiceQuerysets, forms.ModelForm[Contact]):
@@ -67,6 +68,21 @@ class ContactForm(ModelRulesOnce, ChoiceQuerysets, forms.ModelForm[Contact]):
                 .first(),
             )
             self.initial.setdefault("interpreter_used", client.interpreter_needed)
+
+    def contact_fields(self) -> ContactFields:
+        """The cleaned contact, by the names the contact services take."""
+        data = self.cleaned_data
+        return ContactFields(
+            date=data["date"],
+            channel=data["channel"],
+            duration_minutes=data["duration_minutes"],
+            topics=data["topics"],
+            interpreter_used=data["interpreter_used"],
+            other_services=data["other_services"],
+            agreed_actions=data["agreed_actions"],
+            note=data["note"],
+            next_contact_on=data["next_contact_on"],
+        )
 
 
 class AfterContactForm(forms.Form):

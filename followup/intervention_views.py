@@ -97,8 +97,15 @@ def intervention_new(request: AuthenticatedHttpRequest, client_pk: int) -> HttpR
     refuse_if_merged(client)
     form = InterventionNewForm(request.POST or None, client=client)
     if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
         intervention = interventions.intervention_start(
-            client=client, by=request.user, data=dict(form.cleaned_data)
+            client=client,
+            by=request.user,
+            type=data["type"],
+            provider=data["provider"],
+            start=data["start"],
+            end=data["end"],
+            already_started=data["already_started"],
         )
         messages.success(request, _("The intervention is registered."))
         return redirect("followup:intervention_detail", pk=intervention.pk)

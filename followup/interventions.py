@@ -1,7 +1,6 @@
 """Workflows of interventions (tiltak): starting one, moving it along its statuses, editing it."""
 
 import datetime
-from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -55,13 +54,23 @@ def _lock_current(intervention: Intervention, expected_version: int | None) -> I
 
 
 @transaction.atomic
-def intervention_start(*, client: Client, by: User, data: dict[str, Any]) -> Intervention:
+def intervention_start(
+    *,
+    client: Client,
+    by: User,
+    type: Code,
+    start: datetime.date,
+    end: datetime.date | None = None,
+    provider: str = "",
+    already_started: bool = False,
+) -> Intervention:
     """Register an intervention: planned, or in progress if it has already started."""
-    fields = dict(data)
-    already_started = bool(fields.pop("already_started", False))
     status = Status.IN_PROGRESS if already_started else Status.PLANNED
+    intervention = Intervention(
+        client=client, status=status, type=type, provider=provider, start=start, end=end
+    )
+    _checked(intervention)
     # Named explicitly so the history row is by ``by`` also outside a request.
-    intervention = _checked(Intervention(client=client, status=status, **fields))
     with acting_as(by):
         intervention.save(force_insert=True)
     return intervention

@@ -1,7 +1,8 @@
 """Workflows of follow-up: logging contacts and the caseload."""
 
 import datetime
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, NotRequired, TypedDict, Unpack
 
 from django.db import transaction
 from django.db.models import F, OuterRef, QuerySet, Subquery
@@ -19,12 +20,27 @@ from followup.models import Contact, Enrolment, Programme, Reminder
 from organisation.models import User
 
 
+class ContactFields(TypedDict):
+    """What a contact records, by the model's field names (shared by the services below and
+    the family contact, so that one list names them)."""
+
+    date: datetime.date
+    channel: Code
+    duration_minutes: NotRequired[int]
+    topics: NotRequired[Iterable[Code]]
+    interpreter_used: NotRequired[bool]
+    other_services: NotRequired[Iterable[Code]]
+    agreed_actions: NotRequired[str]
+    note: NotRequired[str]
+    next_contact_on: NotRequired[datetime.date | None]
+
+
 @transaction.atomic
-def contact_log(*, client: Client, by: User, data: dict[str, Any]) -> Contact:
+def contact_log(*, client: Client, by: User, **fields: Unpack[ContactFields]) -> Contact:
     """Record a contact; the person logging it is among the staff present."""
-    topics = data.pop("topics", [])
-    other_services = data.pop("other_services", [])
-    contact = Contact(client=client, recorded_by=by, **data)
+    topics = fields.pop("topics", [])
+    other_services = fields.pop("other_services", [])
+    contact = Contact(client=client, recorded_by=by, **fields)
     contact.clean()
     with one_history_row(contact):
         contact.save(force_insert=True)
@@ -36,12 +52,12 @@ def contact_log(*, client: Client, by: User, data: dict[str, Any]) -> Contact:
 
 @transaction.atomic
 def contact_update(
-    *, contact: Contact, data: dict[str, Any], expected_version: int | None
+    *, contact: Contact, expected_version: int | None, **fields: Unpack[ContactFields]
 ) -> Contact:
     """Save an edited contact; refused if someone saved it after the form was opened."""
-    topics = data.pop("topics", None)
-    other_services = data.pop("other_services", None)
-    for name, value in data.items():
+    topics = fields.pop("topics", None)
+    other_services = fields.pop("other_services", None)
+    for name, value in fields.items():
         setattr(contact, name, value)
     contact.clean()
     with one_history_row(contact):

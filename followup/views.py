@@ -149,8 +149,7 @@ def contact_new(request: AuthenticatedHttpRequest, client_pk: int) -> HttpRespon
     refuse_if_merged(client)
     form = ContactForm(request.POST or None, client=client)
     if request.method == "POST" and form.is_valid():
-        data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
-        services.contact_log(client=client, by=request.user, data=data)
+        services.contact_log(client=client, by=request.user, **form.contact_fields())
         messages.success(request, _("The contact is logged."))
         after = AfterContactForm(request.POST)
         if after.is_valid() and after.cleaned_data["then"] == "caseload":
@@ -165,10 +164,11 @@ def contact_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     form = ContactForm(request.POST or None, instance=contact, client=contact.client)
     conflict = None
     if request.method == "POST" and form.is_valid():
-        data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
         try:
             services.contact_update(
-                contact=contact, data=data, expected_version=form.cleaned_data["version"]
+                contact=contact,
+                expected_version=form.cleaned_data["version"],
+                **form.contact_fields(),
             )
         except EditConflictError as error:
             conflict = error

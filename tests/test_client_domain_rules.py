@@ -25,9 +25,13 @@ def person(heimdal: Office) -> Client:
 
 
 def test_the_register_service_refuses_a_birth_date_of_1800(heimdal: Office) -> None:
-    data = {"first_name": "Ola", "last_name": "Test", "office": heimdal}
     with acting_as(system_actor("tests")), pytest.raises(ValidationError) as refused:
-        services.client_register(data={**data, "birth_date": datetime.date(1800, 1, 1)})
+        services.client_register(
+            first_name="Ola",
+            last_name="Test",
+            office=heimdal,
+            birth_date=datetime.date(1800, 1, 1),
+        )
     assert "birth_date" in refused.value.message_dict
     assert not Client.objects.exists()
 

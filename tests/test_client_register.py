@@ -347,7 +347,8 @@ def test_a_client_is_never_registered_without_its_history(
         raise RuntimeError("history table unavailable")
 
     monkeypatch.setattr(Client.history.model, "save", refuse)
-    data = {"first_name": "Sara", "last_name": "Østbø", "birth_date": BIRTH, "office": heimdal}
     with acting_as(system_actor("tests")), pytest.raises(RuntimeError):
-        services.client_register(data=data)
+        services.client_register(
+            first_name="Sara", last_name="Østbø", birth_date=BIRTH, office=heimdal
+        )
     assert not Client.objects.filter(last_name="Østbø").exists()

@@ -221,13 +221,14 @@ def test_a_contact_cannot_be_dated_before_the_client_was_born(
 def test_the_contact_service_keeps_the_same_rules(
     caseworker_heimdal: User, client_heimdal: Client
 ) -> None:
-    data = {
-        "date": today() + datetime.timedelta(days=1),
-        "channel": code(CodeList.CONTACT_CHANNEL, "phone"),
-        "duration_minutes": 30,
-    }
     with pytest.raises(ValidationError) as refused, acting_as(caseworker_heimdal):
-        services.contact_log(client=client_heimdal, by=caseworker_heimdal, data=data)
+        services.contact_log(
+            client=client_heimdal,
+            by=caseworker_heimdal,
+            date=today() + datetime.timedelta(days=1),
+            channel=code(CodeList.CONTACT_CHANNEL, "phone"),
+            duration_minutes=30,
+        )
     assert set(refused.value.message_dict) == {"date"}
     assert not Contact.objects.exists()
 

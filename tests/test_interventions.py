@@ -151,7 +151,8 @@ def test_the_service_names_the_actor_outside_a_request(
     intervention = interventions.intervention_start(
         client=client_heimdal,
         by=caseworker_heimdal,
-        data={"type": code(CodeList.INTERVENTION_TYPE, "other"), "start": today()},
+        type=code(CodeList.INTERVENTION_TYPE, "other"),
+        start=today(),
     )
     assert intervention.history.get().history_user == caseworker_heimdal
 
