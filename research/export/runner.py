@@ -28,7 +28,7 @@ from research.export import anonymity
 from research.export.anonymity import RawPerson
 from research.export.keys import ProjectKey
 from research.export.population import Scope, persons_sql, with_population
-from research.export.tables import SPECS, Column, TableSpec
+from research.export.tables import SPECS, Column, ColumnKind, TableSpec
 from research.export.variables import OTHER, Categories, Variable, no_yes
 from research.export.writers import Cell, TableWriter, iter_table, open_writer
 from research.models import ResearchProject, Sample, Table
@@ -142,78 +142,139 @@ def _key_variable(spec_key: str) -> Variable:
 
 
 Emit = Callable[[Any, int, datetime.date | None], Sequence[Cell]]
+# How a column of one kind becomes its variables and the way a raw value becomes their
+# cells. The arguments: the column, its categories (None where it has none), whether dates
+# are relative, and the project's key. An emit's arguments: the raw value, the person's
+# shift of dates in days, and their reference date (where dates are relative).
+ColumnKindOf = Callable[[Column, Categories | None, bool, ProjectKey], tuple[list[Variable], Emit]]
 
 
 def _column(
     column: Column, categories: Categories | None, relative: bool, key: ProjectKey
 ) -> tuple[list[Variable], Emit]:
     """The variables one column becomes, and how a raw value becomes their cells."""
-    label = str(column.label)
-    unit = str(column.unit)
     if (column.relative_only and not relative) or (categories is not None and categories.hidden):
-        return [], lambda v, s, r: ()
-    if column.kind == "family":
-        return [Variable(column.name, label, "string")], lambda v, s, r: (
-            key.pseudonym("family", v),
-        )
-    if column.kind == "integer":
-        return [Variable(column.name, label, "integer", unit)], lambda v, s, r: (v,)
-    if column.kind == "flag":
-        return [Variable(column.name, label, "flag", labels=no_yes())], lambda v, s, r: (
-            None if v is None else int(v),
-        )
-    if column.kind == "category":
-        assert categories is not None
-        variable = Variable(column.name, label, "category", labels=dict(categories.labels))
-        return [variable], lambda v, s, r: (categories.value(v),)
-    if column.kind == "codes":
-        assert categories is not None
-        kept = categories.kept()
-        variables = [
+        return [], _no_cells
+    return COLUMN_KINDS[column.kind](column, categories, relative, key)
+
+
+def _no_cells(v: Any, s: int, r: datetime.date | None) -> Sequence[Cell]:
+    return ()
+
+
+def _family_column(
+    column: Column, categories: Categories | None, relative: bool, key: ProjectKey
+) -> tuple[list[Variable], Emit]:
+    """A family, as the family's pseudonym."""
+
+    def emit(v: Any, s: int, r: datetime.date | None) -> Sequence[Cell]:
+        return (key.pseudonym("family", v),)
+
+    return [Variable(column.name, str(column.label), "string")], emit
+
+
+def _integer_column(
+    column: Column, categories: Categories | None, relative: bool, key: ProjectKey
+) -> tuple[list[Variable], Emit]:
+    variable = Variable(column.name, str(column.label), "integer", str(column.unit))
+    return [variable], _as_it_is
+
+
+def _as_it_is(v: Any, s: int, r: datetime.date | None) -> Sequence[Cell]:
+    return (v,)
+
+
+def _flag_column(
+    column: Column, categories: Categories | None, relative: bool, key: ProjectKey
+) -> tuple[list[Variable], Emit]:
+    return [Variable(column.name, str(column.label), "flag", labels=no_yes())], _as_flag
+
+
+def _as_flag(v: Any, s: int, r: datetime.date | None) -> Sequence[Cell]:
+    return (None if v is None else int(v),)
+
+
+def _category_column(
+    column: Column, categories: Categories | None, relative: bool, key: ProjectKey
+) -> tuple[list[Variable], Emit]:
+    """A category, as its number in the numbering of the column's categories."""
+    assert categories is not None
+    variable = Variable(column.name, str(column.label), "category", labels=dict(categories.labels))
+
+    def emit(v: Any, s: int, r: datetime.date | None) -> Sequence[Cell]:
+        return (categories.value(v),)
+
+    return [variable], emit
+
+
+def _codes_column(
+    column: Column, categories: Categories | None, relative: bool, key: ProjectKey
+) -> tuple[list[Variable], Emit]:
+    """Several codes, as a flag per code kept, and one for the rest where codes were merged."""
+    assert categories is not None
+    label = str(column.label)
+    kept = categories.kept()
+    variables = [
+        Variable(f"{column.name}_{n}", f"{label}: {categories.labels[n]}", "flag", labels=no_yes())
+        for _key, n in kept
+    ]
+    keys = [key for key, _n in kept]
+    known = set(keys)
+    if categories.merged:
+        variables.append(
             Variable(
-                f"{column.name}_{n}", f"{label}: {categories.labels[n]}", "flag", labels=no_yes()
+                f"{column.name}_other",
+                f"{label}: {categories.labels[OTHER]}",
+                "flag",
+                labels=no_yes(),
             )
-            for _key, n in kept
-        ]
-        keys = [key for key, _n in kept]
-        known = set(keys)
-        if categories.merged:
-            variables.append(
-                Variable(
-                    f"{column.name}_other",
-                    f"{label}: {categories.labels[OTHER]}",
-                    "flag",
-                    labels=no_yes(),
-                )
-            )
+        )
 
-        def emit_codes(v: Any, s: int, r: Any) -> Sequence[Cell]:
-            present = set(v)
-            flags = [int(key in present) for key in keys]
-            return [*flags, int(bool(present - known))] if categories.merged else flags
+    def emit(v: Any, s: int, r: datetime.date | None) -> Sequence[Cell]:
+        present = set(v)
+        flags = [int(key in present) for key in keys]
+        return [*flags, int(bool(present - known))] if categories.merged else flags
 
-        return variables, emit_codes
-    # Dates: shifted per person, or days since the reference date plus the year.
-    if relative:
-        variables = [
-            Variable(
-                f"{column.name}_day",
-                _("%(label)s: days since the first case episode") % {"label": label},
-                "integer",
-                _("days"),
-            ),
-            Variable(f"{column.name}_year", _("%(label)s: year") % {"label": label}, "integer"),
-        ]
+    return variables, emit
 
-        def emit_relative(v: Any, s: int, r: datetime.date | None) -> Sequence[Cell]:
-            if v is None:
-                return (None, None)
-            return ((v - r).days if r is not None else None, v.year)
 
-        return variables, emit_relative
-    return [Variable(column.name, label, "date")], lambda v, s, r: (
-        None if v is None else v + datetime.timedelta(days=s),
-    )
+def _date_column(
+    column: Column, categories: Categories | None, relative: bool, key: ProjectKey
+) -> tuple[list[Variable], Emit]:
+    """A date: shifted per person, or days since the reference date plus the year."""
+    label = str(column.label)
+    if not relative:
+        return [Variable(column.name, label, "date")], _shifted
+    variables = [
+        Variable(
+            f"{column.name}_day",
+            _("%(label)s: days since the first case episode") % {"label": label},
+            "integer",
+            _("days"),
+        ),
+        Variable(f"{column.name}_year", _("%(label)s: year") % {"label": label}, "integer"),
+    ]
+    return variables, _days_and_year
+
+
+def _shifted(v: Any, s: int, r: datetime.date | None) -> Sequence[Cell]:
+    return (None if v is None else v + datetime.timedelta(days=s),)
+
+
+def _days_and_year(v: Any, s: int, r: datetime.date | None) -> Sequence[Cell]:
+    if v is None:
+        return (None, None)
+    return ((v - r).days if r is not None else None, v.year)
+
+
+COLUMN_KINDS: dict[ColumnKind, ColumnKindOf] = {
+    "family": _family_column,
+    "integer": _integer_column,
+    "flag": _flag_column,
+    "category": _category_column,
+    "codes": _codes_column,
+    "date": _date_column,
+}
 
 
 class Exporter:
