@@ -450,6 +450,80 @@ def _pinned_in_table(
     ]
 
 
+class _Linked:
+    """Tables that add up (each office's and, at `total`, all offices'), and the marks of
+    their counts, with the ways `_hide_for` has to hide more counts for a pinned one. Each
+    way marks one count (or none) and returns what it changed."""
+
+    def __init__(
+        self, grids: list[list[list[int]]], marks: list[list[list[Mark]]], total: int | None
+    ) -> None:
+        self.grids, self.marks, self.total = grids, marks, total
+        self.offices = [t for t in range(len(grids)) if t != total]
+
+    def partners(self, t: int) -> list[int]:
+        if self.total is None:
+            return []
+        return self.offices if t == self.total else [self.total]
+
+    def beside(self, t: int, r0: int, c0: int) -> list[Position]:
+        last_row, last_column = len(self.grids[t]) - 1, len(self.grids[t][0]) - 1
+        return [(r0, c) for c in range(last_column + 1)] + [(r, c0) for r in range(last_row + 1)]
+
+    def smallest_visible(self, t: int, cells: list[Position]) -> Position | None:
+        grid = self.grids[t]
+        last_row, last_column = len(grid) - 1, len(grid[0]) - 1
+        visible = sorted(
+            (grid[r][c], r == last_row or c == last_column, r, c)
+            for r, c in cells
+            if self.marks[t][r][c] == Mark.SHOWN and grid[r][c] > 0
+        )
+        return (visible[0][2], visible[0][3]) if visible else None
+
+    def set_mark(self, t: int, p: Position, mark: Mark) -> list[Place]:
+        self.marks[t][p[0]][p[1]] = mark
+        return [(t, p)]
+
+    def same_count(self, t: int, p: Position) -> list[Place] | None:
+        # For an office, the same count of another office first (the smallest): the total
+        # of all offices is the one most worth showing.
+        others = [o for o in self.offices if o != t] if t != self.total else []
+        for candidates in (others, self.partners(t)):
+            shown = sorted(
+                (self.grids[o][p[0]][p[1]], o)
+                for o in candidates
+                if self.marks[o][p[0]][p[1]] == Mark.SHOWN and self.grids[o][p[0]][p[1]] > 0
+            )
+            if shown:
+                return self.set_mark(shown[0][1], p, Mark.HIDDEN)
+        return None
+
+    def next_to(self, t: int, p: Position) -> list[Place] | None:
+        # In its own table: beside the count in the total of all offices would hide counts
+        # there, and each hidden count of the total needs a cycle there of its own.
+        if (q := self.smallest_visible(t, self.beside(t, *p))) is not None:
+            return self.set_mark(t, q, Mark.HIDDEN)
+        return None
+
+    def left_out(self, t: int, p: Position) -> list[Place] | None:
+        for o in [t, *self.partners(t)]:
+            if self.marks[o][p[0]][p[1]] != Mark.WITHHELD and self.grids[o][p[0]][p[1]] > 0:
+                return self.set_mark(o, p, Mark.WITHHELD)
+        for o in [t, *self.partners(t)]:
+            for q in self.beside(o, *p):
+                if self.marks[o][q[0]][q[1]] != Mark.WITHHELD:
+                    return self.set_mark(o, q, Mark.WITHHELD)
+        return None
+
+    def anywhere(self, t: int, _p: Position) -> list[Place] | None:
+        for o in [t, *self.partners(t)]:
+            grid = self.grids[o]
+            cells = [(r, c) for r in range(len(grid)) for c in range(len(grid[0]))]
+            if (q := self.smallest_visible(o, cells)) is not None:
+                return self.set_mark(o, q, Mark.HIDDEN)
+        return None
+
+
 def _hide_for(
     grids: list[list[list[int]]],
     marks: list[list[list[Mark]]],
@@ -462,70 +536,7 @@ def _hide_for(
     table, then in those it adds up with; then the smallest visible count anywhere. Where
     nothing is left to hide, the pinned count is left out, then its partners, then the
     counts beside it. Returns what changed, or None where nothing is left to do."""
-    offices = [t for t in range(len(grids)) if t != total]
-
-    def partners(t: int) -> list[int]:
-        if total is None:
-            return []
-        return offices if t == total else [total]
-
-    def beside(t: int, r0: int, c0: int) -> list[Position]:
-        last_row, last_column = len(grids[t]) - 1, len(grids[t][0]) - 1
-        return [(r0, c) for c in range(last_column + 1)] + [(r, c0) for r in range(last_row + 1)]
-
-    def smallest_visible(t: int, cells: list[Position]) -> Position | None:
-        grid = grids[t]
-        last_row, last_column = len(grid) - 1, len(grid[0]) - 1
-        visible = sorted(
-            (grid[r][c], r == last_row or c == last_column, r, c)
-            for r, c in cells
-            if marks[t][r][c] == Mark.SHOWN and grid[r][c] > 0
-        )
-        return (visible[0][2], visible[0][3]) if visible else None
-
-    def set_mark(t: int, p: Position, mark: Mark) -> list[Place]:
-        marks[t][p[0]][p[1]] = mark
-        return [(t, p)]
-
-    def same_count(t: int, p: Position) -> list[Place] | None:
-        # For an office, the same count of another office first (the smallest): the total
-        # of all offices is the one most worth showing.
-        others = [o for o in offices if o != t] if t != total else []
-        for candidates in (others, partners(t)):
-            shown = sorted(
-                (grids[o][p[0]][p[1]], o)
-                for o in candidates
-                if marks[o][p[0]][p[1]] == Mark.SHOWN and grids[o][p[0]][p[1]] > 0
-            )
-            if shown:
-                return set_mark(shown[0][1], p, Mark.HIDDEN)
-        return None
-
-    def next_to(t: int, p: Position) -> list[Place] | None:
-        # In its own table: beside the count in the total of all offices would hide counts
-        # there, and each hidden count of the total needs a cycle there of its own.
-        if (q := smallest_visible(t, beside(t, *p))) is not None:
-            return set_mark(t, q, Mark.HIDDEN)
-        return None
-
-    def left_out(t: int, p: Position) -> list[Place] | None:
-        for o in [t, *partners(t)]:
-            if marks[o][p[0]][p[1]] != Mark.WITHHELD and grids[o][p[0]][p[1]] > 0:
-                return set_mark(o, p, Mark.WITHHELD)
-        for o in [t, *partners(t)]:
-            for q in beside(o, *p):
-                if marks[o][q[0]][q[1]] != Mark.WITHHELD:
-                    return set_mark(o, q, Mark.WITHHELD)
-        return None
-
-    def anywhere(t: int, _p: Position) -> list[Place] | None:
-        for o in [t, *partners(t)]:
-            grid = grids[o]
-            cells = [(r, c) for r in range(len(grid)) for c in range(len(grid[0]))]
-            if (q := smallest_visible(o, cells)) is not None:
-                return set_mark(o, q, Mark.HIDDEN)
-        return None
-
+    tables = _Linked(grids, marks, total)
     # One change for each pinned count whose row and column nothing changed in yet (a
     # round at a time: tables of hundreds of offices pin hundreds of counts at first);
     # leaving out, and hiding far away, only where nothing nearer helps any of them.
@@ -534,7 +545,7 @@ def _hide_for(
     for t, p in pinned:
         if {(t, "row", p[0]), (t, "column", p[1])} & lines:
             continue
-        for step in (same_count, next_to):
+        for step in (tables.same_count, tables.next_to):
             if (change := step(t, p)) is not None:
                 changed += change
                 lines |= {(t, "row", p[0]), (t, "column", p[1])}
@@ -543,7 +554,7 @@ def _hide_for(
                 break
     if changed:
         return changed
-    for last_resort in (left_out, anywhere):
+    for last_resort in (tables.left_out, tables.anywhere):
         for t, p in pinned:
             if (change := last_resort(t, p)) is not None:
                 return change

@@ -94,13 +94,40 @@ def quasi_identifiers(
     include_office: bool,
 ) -> list[QuasiIdentifier]:
     """The quasi-identifiers of the persons table, each with its generalisation levels."""
+    identifiers = [
+        _gender(),
+        _age_band(age_on_date),
+        _birth_region(),
+        _refugee_background(),
+        _arrival_band(age_on_date, as_of),
+    ]
+    if include_office:
+        identifiers.append(_office(offices))
+    return identifiers
+
+
+def _gender() -> QuasiIdentifier:
+    return QuasiIdentifier(
+        "gender",
+        _("Gender"),
+        [
+            Level(
+                _("as registered"),
+                [("F", _("Female")), ("M", _("Male")), ("other", _("Other or unknown"))],
+                lambda p: p.gender if p.gender in {"F", "M"} else "other",
+            )
+        ],
+    )
+
+
+def _age_band(age_on_date: datetime.date) -> QuasiIdentifier:
+    """Age on `age_on_date`, in bands of 5, 10 and 20 years."""
     age_levels = [
         (0, 20, 25, 30, 35, 40, 45, 50, 55, 60, 67),
         (0, 25, 35, 45, 55, 67),
         (0, 30, 50, 67),
     ]
     age_names = [_("5-year bands"), _("10-year bands"), _("20-year bands")]
-    arrival_levels = [5, 10]
 
     def age_level(bounds: Sequence[int], name: str) -> Level:
         return Level(
@@ -109,15 +136,15 @@ def quasi_identifiers(
             lambda p: _bands(bounds, age_on(p, age_on_date)),
         )
 
-    def arrival_level(width: int) -> Level:
-        years = range(1900, max(age_on_date.year, as_of.year) + 1, width)
-        return Level(
-            _("%(width)s-year bands") % {"width": width},
-            [("none", _("Did not immigrate (or year unknown)"))]
-            + [(y, f"{y}–{y + width - 1}") for y in years],
-            lambda p: "none" if p.arrival_year is None else p.arrival_year - p.arrival_year % width,
-        )
+    return QuasiIdentifier(
+        "age_band",
+        _("Age at the end of the project period"),
+        [age_level(b, n) for b, n in zip(age_levels, age_names, strict=True)],
+    )
 
+
+def _birth_region() -> QuasiIdentifier:
+    """Country of birth: by region, by Statistics Norway's country groups, or Norway or not."""
     region_labels = [
         ("norway", _("Norway")),
         ("nordic", _("Nordic countries except Norway")),
@@ -131,82 +158,78 @@ def quasi_identifiers(
         ("unknown", _("Unknown")),
     ]
     known_regions = {key for key, _label in region_labels}
-    identifiers = [
-        QuasiIdentifier(
-            "gender",
-            _("Gender"),
-            [
-                Level(
-                    _("as registered"),
-                    [("F", _("Female")), ("M", _("Male")), ("other", _("Other or unknown"))],
-                    lambda p: p.gender if p.gender in {"F", "M"} else "other",
-                )
-            ],
-        ),
-        QuasiIdentifier(
-            "age_band",
-            _("Age at the end of the project period"),
-            [age_level(b, n) for b, n in zip(age_levels, age_names, strict=True)],
-        ),
-        QuasiIdentifier(
-            "birth_region",
-            _("Country of birth, region"),
-            [
-                Level(
-                    _("regions"),
-                    region_labels,
-                    # A region added to the code list later counts as unknown here.
-                    lambda p: p.region if p.region in known_regions else "unknown",
+    return QuasiIdentifier(
+        "birth_region",
+        _("Country of birth, region"),
+        [
+            Level(
+                _("regions"),
+                region_labels,
+                # A region added to the code list later counts as unknown here.
+                lambda p: p.region if p.region in known_regions else "unknown",
+            ),
+            Level(
+                _("country groups 1 and 2 (Statistics Norway)"),
+                [
+                    ("norway", _("Norway")),
+                    ("group1", _("EU/EEA, UK, USA, Canada, Australia, New Zealand")),
+                    ("group2", _("Other countries")),
+                    ("unknown", _("Unknown")),
+                ],
+                lambda p: (
+                    "norway" if p.region == "norway" else REGION_GROUP.get(p.region, "unknown")
                 ),
-                Level(
-                    _("country groups 1 and 2 (Statistics Norway)"),
-                    [
-                        ("norway", _("Norway")),
-                        ("group1", _("EU/EEA, UK, USA, Canada, Australia, New Zealand")),
-                        ("group2", _("Other countries")),
-                        ("unknown", _("Unknown")),
-                    ],
-                    lambda p: (
-                        "norway" if p.region == "norway" else REGION_GROUP.get(p.region, "unknown")
-                    ),
-                ),
-                Level(
-                    _("Norway or abroad"),
-                    [("norway", _("Norway")), ("abroad", _("Abroad")), ("unknown", _("Unknown"))],
-                    lambda p: p.region if p.region in {"norway", "unknown"} else "abroad",
-                ),
-            ],
-        ),
-        QuasiIdentifier(
-            "refugee_background",
-            _("Refugee background"),
-            [Level(_("as registered"), [(False, _("No")), (True, _("Yes"))], lambda p: p.refugee)],
-        ),
-        QuasiIdentifier(
-            "arrival_band",
-            _("Year of arrival in Norway"),
-            [
-                *(arrival_level(width) for width in arrival_levels),
-                Level(
-                    _("immigrated or not"),
-                    [
-                        ("none", _("Did not immigrate (or year unknown)")),
-                        ("arrived", _("Immigrated")),
-                    ],
-                    lambda p: "none" if p.arrival_year is None else "arrived",
-                ),
-            ],
-        ),
-    ]
-    if include_office:
-        identifiers.append(
-            QuasiIdentifier(
-                "office",
-                _("NAV office"),
-                [Level(_("as registered"), list(offices), lambda p: p.office)],
-            )
+            ),
+            Level(
+                _("Norway or abroad"),
+                [("norway", _("Norway")), ("abroad", _("Abroad")), ("unknown", _("Unknown"))],
+                lambda p: p.region if p.region in {"norway", "unknown"} else "abroad",
+            ),
+        ],
+    )
+
+
+def _refugee_background() -> QuasiIdentifier:
+    return QuasiIdentifier(
+        "refugee_background",
+        _("Refugee background"),
+        [Level(_("as registered"), [(False, _("No")), (True, _("Yes"))], lambda p: p.refugee)],
+    )
+
+
+def _arrival_band(age_on_date: datetime.date, as_of: datetime.date) -> QuasiIdentifier:
+    """Year of arrival in Norway, in bands of 5 and 10 years, or whether one immigrated."""
+
+    def arrival_level(width: int) -> Level:
+        years = range(1900, max(age_on_date.year, as_of.year) + 1, width)
+        return Level(
+            _("%(width)s-year bands") % {"width": width},
+            [("none", _("Did not immigrate (or year unknown)"))]
+            + [(y, f"{y}–{y + width - 1}") for y in years],
+            lambda p: "none" if p.arrival_year is None else p.arrival_year - p.arrival_year % width,
         )
-    return identifiers
+
+    return QuasiIdentifier(
+        "arrival_band",
+        _("Year of arrival in Norway"),
+        [
+            *(arrival_level(width) for width in (5, 10)),
+            Level(
+                _("immigrated or not"),
+                [
+                    ("none", _("Did not immigrate (or year unknown)")),
+                    ("arrived", _("Immigrated")),
+                ],
+                lambda p: "none" if p.arrival_year is None else "arrived",
+            ),
+        ],
+    )
+
+
+def _office(offices: Sequence[tuple[int, str]]) -> QuasiIdentifier:
+    return QuasiIdentifier(
+        "office", _("NAV office"), [Level(_("as registered"), list(offices), lambda p: p.office)]
+    )
 
 
 # The order in which single values are hidden: the most identifying first.

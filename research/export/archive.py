@@ -65,29 +65,28 @@ def readme_text(
     project: ResearchProject, result: ExportResult, *, made_at: datetime.datetime
 ) -> str:
     """Project, parameters, counts, protection applied and every file's SHA-256, in Markdown."""
-    date_rule = {
-        ResearchProject.DateMode.SHIFTED: _(
-            "Every date of a person (or family) is moved by the same number of days, between "
-            "−%(days)s and +%(days)s, fixed for that person within this project: intervals "
-            "between a person's events are kept, calendar dates are not."
-        )
-        % {"days": MAX_SHIFT_DAYS},
-        ResearchProject.DateMode.RELATIVE: _(
-            "Dates are given as days since the person's first case episode (variables ending "
-            "in _day; for families, since the family was first followed; for children, since "
-            "they first joined a family), with the calendar year (variables ending in _year)."
-        ),
-    }[ResearchProject.DateMode(project.date_mode)]
-    anonymity = result.anonymity
-    none = _("none")
-    levels = ", ".join(f"{name} ({level})" for name, level in anonymity["levels"].items())
-    hidden = ", ".join(f"{name}: {count}" for name, count in anonymity["suppressed"].items())
-    merged = "; ".join(f"{name}: {', '.join(labels)}" for name, labels in result.merged.items())
-    offices = ", ".join(office.name for office in project.offices.order_by("name"))
     lines = [
         f"# {project.title}",
         "",
         _("Anonymised export from HUSK."),
+        *_project_section(project),
+        *_parameters_section(project, result, made_at),
+        *_heading(_("Persons and rows")),
+        _item(_("Persons"), result.persons),
+        *(_item(table, result.rows.get(table, 0)) for table in result.tables),
+        *_protection_section(result),
+        *_heading(_("Files (SHA-256)")),
+        *(f"- `{name}`: `{digest}`" for name, digest in sorted(result.files.items())),
+        "",
+        _("The codebook (codebook.csv) describes every variable and its values."),
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _project_section(project: ResearchProject) -> list[str]:
+    offices = ", ".join(office.name for office in project.offices.order_by("name"))
+    return [
         *_heading(_("Project")),
         _item(_("Short name"), project.code),
         _item(_("Institution"), project.institution),
@@ -99,13 +98,20 @@ def readme_text(
         _item(
             _("Period"), f"{project.period_start.isoformat()} – {project.period_end.isoformat()}"
         ),
+    ]
+
+
+def _parameters_section(
+    project: ResearchProject, result: ExportResult, made_at: datetime.datetime
+) -> list[str]:
+    return [
         *_heading(_("Parameters")),
         _item(_("Data as of"), result.as_of.isoformat()),
         _item(_("Made"), made_at.isoformat(timespec="seconds")),
         _item(_("Tables"), ", ".join(result.tables)),
         _item(_("Formats"), ", ".join(result.formats)),
         _item(_("Software"), _software()),
-        _item(_("Dates"), date_rule),
+        _item(_("Dates"), _date_rule(project)),
         _item(
             _("Pseudonyms"),
             _(
@@ -119,9 +125,34 @@ def readme_text(
             "The same parameters on the same data give data files that are identical byte for "
             "byte: compare the SHA-256 sums below."
         ),
-        *_heading(_("Persons and rows")),
-        _item(_("Persons"), result.persons),
-        *(_item(table, result.rows.get(table, 0)) for table in result.tables),
+    ]
+
+
+def _date_rule(project: ResearchProject) -> str:
+    """How the project's dates are written: shifted per person, or relative."""
+    return {
+        ResearchProject.DateMode.SHIFTED: _(
+            "Every date of a person (or family) is moved by the same number of days, between "
+            "−%(days)s and +%(days)s, fixed for that person within this project: intervals "
+            "between a person's events are kept, calendar dates are not."
+        )
+        % {"days": MAX_SHIFT_DAYS},
+        ResearchProject.DateMode.RELATIVE: _(
+            "Dates are given as days since the person's first case episode (variables ending "
+            "in _day; for families, since the family was first followed; for children, since "
+            "they first joined a family), with the calendar year (variables ending in _year)."
+        ),
+    }[ResearchProject.DateMode(project.date_mode)]
+
+
+def _protection_section(result: ExportResult) -> list[str]:
+    """What was done to the data: k-anonymity, generalising, hiding and merging."""
+    anonymity = result.anonymity
+    none = _("none")
+    levels = ", ".join(f"{name} ({level})" for name, level in anonymity["levels"].items())
+    hidden = ", ".join(f"{name}: {count}" for name, count in anonymity["suppressed"].items())
+    merged = "; ".join(f"{name}: {', '.join(labels)}" for name, labels in result.merged.items())
+    return [
         *_heading(_("Protection")),
         _(
             "No names, national identity numbers, dates of birth, contact data, addresses, free "
@@ -148,13 +179,7 @@ def readme_text(
             "Text cells that a spreadsheet would run as a formula (starting with =, +, -, @, "
             "tab or carriage return) are prefixed with an apostrophe in CSV and XLSX."
         ),
-        *_heading(_("Files (SHA-256)")),
-        *(f"- `{name}`: `{digest}`" for name, digest in sorted(result.files.items())),
-        "",
-        _("The codebook (codebook.csv) describes every variable and its values."),
-        "",
     ]
-    return "\n".join(lines)
 
 
 def build_archive(
