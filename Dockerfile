@@ -11,7 +11,7 @@ COPY . .
 
 # Editable install: templates, static files and translations stay beside the code.
 RUN pip install -e . \
-    && python -m husk.translations \
+    && python -m core.translations \
     && SECRET_KEY=image-build DATABASE_URL=postgres://unused/husk \
        python manage.py collectstatic --no-input \
     && useradd --system --home-dir /app husk \

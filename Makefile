@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP) translations
 
 translations: $(STAMP)
-	@$(PY) -m husk.translations
+	@$(PY) -m core.translations
 
 run: install
 	$(DEV_ENV) $(PY) manage.py migrate --no-input
@@ -90,7 +90,7 @@ migrations-check: $(STAMP)
 # runs against DATABASE_URL, or the embedded PostgreSQL where that is unset.
 check-deploy: $(STAMP)
 	DJANGO_SETTINGS_MODULE=husk.settings SECRET_KEY=check-deploy-$$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n') \
-	  ALLOWED_HOSTS=husk.example DATABASE_URL=$${DATABASE_URL:-$$($(PY) -m husk.embedded_db)} \
+	  ALLOWED_HOSTS=husk.example DATABASE_URL=$${DATABASE_URL:-$$($(PY) -m core.embedded_db)} \
 	  $(PY) -m django check --deploy --fail-level WARNING
 
 clean:

@@ -13,7 +13,7 @@ def main() -> None:
         # and so still fails loudly without SECRET_KEY.
         for name, value in {"DEBUG": "1", "HTTPS": "0", "ALLOW_SYNTHETIC_IDS": "1"}.items():
             os.environ.setdefault(name, value)
-    from husk.embedded_db import ensure_database_url
+    from core.embedded_db import ensure_database_url
 
     ensure_database_url()
     from django.core.management import execute_from_command_line

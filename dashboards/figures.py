@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from clients.models import BenefitPeriod, CaseEpisode, Client
 from codelists.models import Code, CodeList
+from core.db_router import read_alias
 from core.periods import overlapping, overlapping_sql
 from families.models import (
     Family,
@@ -33,7 +34,6 @@ from families.models import (
 )
 from followup.models import Contact, Enrolment, Intervention, Programme, Status
 from followup.services import with_contact_dates
-from husk.db_router import read_alias
 from organisation.models import Office
 
 SIX_MONTHS = 183  # days

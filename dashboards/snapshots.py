@@ -29,9 +29,9 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 
+from core.db_router import reading_from_replica
 from dashboards.figures import Figures, Scope, collect, period_end
 from dashboards.models import FigurePage, FigureSnapshot
-from husk.db_router import reading_from_replica
 from organisation.models import Office
 
 FRESH = datetime.timedelta(minutes=15)

@@ -8,15 +8,15 @@ from urllib.parse import urlencode
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 
+from core.cells import neutralise
+from core.db_router import reading_from_replica
 from dashboards import page
 from dashboards.figures import Scope
 from dashboards.forms import DashboardForm
 from dashboards.suppression import LEGEND
-from husk.db_router import reading_from_replica
 from organisation.access import AGGREGATES, AuthenticatedHttpRequest, policy
 from organisation.models import Office, User
 from organisation.selectors import offices_managed_by
-from research.export.writers import neutralise
 
 
 def _offices_of(user: User) -> list[Office]:

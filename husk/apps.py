@@ -1,4 +1,4 @@
-"""App config for the project package itself (home, health, demo data, commands)."""
+"""App config of the configuration package (settings, URLs, WSGI, formats; home and health)."""
 
 from django.apps import AppConfig
 

@@ -64,7 +64,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "husk.language.ChosenLanguageMiddleware",
+    "core.language.ChosenLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -119,7 +119,7 @@ DATABASES = {
     ),
 }
 # An optional streaming read replica. Only code that asks for it reads there
-# (dashboards, research exports; see husk.db_router); everything else, and every
+# (dashboards, research exports; see core.db_router); everything else, and every
 # write, stays on the primary. The name is lower case so that the URL, which holds
 # a password, does not become a setting shown in error reports.
 if replica_url := env_str("DATABASE_REPLICA_URL", ""):
@@ -137,7 +137,7 @@ if replica_url := env_str("DATABASE_REPLICA_URL", ""):
 for _database in DATABASES.values():
     _options = _database.setdefault("OPTIONS", {})
     _options["options"] = f"{_options.get('options', '')} -c jit=off".lstrip()
-DATABASE_ROUTERS = ["husk.db_router.ReplicaRouter"]
+DATABASE_ROUTERS = ["core.db_router.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_str("REDIS_URL", "")

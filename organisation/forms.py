@@ -1,16 +1,30 @@
-"""Searching the access log: by user, client, kind of read and period."""
+"""The login form, and the search of the access log (by user, client, kind of read and period)."""
 
 import datetime
 from typing import Any
 
 from django import forms
+from django.contrib.auth.forms import AuthenticationForm
 from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from audit.forms import DateInput
 from audit.models import AccessLog
 from organisation.models import User
+
+
+class LoginForm(AuthenticationForm):
+    """The password step of the login, with Norwegian labels and autocomplete hints."""
+
+    # `request` by name: the two-step login view passes it only to forms that name it, and
+    # the login throttle (django-axes) needs it.
+    def __init__(self, request: HttpRequest | None = None, *args: Any, **kwargs: Any) -> None:
+        super().__init__(request, *args, **kwargs)
+        self.fields["username"].label = _("Username")
+        self.fields["username"].widget.attrs.update({"autocomplete": "username"})
+        self.fields["password"].label = _("Password")
 
 
 class AccessLogSearchForm(forms.Form):

@@ -31,7 +31,7 @@ from two_factor import views as two_factor_views
 from two_factor.forms import AuthenticationTokenForm, BackupTokenForm
 from two_factor.utils import default_device
 
-from husk.forms import LoginForm
+from organisation.forms import LoginForm
 from organisation.second_factor import second_factor_given
 from organisation.sso import BACKEND_PATH
 

@@ -6,7 +6,7 @@ from django.tasks import task
 from django.utils import timezone
 
 from audit.history import acting_as, system_actor
-from husk.db_router import reading_from_replica
+from core.db_router import reading_from_replica
 from research import services
 from research.models import Export
 
@@ -26,7 +26,7 @@ def run_export(export_id: int) -> None:
         export = Export.objects.select_related("requested_by").get(pk=export_id)
         # The export's reads (its data, and the project it checks again) may come from the
         # read replica, a moment behind; its progress, events and access log are writes
-        # and go to the primary whatever the context (husk.db_router).
+        # and go to the primary whatever the context (core.db_router).
         with reading_from_replica():
             services.export_perform(export=export)
         # Archives whose time is up go afterwards (workers are what runs regularly), so that

@@ -43,7 +43,7 @@ def _force_login_gives_the_second_factor(monkeypatch: pytest.MonkeyPatch) -> Non
 
 @pytest.fixture(autouse=True)
 def _default_language() -> Iterator[None]:
-    """Each test ends in the default language: a request in English (husk.language)
+    """Each test ends in the default language: a request in English (core.language)
     leaves its thread in English, and the next test's labels would follow."""
     yield
     translation.deactivate()

@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from husk import pgtools
+from core import pgtools
 
 
 def _system_user() -> str | None:

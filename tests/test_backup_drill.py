@@ -9,7 +9,7 @@ import pytest
 from audit.history import acting_as
 from audit.models import AccessLog
 from clients.models import Client
-from husk import backup_drill, pgtools
+from core import backup_drill, pgtools
 from organisation.models import User
 from tests.workers import ROOT, database_url_of_tests
 

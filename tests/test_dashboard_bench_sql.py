@@ -8,7 +8,7 @@ from django.db import connection
 from audit.history import acting_as, system_actor
 from dashboards import figures
 from dashboards.figures import Scope
-from husk.bench.dashboard_sql import dashboard_sql
+from devdata.bench.dashboard_sql import dashboard_sql
 from organisation.models import Office
 from tests.test_dashboard_outcomes import families_rated, interventions_ended
 

@@ -20,9 +20,9 @@ from django.utils import timezone
 from simple_history.models import HistoricalChanges
 
 from audit.history import acting_as, system_actor
+from devdata.demo.families import seed_plans_and_reviews
+from devdata.synthetic import Profile, generate
 from families.models import Family, PlanAction, Review
-from husk.demo_families import seed_plans_and_reviews
-from husk.synthetic import Profile, generate
 from organisation.models import Office
 
 TINY = Profile("tiny", 3, 300, 60, 3_000, 500, 600, 300, 200)

@@ -24,9 +24,9 @@ import pytest
 import requests
 from django.utils import timezone
 
-from husk import pgtools
-from husk.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET
-from husk.testing.signin import sign_in
+from core import pgtools
+from devdata.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET
+from devdata.testing.signin import sign_in
 from tests.scratch_postgres import ScratchCluster, free_port
 from tests.workers import ROOT
 

@@ -33,8 +33,8 @@ from django.urls import NoReverseMatch, Resolver404, path, resolve, reverse
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
+from devdata.demo import DEMO_USERS, DemoUser
 from husk import urls as root_urls
-from husk.demo import DEMO_USERS, DemoUser
 from organisation.access import LOGGED_IN, policy
 from organisation.models import User
 from tests.fuzzing import (

@@ -20,8 +20,8 @@ from audit.corrections import record_correct
 from audit.history import acting_as, system_actor
 from audit.timeline import plain_value, readable_dates
 from clients.models import Client
+from devdata.demo import DEMO_USERS
 from families.models import Family
-from husk.demo import DEMO_USERS
 from organisation.models import User
 from tests.factories import ContactFactory
 

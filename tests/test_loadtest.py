@@ -1,8 +1,8 @@
 """A short `make loadtest`: 16 staff on mixed journeys against gunicorn make no errors."""
 
-from husk.bench import loadtest
-from husk.bench.measure import gunicorn
-from husk.demo import seed_organisation
+from devdata.bench import loadtest
+from devdata.bench.measure import gunicorn
+from devdata.demo import seed_organisation
 from tests.scratch_postgres import free_port
 from tests.workers import database_url_of_tests
 

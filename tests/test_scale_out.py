@@ -26,7 +26,7 @@ from django_tasks_db.models import DBTaskResult
 from audit.history import acting_as, system_actor
 from clients.models import Client
 from codelists.loader import load_missing_codes
-from husk.db_router import REPLICA, read_alias, reading_from_replica
+from core.db_router import REPLICA, read_alias, reading_from_replica
 from organisation.models import Office, User
 from research import services
 from research.export import runner
@@ -58,7 +58,7 @@ django.setup()
 from django.conf import settings
 from django.db import router
 from clients.models import Client
-from husk.db_router import read_alias, reading_from_replica
+from core.db_router import read_alias, reading_from_replica
 
 outside = [Client.objects.all().db, read_alias(), router.db_for_write(Client)]
 with reading_from_replica():

@@ -6,7 +6,7 @@ from django.test import Client as HttpClient
 from django.urls import reverse
 from simple_history.models import HistoricalChanges
 
-from husk.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET, DEMO_USERS
+from devdata.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET, DEMO_USERS
 from organisation.models import Membership, Office, User
 from tests.logins import TOTP, code_step, password_step
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from clients.models import Assessment, AssessmentItem, BenefitPeriod, CaseEpisode, Client
 from clients.national_id import NationalIdKind, parse_national_id
+from devdata.synthetic import PROFILES, Profile, generate
 from families.models import (
     Family,
     FamilyMember,
@@ -21,7 +22,6 @@ from families.models import (
     SchoolStatus,
 )
 from followup.models import Contact, Intervention
-from husk.synthetic import PROFILES, Profile, generate
 
 pytestmark = pytest.mark.usefixtures("codes")
 TINY = Profile("tiny", 3, 300, 60, 3_000, 500, 600, 300, 200)

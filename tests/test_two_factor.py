@@ -12,7 +12,7 @@ from django.urls import reverse
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from husk.testing.signin import sign_in
+from devdata.testing.signin import sign_in
 from organisation.models import User
 from tests.logins import TOTP, code_step, enrol, fresh_code, log_in, password_step, secret_of
 

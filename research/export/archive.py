@@ -8,10 +8,11 @@ from pathlib import Path
 
 from django.utils.translation import gettext as _
 
+from core.cells import neutralise
 from research.export.keys import MAX_SHIFT_DAYS
 from research.export.runner import ExportResult, sha256_of
 from research.export.variables import OTHER, SUPPRESSED
-from research.export.writers import FIXED_TIME, neutralise
+from research.export.writers import FIXED_TIME
 from research.models import ResearchProject
 
 CODEBOOK = "codebook.csv"

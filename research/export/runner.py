@@ -21,9 +21,9 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils.translation import gettext as _
 
 from codelists.models import Code, CodeList
+from core.db_router import read_alias
 from families.models import FamilyMember, GoalStatus, SchoolStatus
 from followup.models import Programme, Status, StudyArm
-from husk.db_router import read_alias
 from research.export import anonymity
 from research.export.anonymity import RawPerson
 from research.export.keys import ProjectKey

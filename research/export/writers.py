@@ -14,23 +14,17 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
+from core.cells import neutralise
 from research.export.labelled import SpssWriter, StataWriter
 from research.export.variables import Variable
 
 Cell = str | int | datetime.date | None
 Row = Sequence[Cell]
 
-# Spreadsheets run cells starting with these (research-export.md, rule 7).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # Every file claims the same creation time, so that two runs give the same bytes.
 FIXED_TIME = datetime.datetime(2000, 1, 1, 0, 0, 0)
 XLSX_MAX_ROWS = 1_048_576
 PARQUET_ROW_GROUP = 65_536
-
-
-def neutralise(value: str) -> str:
-    """A text cell a spreadsheet would run as a formula is made plain text."""
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
 class TableWriter(Protocol):

@@ -24,7 +24,7 @@ from django.urls import Resolver404, resolve
 from playwright.sync_api import BrowserContext, Page
 from pytest_django.live_server_helper import LiveServer
 
-from husk.demo import DEMO_USERS, DemoUser
+from devdata.demo import DEMO_USERS, DemoUser
 from organisation.roles import Role
 from tests.browser.test_login_journey import WCAG_21_AA, log_in
 from tests.fuzzing import parse_page, same_site_path

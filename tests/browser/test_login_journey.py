@@ -9,7 +9,7 @@ from django.urls import reverse
 from playwright.sync_api import Page, expect
 
 from clients.models import Client
-from husk.demo import DEMO_PASSWORD, DEMO_USERS
+from devdata.demo import DEMO_PASSWORD, DEMO_USERS
 from organisation.models import Office, User
 from organisation.roles import Role
 from tests.factories import ClientFactory

@@ -8,7 +8,7 @@ else the embedded server.
 import os
 from pathlib import Path
 
-from husk.embedded_db import ensure_database_url
+from core.embedded_db import ensure_database_url
 
 os.environ.setdefault("SECRET_KEY", "tests-only-secret-key-not-for-any-deployment-0123456789")
 os.environ.setdefault("DEBUG", "0")

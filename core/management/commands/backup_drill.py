@@ -5,7 +5,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from husk.backup_drill import drill
+from core.backup_drill import drill
 
 
 class Command(BaseCommand):

@@ -2,7 +2,7 @@
 
 Runs inside `manage.py bench` with Django connected to the benchmark's own
 database (the national synthetic dataset). Pages are served by gunicorn on
-loopback and loaded by `husk.bench.load` (locust) in another process; the
+loopback and loaded by `devdata.bench.load` (locust) in another process; the
 dashboards are compared with the same aggregates in psql, the research export
 with COPY of the same rows. Figures are medians and p95s in milliseconds.
 """
@@ -34,8 +34,8 @@ from audit import bulk
 from audit.history import acting_as, system_actor
 from clients.models import Client
 from dashboards.models import FigureSnapshot
+from devdata.bench.dashboard_sql import dashboard_sql
 from families.models import Family
-from husk.bench.dashboard_sql import dashboard_sql
 from organisation.models import Membership, Office, User
 from organisation.roles import Role
 from research import services
@@ -200,7 +200,7 @@ def load(
         [
             sys.executable,
             "-m",
-            "husk.bench.load",
+            "devdata.bench.load",
             "--host",
             host,
             "--sessions",

@@ -10,9 +10,9 @@ from django.db import transaction
 from audit import bulk
 from clients.models import Client
 from codelists.models import Code, CodeList
+from devdata.demo.clients import BACKGROUNDS, NORWEGIAN_FIRST
 from families import rules
 from families.models import Family, FamilyMember, FamilyService, PlanRevision, RevisionSummary
-from husk.demo_clients import BACKGROUNDS, NORWEGIAN_FIRST
 from organisation.models import Office, User
 from organisation.roles import Role
 

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from psycopg2 import sql
 
-from husk.management.commands.bench import _connected
+from devdata.management.commands.bench import _connected
 
 
 def loadtest_database_url() -> str:
@@ -72,8 +72,8 @@ class Command(BaseCommand):
             raise CommandError("The load test failed (see above).")
 
     def _run(self, options: dict[str, Any]) -> None:
-        from husk.bench import loadtest
-        from husk.bench.measure import gunicorn
+        from devdata.bench import loadtest
+        from devdata.bench.measure import gunicorn
 
         with gunicorn(options["port"]) as host:
             self.stdout.write(

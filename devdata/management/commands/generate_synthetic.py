@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from husk.synthetic import PROFILES, generate
+from devdata.synthetic import PROFILES, generate
 
 
 class Command(BaseCommand):

@@ -23,7 +23,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from psycopg2 import sql
 
-from husk.synthetic import PROFILES
+from devdata.synthetic import PROFILES
 
 # The parts of the measurement, in the order they run.
 PARTS = ["queries", "pages", "dashboards", "search", "export"]
@@ -133,7 +133,7 @@ class Command(BaseCommand):
             return int(row[0]) if row else 0
 
     def _measure(self, options: dict[str, Any]) -> None:
-        from husk.bench import measure
+        from devdata.bench import measure
 
         say = self.stdout.write
         only = set(options["only"] or PARTS)

@@ -1,6 +1,6 @@
 """The load test's generator: locust users on mixed journeys, in a process of its own.
 
-    python -m husk.bench.journeys --host http://127.0.0.1:8766 --accounts accounts.json \
+    python -m devdata.bench.journeys --host http://127.0.0.1:8766 --accounts accounts.json \
         --users 16 --seconds 180
 
 Each simulated user signs in through the login pages as one account of its own (given by
@@ -32,7 +32,7 @@ from locust.env import Environment  # noqa: E402
 from locust.exception import StopUser  # noqa: E402
 from requests import RequestException  # noqa: E402
 
-from husk.testing.signin import SignInError, sign_in  # noqa: E402
+from devdata.testing.signin import SignInError, sign_in  # noqa: E402
 
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 

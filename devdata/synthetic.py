@@ -31,6 +31,7 @@ from clients.models import Assessment, AssessmentItem, BenefitPeriod, CaseEpisod
 from clients.national_id import synthetic_national_ids
 from codelists.loader import load_missing_codes
 from codelists.models import Code, CodeList
+from devdata.demo.clients import BACKGROUNDS, NORWEGIAN_FIRST, NORWEGIAN_LAST
 from families.models import (
     Family,
     FamilyMember,
@@ -42,7 +43,6 @@ from families.models import (
     SchoolStatus,
 )
 from followup.models import Contact, Intervention
-from husk.demo_clients import BACKGROUNDS, NORWEGIAN_FIRST, NORWEGIAN_LAST
 from organisation.models import Membership, Office, User
 from organisation.roles import Role
 

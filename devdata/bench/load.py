@@ -1,6 +1,6 @@
 """The benchmark's load generator: locust users against one page, in a process of its own.
 
-    python -m husk.bench.load --host http://127.0.0.1:8765 --sessions S1 S2 … \
+    python -m devdata.bench.load --host http://127.0.0.1:8765 --sessions S1 S2 … \
         --scenario caseload --paths /caseload/ --users 16 --seconds 20
 
 Each simulated user has a session of its own (made by the benchmark), and requests the scenario's

@@ -7,9 +7,9 @@ from django.utils import timezone
 
 from audit.history import acting_as, system_actor
 from codelists.loader import load_missing_codes
-from husk.demo_clients import CLIENTS_PER_OFFICE, seed_clients
-from husk.demo_families import seed_families, seed_plans_and_reviews
-from husk.demo_research import seed_research, seed_school
+from devdata.demo.clients import CLIENTS_PER_OFFICE, seed_clients
+from devdata.demo.families import seed_families, seed_plans_and_reviews
+from devdata.demo.research import seed_research, seed_school
 from organisation.models import Membership, Office, User
 from organisation.roles import Role
 from organisation.two_factor import enrol_with_secret, has_second_factor

@@ -2,8 +2,8 @@
 
 Runs inside `manage.py loadtest` (or a test) with Django connected to a database holding
 the demo data. Gives each simulated user an account of its own (made here, idempotent),
-starts the app as in production (husk.bench.measure.gunicorn) unless given a server, and
-runs husk.bench.journeys (locust) in a process of its own.
+starts the app as in production (devdata.bench.measure.gunicorn) unless given a server, and
+runs devdata.bench.journeys (locust) in a process of its own.
 """
 
 import json
@@ -19,8 +19,8 @@ from django.utils import timezone
 from audit.history import acting_as, system_actor
 from clients.models import Client
 from codelists.models import Code
+from devdata.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET, OFFICES
 from families.models import Family
-from husk.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET, OFFICES
 from organisation.models import Membership, Office, User
 from organisation.roles import Role
 from organisation.two_factor import enrol_with_secret, has_second_factor
@@ -119,7 +119,7 @@ def run(
             [
                 sys.executable,
                 "-m",
-                "husk.bench.journeys",
+                "devdata.bench.journeys",
                 "--host",
                 host,
                 "--accounts",

@@ -4,8 +4,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from husk.demo import DEMO_PASSWORD, DEMO_USERS, seed_organisation
-from husk.demo_clients import CLIENTS_PER_OFFICE
+from devdata.demo import DEMO_PASSWORD, DEMO_USERS, seed_organisation
+from devdata.demo.clients import CLIENTS_PER_OFFICE
 
 
 class Command(BaseCommand):
