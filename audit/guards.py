@@ -2,9 +2,9 @@
 
 from typing import Any
 
-from django.apps import apps
 from django.db import connections
-from simple_history.models import HistoricalChanges
+
+from core.append_only import append_only_tables
 
 FUNCTION_SQL = """
 CREATE OR REPLACE FUNCTION husk_refuse_change() RETURNS trigger
@@ -21,16 +21,6 @@ DROP TRIGGER IF EXISTS husk_append_only ON {table};
 CREATE TRIGGER husk_append_only BEFORE UPDATE OR DELETE ON {table}
     FOR EACH STATEMENT EXECUTE FUNCTION husk_refuse_change();
 """
-
-
-def append_only_tables() -> list[str]:
-    """Every history table and every model that declares ``APPEND_ONLY = True`` (the access
-    log among them, through AppendOnlyModel)."""
-    return sorted(
-        model._meta.db_table
-        for model in apps.get_models()
-        if issubclass(model, HistoricalChanges) or getattr(model, "APPEND_ONLY", False)
-    )
 
 
 def install_append_only_guards(using: str = "default", **_: Any) -> None:

@@ -3,9 +3,9 @@
 import pytest
 from django.db import DatabaseError, connection, transaction
 
-from audit.guards import append_only_tables
 from audit.models import AccessLog, AppendOnlyError
 from clients.models import Client
+from core.append_only import append_only_tables
 from organisation.models import User
 
 
