@@ -2,6 +2,7 @@
 
 import datetime
 from difflib import SequenceMatcher
+from typing import NotRequired, TypedDict, Unpack
 
 from django.db import transaction
 from django.db.models import QuerySet
@@ -83,51 +84,35 @@ def records_of(client: Client) -> list[int]:
     return records
 
 
+class ClientFields(TypedDict):
+    """What registering a client records, by the model's field names; a field left out takes
+    the model's default."""
+
+    office: Office
+    first_name: str
+    last_name: str
+    birth_date: datetime.date
+    national_id: NotRequired[str | None]
+    duf_number: NotRequired[str | None]
+    gender: NotRequired[str]
+    caseworker: NotRequired[User | None]
+    status: NotRequired[str]
+    phone: NotRequired[str]
+    email: NotRequired[str]
+    address: NotRequired[str]
+    language: NotRequired[Code | None]
+    interpreter_needed: NotRequired[bool]
+    usual_channel: NotRequired[Code | None]
+    country_of_birth: NotRequired[Code | None]
+    refugee_background: NotRequired[bool]
+    arrival_year: NotRequired[int | None]
+    settlement_municipality: NotRequired[Code | None]
+
+
 @transaction.atomic
-def client_register(
-    *,
-    office: Office,
-    first_name: str,
-    last_name: str,
-    birth_date: datetime.date,
-    national_id: str | None = None,
-    duf_number: str | None = None,
-    gender: str = Client.Gender.UNKNOWN,
-    caseworker: User | None = None,
-    status: str = Client.Status.ACTIVE,
-    phone: str = "",
-    email: str = "",
-    address: str = "",
-    language: Code | None = None,
-    interpreter_needed: bool = False,
-    usual_channel: Code | None = None,
-    country_of_birth: Code | None = None,
-    refugee_background: bool = False,
-    arrival_year: int | None = None,
-    settlement_municipality: Code | None = None,
-) -> Client:
-    """Register a client (the defaults are the model's)."""
-    client = Client(
-        office=office,
-        first_name=first_name,
-        last_name=last_name,
-        birth_date=birth_date,
-        national_id=national_id,
-        duf_number=duf_number,
-        gender=gender,
-        caseworker=caseworker,
-        status=status,
-        phone=phone,
-        email=email,
-        address=address,
-        language=language,
-        interpreter_needed=interpreter_needed,
-        usual_channel=usual_channel,
-        country_of_birth=country_of_birth,
-        refugee_background=refugee_background,
-        arrival_year=arrival_year,
-        settlement_municipality=settlement_municipality,
-    )
+def client_register(**fields: Unpack[ClientFields]) -> Client:
+    """Register a client."""
+    client = Client(**fields)
     client.clean()  # the form ran it already; here for every other caller
     client.save()
     return client

@@ -1,7 +1,7 @@
 """The contact form: short, with sensible defaults, because it is filled in many times a day."""
 
 import datetime
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -71,18 +71,8 @@ class ContactForm(ModelRulesOnce, ChoiceQuerysets, forms.ModelForm[Contact]):
 
     def contact_fields(self) -> ContactFields:
         """The cleaned contact, by the names the contact services take."""
-        data = self.cleaned_data
-        return ContactFields(
-            date=data["date"],
-            channel=data["channel"],
-            duration_minutes=data["duration_minutes"],
-            topics=data["topics"],
-            interpreter_used=data["interpreter_used"],
-            other_services=data["other_services"],
-            agreed_actions=data["agreed_actions"],
-            note=data["note"],
-            next_contact_on=data["next_contact_on"],
-        )
+        names = ContactFields.__required_keys__ | ContactFields.__optional_keys__
+        return cast(ContactFields, {name: self.cleaned_data[name] for name in names})
 
 
 class AfterContactForm(forms.Form):
