@@ -3,6 +3,7 @@
 from collections.abc import Iterable
 from typing import Any
 
+import factory
 from factory.django import DjangoModelFactory
 
 from audit.history import acting_as, system_actor
@@ -28,3 +29,14 @@ def set_tracked(manager: Any, values: Iterable[Any] | None) -> None:
     if values is not None:
         with acting_as(system_actor("tests")):
             manager.set(values)
+
+
+def tracked_links(name: str) -> factory.PostGeneration:
+    """A post-generation hook that sets the tracked many-to-many `name` to what the caller
+    passed (e.g. `ContactFactory(topics=[...])`)."""
+
+    def set_links(obj: Any, create: bool, extracted: Any, **kwargs: Any) -> None:
+        if create:
+            set_tracked(getattr(obj, name), extracted)
+
+    return factory.PostGeneration(set_links)

@@ -8,7 +8,7 @@ import factory
 from clients.models import Assessment, AssessmentItem, BenefitPeriod, CaseEpisode, Client
 from codelists.models import CodeList
 from tests.dates import days_ago
-from tests.factories.base import TrackedFactory, code, set_tracked
+from tests.factories.base import TrackedFactory, code, tracked_links
 from tests.factories.organisation import OfficeFactory, UserFactory
 
 
@@ -42,10 +42,7 @@ class CaseEpisodeFactory(TrackedFactory):
     client = factory.SubFactory(ClientFactory)
     opened_on = factory.LazyFunction(lambda: days_ago(30))
 
-    @factory.post_generation
-    def reasons(self, create: bool, extracted: Any, **kwargs: Any) -> None:
-        if create:
-            set_tracked(self.reasons, extracted)
+    reasons = tracked_links("reasons")
 
 
 class BenefitPeriodFactory(TrackedFactory):

@@ -25,7 +25,7 @@ from families.models import (
     SchoolStatus,
 )
 from tests.dates import today
-from tests.factories.base import TrackedFactory, code, set_tracked
+from tests.factories.base import TrackedFactory, code, tracked_links
 from tests.factories.clients import ClientFactory
 from tests.factories.followup import ContactFactory
 from tests.factories.organisation import OfficeFactory, UserFactory
@@ -185,7 +185,4 @@ class FamilyContactFactory(TrackedFactory):
         client=factory.SubFactory(ClientFactory, office=factory.SelfAttribute("...family.office")),
     )
 
-    @factory.post_generation
-    def participants(self, create: bool, extracted: Any, **kwargs: Any) -> None:
-        if create:
-            set_tracked(self.participants, extracted)
+    participants = tracked_links("participants")

@@ -1,7 +1,6 @@
 """Factories of follow-up records: contacts, interventions, programmes and enrolments, reminders."""
 
 import datetime
-from typing import Any
 
 import factory
 
@@ -16,7 +15,7 @@ from followup.models import (
     StudyArm,
 )
 from tests.dates import days_ago, days_ahead, today
-from tests.factories.base import TrackedFactory, code, set_tracked
+from tests.factories.base import TrackedFactory, code, tracked_links
 from tests.factories.clients import ClientFactory
 from tests.factories.organisation import OfficeFactory, UserFactory
 
@@ -33,15 +32,9 @@ class ContactFactory(TrackedFactory):
     channel = factory.LazyFunction(lambda: code(CodeList.CONTACT_CHANNEL, "office_meeting"))
     recorded_by = factory.SubFactory(UserFactory)
 
-    @factory.post_generation
-    def staff(self, create: bool, extracted: Any, **kwargs: Any) -> None:
-        if create:
-            set_tracked(self.staff, extracted)
+    staff = tracked_links("staff")
 
-    @factory.post_generation
-    def topics(self, create: bool, extracted: Any, **kwargs: Any) -> None:
-        if create:
-            set_tracked(self.topics, extracted)
+    topics = tracked_links("topics")
 
 
 class InterventionFactory(TrackedFactory):
