@@ -1,5 +1,7 @@
 """The client page's reads: the client with every record the page shows, in few queries."""
 
+from typing import Any
+
 from django.db.models import Prefetch, Q, QuerySet, Subquery
 
 from clients.models import (
@@ -93,7 +95,7 @@ def latest_assessments(client: Client) -> list[Assessment]:
     )
 
 
-def client_histories(client: Client) -> list[QuerySet]:  # type: ignore[type-arg]
+def client_histories(client: Client) -> list[QuerySet[Any]]:
     """The history rows of the client and of every record of theirs, one queryset per table."""
     return [
         Client.history.filter(id=client.pk),
