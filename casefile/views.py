@@ -7,7 +7,7 @@ from audit.access_log import record_read
 from audit.models import AccessLog
 from audit.timeline import history_entries
 from casefile import selectors
-from clients import services
+from clients import selectors as clients_selectors
 from clients.forms import SearchForm
 from clients.models import Client
 from families.models import Family
@@ -30,10 +30,10 @@ def client_search(request: AuthenticatedHttpRequest) -> HttpResponse:
     families: list[Family] = []
     if request.method == "POST" and form.is_valid():
         query = form.cleaned_data["query"]
-        results = list(services.client_search(user=request.user, query=query)[:50])
+        results = list(clients_selectors.client_search(user=request.user, query=query)[:50])
         # Searching one member by name leads to the whole family, children included (a
         # number names one client, and scanning every member's name for it found nothing).
-        if services.identifier_in(query) is None:
+        if clients_selectors.identifier_in(query) is None:
             families = list(family_search(user=request.user, query=query)[:20])
         record_read(
             request,

@@ -14,9 +14,9 @@ from django.utils.translation import gettext as _
 from audit.corrections import ENTERED_IN_ERROR, CorrectionForm
 from audit.forms import DateInput
 from clients.episode_forms import overlap_message
-from clients.episodes import other_open_episode, overlapping_benefit
 from clients.forms import ChoiceQuerysets, code_choices
 from clients.models import BenefitPeriod, CaseEpisode
+from clients.services.episodes import other_open_episode, overlapping_benefit
 from codelists.models import CodeList
 
 

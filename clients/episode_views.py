@@ -6,7 +6,6 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from audit.versioning import EditConflictError
-from clients import episodes
 from clients.episode_forms import (
     BenefitEndForm,
     BenefitForm,
@@ -16,6 +15,7 @@ from clients.episode_forms import (
 )
 from clients.models import BenefitPeriod, CaseEpisode, Client
 from clients.readonly import refuse_if_merged
+from clients.services import episodes
 from organisation.access import PERSON_LEVEL, AuthenticatedHttpRequest, policy, read_object
 
 

@@ -153,7 +153,7 @@ class Client(models.Model):
         related_name="+",
         verbose_name=_("merged into"),
     )
-    # Optimistic locking: a save from a stale form is refused (see clients.services).
+    # Optimistic locking: a save from a stale form is refused (see clients.services.registration).
     version = models.PositiveIntegerField(_("version"), default=1)
     created_at = models.DateTimeField(_("registered"), auto_now_add=True)
     updated_at = models.DateTimeField(_("last changed"), auto_now=True)

@@ -12,13 +12,14 @@ from django.utils.translation import gettext as _
 from audit.access_log import record_read
 from audit.models import AccessLog
 from audit.versioning import EditConflictError
-from clients import merging, services
+from clients import selectors
 from clients.forms import ClientForm, TransferForm
 from clients.models import (
     Client,
     ClientMerge,
 )
 from clients.readonly import refuse_if_merged
+from clients.services import merging, registration
 from organisation.access import (
     ACCESS_REPORT,
     PERSON_LEVEL,
@@ -49,7 +50,7 @@ def client_register(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
         # The same national id is refused by the form; here: same birth date, similar name.
-        duplicates = services.possible_duplicates(
+        duplicates = selectors.possible_duplicates(
             user=request.user,
             first_name=data["first_name"],
             last_name=data["last_name"],
@@ -61,7 +62,7 @@ def client_register(request: AuthenticatedHttpRequest) -> HttpResponse:
             )
         if not duplicates or request.POST.get("confirm_new") == "1":
             # The form's fields are the service's arguments, name for name.
-            client = services.client_register(**data)
+            client = registration.client_register(**data)
             messages.success(request, _("The client is registered."))
             return redirect(client)
     return render(
@@ -77,7 +78,7 @@ def client_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     conflict = None
     if request.method == "POST" and form.is_valid():
         try:
-            services.client_update(
+            registration.client_update(
                 client=form.save(commit=False),
                 expected_version=form.cleaned_data["version"],
                 by=request.user,
@@ -104,7 +105,7 @@ def client_access_report(request: AuthenticatedHttpRequest, pk: int) -> HttpResp
     client = read_object(request, Client.objects.select_related("office"), pk=pk)
     # Reads of duplicate records merged into this one were reads of the same person.
     reads = (
-        AccessLog.objects.filter(client_ids__overlap=services.records_of(client), allowed=True)
+        AccessLog.objects.filter(client_ids__overlap=selectors.records_of(client), allowed=True)
         .select_related("user", "office", "emergency_access")
         .order_by("-at", "-pk")
     )
@@ -129,7 +130,7 @@ def client_merge(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("The records are merged. The merge can be undone."))
             return redirect(client)
-    candidates = services.possible_duplicates(
+    candidates = selectors.possible_duplicates(
         user=request.user,
         first_name=client.first_name,
         last_name=client.last_name,
@@ -164,7 +165,7 @@ def client_transfer(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     refuse_if_merged(client)
     form = TransferForm(request.POST or None, client=client)
     if request.method == "POST" and form.is_valid():
-        transfer = services.client_transfer(client=client, by=request.user, **form.cleaned_data)
+        transfer = registration.client_transfer(client=client, by=request.user, **form.cleaned_data)
         messages.success(
             request,
             _("%(name)s is transferred to %(office)s.")
@@ -174,7 +175,7 @@ def client_transfer(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         # transferring caseworker goes back to their own work, not to a page of the client.
         return redirect("followup:caseload")
     # Said before the move: the office's own programmes cannot follow the client (the
-    # enrolments are ended by follow-up, through clients.services.client_moved_office).
+    # enrolments are ended by follow-up, through registration.client_moved_office).
     ending = client.enrolments.filter(
         left_on__isnull=True, programme__office_id=client.office_id
     ).select_related("programme")

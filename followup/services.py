@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from audit.history import acting_as, one_history_row
 from audit.versioning import save_unless_changed
 from clients.models import Client, Transfer
-from clients.services import client_moved_office
+from clients.services.registration import client_moved_office
 from codelists.models import Code, CodeList
 from followup import studies
 from followup.models import Contact, Enrolment, Programme, Reminder

@@ -10,8 +10,8 @@ from django.urls import NoReverseMatch, reverse
 
 from audit.history import acting_as, system_actor
 from audit.models import AccessLog
-from clients import merging
 from clients.models import Client
+from clients.services import merging
 from families.models import Family, FamilyMember
 from organisation import views as organisation_views
 from organisation.models import Office, User

@@ -9,8 +9,8 @@ from django.test import Client as HttpClient
 from django.urls import reverse
 
 from audit.history import acting_as, system_actor
-from clients import merging
 from clients.models import Assessment, AssessmentItem, BenefitPeriod, CaseEpisode, Client
+from clients.services import merging
 from codelists.models import CodeList
 from organisation.models import Office, User
 from tests.dates import today

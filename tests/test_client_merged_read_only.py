@@ -10,7 +10,6 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from audit.history import acting_as, system_actor
-from clients import merging
 from clients.models import (
     Assessment,
     AssessmentItem,
@@ -20,6 +19,7 @@ from clients.models import (
     ClientMerge,
 )
 from clients.readonly import ClientMergedError, merge_writes
+from clients.services import merging
 from codelists.models import CodeList
 from families.models import Family, FamilyMember
 from followup.models import Contact, Enrolment, Intervention, Reminder

@@ -10,9 +10,9 @@ from django.utils import timezone
 
 from audit.history import acting_as, system_actor
 from audit.models import AccessLog
-from clients import services
 from clients.models import Client, Transfer
 from clients.national_id import synthetic_national_id
+from clients.services import registration
 from organisation.models import Office, User
 from tests.factories import ClientFactory
 
@@ -348,7 +348,7 @@ def test_a_client_is_never_registered_without_its_history(
 
     monkeypatch.setattr(Client.history.model, "save", refuse)
     with acting_as(system_actor("tests")), pytest.raises(RuntimeError):
-        services.client_register(
+        registration.client_register(
             first_name="Sara", last_name="Østbø", birth_date=BIRTH, office=heimdal
         )
     assert not Client.objects.filter(last_name="Østbø").exists()

@@ -9,8 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audit.history import acting_as, system_actor
-from clients import services as clients_services
 from clients.models import Transfer
+from clients.services import registration
 from followup.models import Enrolment, Programme
 from organisation.models import Office, User
 from organisation.roles import Role
@@ -155,7 +155,7 @@ def test_a_transfer_ends_the_old_offices_open_enrolments_as_transferred(
         MembershipFactory(user=caseworker_heimdal, office=sagene, role="caseworker")
         with acting_as(caseworker_heimdal):
             person.office = sagene
-            clients_services.client_update(
+            registration.client_update(
                 client=person, expected_version=person.version, by=caseworker_heimdal
             )
     today = timezone.localdate()
@@ -178,7 +178,7 @@ def test_a_change_of_caseworker_in_the_office_ends_no_enrolment(
     colleague = staff("veileder2.heimdal", Role.CASEWORKER, heimdal)
     with acting_as(caseworker_heimdal):
         person.caseworker = colleague
-        clients_services.client_update(
+        registration.client_update(
             client=person, expected_version=person.version, by=caseworker_heimdal
         )
     open_here.refresh_from_db()

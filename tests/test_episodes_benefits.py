@@ -10,8 +10,8 @@ from django.test import Client as HttpClient
 from django.urls import reverse
 
 from audit.history import acting_as, system_actor
-from clients import episodes
 from clients.models import BenefitPeriod, CaseEpisode, Client
+from clients.services import episodes
 from codelists.models import Code, CodeList
 from organisation.models import Office, User
 from tests.dates import days_ago, days_ahead, today

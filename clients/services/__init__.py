@@ -1,0 +1,1 @@
+"""The clients app's writes, one module per topic (no re-exports: import the topic module)."""
