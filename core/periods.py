@@ -19,9 +19,22 @@ def overlapping(
     return Q(**{f"{start_field}__lte": to}) & running
 
 
-def overlapping_sql(start_column: str, end_column: str, from_: str, to: str) -> str:
-    """The same rule as SQL text, for raw SQL: from_ and to are placeholders or expressions.
+def overlapping_sql(
+    start_column: str,
+    end_column: str,
+    *,
+    from_: str,
+    to: str | None = None,
+    before: str | None = None,
+) -> str:
+    """The same rule as SQL text, for raw SQL: from_, to and before are placeholders or
+    expressions.
 
-    `to` comes first in the text, so positional parameters go (to, from_).
+    The other period ends on the day `to`, or on the day before `before` (a month: the
+    next month's first day); give one of them. The end comes first in the text, so
+    positional parameters go (to or before, from_).
     """
-    return f"{start_column} <= {to} AND ({end_column} IS NULL OR {end_column} >= {from_})"
+    if (to is None) == (before is None):
+        raise ValueError("Give one of to and before.")
+    starts_in_time = f"{start_column} <= {to}" if to is not None else f"{start_column} < {before}"
+    return f"{starts_in_time} AND ({end_column} IS NULL OR {end_column} >= {from_})"

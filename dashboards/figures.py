@@ -200,7 +200,7 @@ def activity(scope: Scope) -> Breakdown:
             JOIN followed f ON f.person = i.client_id
             JOIN {Code._meta.db_table} c ON c.id = i.type_id
             WHERE NOT i.entered_in_error AND i.status = ANY(%s)
-                  AND {overlapping_sql("i.start", 'i."end"', "%s", "%s")}
+                  AND {overlapping_sql("i.start", 'i."end"', from_="%s", to="%s")}
             GROUP BY i.client_id
         ),
         benefit AS (
@@ -209,7 +209,7 @@ def activity(scope: Scope) -> Breakdown:
             JOIN followed f ON f.person = p.client_id
             JOIN {Code._meta.db_table} c ON c.id = p.kind_id
             WHERE NOT p.entered_in_error AND c.code = ANY(%s)
-                  AND {overlapping_sql("p.start", 'p."end"', "%s", "%s")}
+                  AND {overlapping_sql("p.start", 'p."end"', from_="%s", to="%s")}
             GROUP BY p.client_id
         ),
         enrolled AS (
@@ -217,7 +217,7 @@ def activity(scope: Scope) -> Breakdown:
             FROM {Enrolment._meta.db_table} e
             JOIN followed f ON f.person = e.client_id
             WHERE NOT e.entered_in_error
-                  AND {overlapping_sql("e.enrolled_on", "e.left_on", "%s", "%s")}
+                  AND {overlapping_sql("e.enrolled_on", "e.left_on", from_="%s", to="%s")}
         )
         SELECT f.office_of,
                count(*) FILTER (WHERE r.client_id IS NOT NULL OR b.client_id IS NOT NULL
@@ -427,14 +427,18 @@ def assistance_time(
     return split, medians
 
 
+IN_THE_MONTH = overlapping_sql(
+    "p.since", "p.until", from_="m.month", before="(m.month + interval '1 month')"
+)
+
+
 def assistance_by_month(scope: Scope, kinds: list[int] | None = None) -> Breakdown:
     """Clients receiving social assistance in each month of the period, per office."""
     inner, params = _assistance_periods(scope, kinds)
     sql = f"""
         SELECT m.month::date, p.office_of, count(DISTINCT p.person)
         FROM generate_series(%s::date, %s::date, interval '1 month') AS m(month)
-        JOIN ({inner}) p ON p.since < (m.month + interval '1 month')
-             AND (p.until IS NULL OR p.until >= m.month)
+        JOIN ({inner}) p ON {IN_THE_MONTH}
         GROUP BY m.month, p.office_of"""  # noqa: S608 - the inner query is the ORM's own
     with connections[read_alias()].cursor() as cursor:
         cursor.execute(sql, [scope.start.replace(day=1), scope.end, *params])

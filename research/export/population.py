@@ -73,7 +73,9 @@ def _population_where(scope: Scope) -> str:
             AND cs.given_on <= %(as_of)s
             AND (cs.withdrawn_on IS NULL OR cs.withdrawn_on > %(as_of)s)
         )"""
-    in_period = overlapping_sql("e.opened_on", "e.closed_on", "%(period_start)s", "%(until)s")
+    in_period = overlapping_sql(
+        "e.opened_on", "e.closed_on", from_="%(period_start)s", to="%(until)s"
+    )
     return where.format(**DB, in_period=in_period)
 
 

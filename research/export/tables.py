@@ -126,7 +126,7 @@ def _codes(through: str, owner_column: str, owner: str = "t.id") -> str:
 
 def overlaps(start: str, end: str) -> str:
     """Rows whose period shares a day with the export's period."""
-    return overlapping_sql(start, end, "%(period_start)s", "%(until)s")
+    return overlapping_sql(start, end, from_="%(period_start)s", to="%(until)s")
 
 
 PERSON = "JOIN person p ON p.client_id = t.client_id"
@@ -141,6 +141,16 @@ def _months(later: str, earlier: str) -> str:
 
 
 NEXT_MONTH = "p.next_month"
+
+
+def _in_the_month(start: str, end: str) -> str:
+    """A period from start to end shares a day with the person-month row's month."""
+    return overlapping_sql(start, end, from_="p.month", before=NEXT_MONTH)
+
+
+BENEFIT_IN_MONTH = _in_the_month("b.start", 'b."end"')
+INTERVENTION_IN_MONTH = _in_the_month("i.start", 'i."end"')
+ENROLMENT_IN_MONTH = _in_the_month("en.enrolled_on", "en.left_on")
 # Every case table read here is read in force only: a record entered in error is kept
 # (for history) but never exported. (t is each table's own row; joins say so themselves.)
 IN_FORCE = "NOT t.entered_in_error"
@@ -417,7 +427,7 @@ SPECS: dict[str, TableSpec] = {
                     "flag",
                     "EXISTS (SELECT 1 FROM {benefit} b WHERE b.client_id = p.client_id "
                     "AND NOT b.entered_in_error AND b.kind_id = ANY(%(assistance_kinds)s) "
-                    f'AND b.start < {NEXT_MONTH} AND (b."end" IS NULL OR b."end" >= p.month))',
+                    f"AND {BENEFIT_IN_MONTH})",
                 ),
                 Column(
                     "activity",
@@ -428,14 +438,13 @@ SPECS: dict[str, TableSpec] = {
                     "flag",
                     "EXISTS (SELECT 1 FROM {intervention} i WHERE i.client_id = p.client_id "
                     "AND NOT i.entered_in_error AND i.status IN ('in_progress', 'completed') "
-                    f'AND i.start < {NEXT_MONTH} AND (i."end" IS NULL OR i."end" >= p.month)) '
+                    f"AND {INTERVENTION_IN_MONTH}) "
                     "OR EXISTS (SELECT 1 FROM {enrolment} en WHERE en.client_id = p.client_id "
                     "AND NOT en.entered_in_error "
-                    f"AND en.enrolled_on < {NEXT_MONTH} "
-                    "AND (en.left_on IS NULL OR en.left_on >= p.month)) "
+                    f"AND {ENROLMENT_IN_MONTH}) "
                     "OR EXISTS (SELECT 1 FROM {benefit} b WHERE b.client_id = p.client_id "
                     "AND NOT b.entered_in_error AND b.kind_id = ANY(%(activity_kinds)s) "
-                    f'AND b.start < {NEXT_MONTH} AND (b."end" IS NULL OR b."end" >= p.month))',
+                    f"AND {BENEFIT_IN_MONTH})",
                 ),
                 Column(
                     "work_or_education",
@@ -463,7 +472,7 @@ SPECS: dict[str, TableSpec] = {
                     "WHERE i.client_id = p.client_id AND NOT i.entered_in_error "
                     "AND it.code = 'education' "
                     "AND i.status IN ('in_progress', 'completed') "
-                    f'AND i.start < {NEXT_MONTH} AND (i."end" IS NULL OR i."end" >= p.month))',
+                    f"AND {INTERVENTION_IN_MONTH})",
                 ),
                 Column(
                     "contacts",
