@@ -20,7 +20,7 @@ from families.models import (
     SchoolStatus,
 )
 from families.rules import CHILD_MAX_AGE
-from followup.services import ContactFields, contact_log
+from followup.services.contacts import ContactFields, contact_log
 from organisation.models import Office, User
 
 

@@ -12,9 +12,9 @@ from audit.forms import DateInput, ModelRulesOnce, version_field
 from clients.forms import ChoiceQuerysets, code_choices
 from clients.models import Client
 from codelists.models import Code, CodeList
-from followup import studies
 from followup.models import Contact, Enrolment, Programme, Reminder
-from followup.services import ContactFields
+from followup.services import studies
+from followup.services.contacts import ContactFields
 
 
 class ContactForm(ModelRulesOnce, ChoiceQuerysets, forms.ModelForm[Contact]):

@@ -13,8 +13,8 @@ from audit.forms import DateInput, ModelRulesOnce, version_field
 from clients.forms import ChoiceQuerysets, code_choices
 from clients.models import Client
 from codelists.models import Code, CodeList
-from followup.interventions import FINAL
 from followup.models import TRANSITIONS, Intervention, Status
+from followup.services.interventions import FINAL
 
 
 class _InterventionFields(ModelRulesOnce, ChoiceQuerysets, forms.ModelForm[Intervention]):

@@ -12,14 +12,14 @@ from django.utils.translation import gettext_lazy
 from audit.versioning import EditConflictError
 from clients.models import Client
 from clients.readonly import refuse_if_merged
-from followup import interventions
 from followup.intervention_forms import (
     InterventionForm,
     InterventionNewForm,
     InterventionStatusForm,
 )
-from followup.interventions import TransitionError
 from followup.models import Intervention, Status
+from followup.services import interventions
+from followup.services.interventions import TransitionError
 from organisation.access import PERSON_LEVEL, AuthenticatedHttpRequest, policy, read_object
 
 DONE_MESSAGES = {

@@ -13,9 +13,9 @@ from django.urls import reverse
 from audit.history import acting_as, system_actor
 from clients.models import Client
 from codelists.models import CodeList
-from followup import interventions, services
-from followup.interventions import TransitionError
 from followup.models import Contact, Enrolment, Intervention, Programme, Status
+from followup.services import contacts, interventions
+from followup.services.interventions import TransitionError
 from organisation.models import Office, User
 from tests.dates import days_ago, days_ahead, today
 from tests.factories import ClientFactory, code
@@ -222,7 +222,7 @@ def test_the_contact_service_keeps_the_same_rules(
     caseworker_heimdal: User, client_heimdal: Client
 ) -> None:
     with pytest.raises(ValidationError) as refused, acting_as(caseworker_heimdal):
-        services.contact_log(
+        contacts.contact_log(
             client=client_heimdal,
             by=caseworker_heimdal,
             date=today() + datetime.timedelta(days=1),

@@ -15,9 +15,9 @@ from audit.history import acting_as, system_actor
 from audit.versioning import EditConflictError
 from clients.models import Client
 from codelists.models import CodeList
-from followup import interventions
-from followup.interventions import TransitionError
 from followup.models import TRANSITIONS, Intervention, Status
+from followup.services import interventions
+from followup.services.interventions import TransitionError
 from organisation.models import User
 from tests.dates import days_ago, today
 from tests.factories import TrackedFactory, code

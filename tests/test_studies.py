@@ -12,9 +12,9 @@ from django.urls import reverse
 from audit.history import acting_as, system_actor
 from audit.models import AppendOnlyError
 from clients.models import Client
-from followup import studies
 from followup.forms import EnrolmentForm
 from followup.models import Allocation, Enrolment, Programme, StudyArm
+from followup.services import studies
 from organisation.models import Office, User
 from research.export.runner import Exporter
 from tests.dates import today

@@ -13,8 +13,8 @@ from audit import bulk
 from audit.history import one_history_row
 from clients.models import Client
 from families.models import FamilyMember, SchoolStatus
-from followup import studies
 from followup.models import Enrolment, Programme, StudyArm
+from followup.services import studies
 from organisation.models import Office, User
 from organisation.roles import Role
 from research import services

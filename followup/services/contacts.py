@@ -15,8 +15,8 @@ from audit.versioning import save_unless_changed
 from clients.models import Client, Transfer
 from clients.services.registration import client_moved_office
 from codelists.models import Code, CodeList
-from followup import studies
 from followup.models import Contact, Enrolment, Programme, Reminder
+from followup.services import studies
 from organisation.models import User
 
 
