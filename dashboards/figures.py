@@ -33,7 +33,7 @@ from families.models import (
     SchoolStatus,
 )
 from followup.models import Contact, Enrolment, Intervention, Programme, Status
-from followup.services.contacts import with_contact_dates
+from followup.selectors import with_contact_dates
 from organisation.models import Office
 
 SIX_MONTHS = 183  # days

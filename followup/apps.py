@@ -17,4 +17,4 @@ class FollowupConfig(AppConfig):
 
     def ready(self) -> None:
         # Connects the receivers of follow-up's services (a transfer ends enrolments).
-        from followup.services import contacts  # noqa: F401
+        from followup.services import enrolments  # noqa: F401

@@ -388,7 +388,7 @@ class Allocation(AppendOnlyModel):
 
     Each allocation carries a SHA-256 digest chained to the previous allocation
     of the same study, so that an allocation changed or removed afterwards
-    (even by hand in the database) breaks the chain (see followup.studies).
+    (even by hand in the database) breaks the chain (see followup.services.studies).
     """
 
     enrolment = models.OneToOneField(

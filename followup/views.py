@@ -14,6 +14,7 @@ from audit.models import AccessLog
 from audit.versioning import EditConflictError
 from clients.models import Client
 from clients.readonly import refuse_if_merged
+from followup import selectors
 from followup.caseload_forms import (
     CaseloadFilterForm,
     CaseloadReturnForm,
@@ -28,7 +29,7 @@ from followup.forms import (
     ReminderForm,
 )
 from followup.models import Contact, Enrolment, Reminder, SavedFilter
-from followup.services import contacts, studies
+from followup.services import contacts, enrolments, reminders, studies
 from organisation.access import PERSON_LEVEL, AuthenticatedHttpRequest, policy, read_object
 
 PAGE_SIZE = 50
@@ -49,7 +50,7 @@ def caseload(request: AuthenticatedHttpRequest) -> HttpResponse:
                 request, _("%(problem)s The first page is shown.") % {"problem": page_problem}
             )
     filters = form.filters()
-    clients = contacts.caseload(user=request.user, today=today, filters=filters)
+    clients = selectors.caseload(user=request.user, today=today, filters=filters)
     paginator = Paginator(clients, PAGE_SIZE)
     number = form.cleaned_data.get("page") or 1
     try:
@@ -190,7 +191,7 @@ def reminder_new(request: AuthenticatedHttpRequest, client_pk: int) -> HttpRespo
     client = read_object(request, Client.objects.all(), pk=client_pk)
     form = ReminderForm(request.POST)
     if form.is_valid():
-        contacts.reminder_add(owner=request.user, client=client, **form.cleaned_data)
+        reminders.reminder_add(owner=request.user, client=client, **form.cleaned_data)
         messages.success(request, _("The reminder is saved."))
     else:
         _refused(request, form)
@@ -201,7 +202,7 @@ def reminder_new(request: AuthenticatedHttpRequest, client_pk: int) -> HttpRespo
 def reminder_done(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     # Reminders are personal: only the owner's own are found at all.
     reminder = get_object_or_404(Reminder, pk=pk, owner=request.user, done_at__isnull=True)
-    contacts.reminder_done(reminder=reminder)
+    reminders.reminder_done(reminder=reminder)
     return _back_to_caseload(request)
 
 
@@ -213,7 +214,9 @@ def enrolment_new(request: AuthenticatedHttpRequest, client_pk: int) -> HttpResp
     refused = False
     if request.method == "POST" and form.is_valid():
         try:
-            enrolment = contacts.enrolment_add(client=client, by=request.user, **form.cleaned_data)
+            enrolment = enrolments.enrolment_add(
+                client=client, by=request.user, **form.cleaned_data
+            )
         except studies.AllocationError as error:
             # Refused by the draw after the form's checks passed: another enrolment of the
             # client was saved in between. Nothing of this one was saved.
@@ -246,7 +249,7 @@ def enrolment_end(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     )
     form = EnrolmentEndForm(request.POST or None, instance=enrolment)
     if request.method == "POST" and form.is_valid():
-        contacts.enrolment_end(enrolment=form.save(commit=False))
+        enrolments.enrolment_end(enrolment=form.save(commit=False))
         messages.success(request, _("The enrolment is ended."))
         return redirect(enrolment.client)
     return render(
