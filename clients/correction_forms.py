@@ -16,7 +16,7 @@ from audit.forms import DateInput
 from clients.episode_forms import overlap_message
 from clients.forms import ChoiceQuerysets, code_choices
 from clients.models import BenefitPeriod, CaseEpisode
-from clients.services.episodes import other_open_episode, overlapping_benefit
+from clients.selectors import other_open_episode, overlapping_benefit
 from codelists.models import CodeList
 
 

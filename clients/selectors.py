@@ -6,7 +6,9 @@ from difflib import SequenceMatcher
 from django.db.models import QuerySet
 
 from clients.folding import fold
-from clients.models import Client
+from clients.models import BenefitPeriod, CaseEpisode, Client
+from codelists.models import Code
+from core.periods import overlapping
 from organisation.models import User
 
 # How alike two folded full names must be to count as a possible duplicate.
@@ -72,3 +74,28 @@ def records_of(client: Client) -> list[int]:
     ):
         records += newest
     return records
+
+
+def other_open_episode(client: Client, exclude_pk: int | None = None) -> CaseEpisode | None:
+    """The client's open episode other than exclude_pk, the latest if several."""
+    episodes = CaseEpisode.objects.filter(client=client, closed_on__isnull=True)
+    if exclude_pk is not None:
+        episodes = episodes.exclude(pk=exclude_pk)
+    return episodes.order_by("-opened_on", "-pk").first()
+
+
+def overlapping_benefit(
+    *,
+    client: Client,
+    kind: Code,
+    start: datetime.date,
+    end: datetime.date | None,
+    exclude_pk: int | None = None,
+) -> BenefitPeriod | None:
+    """Another period of the same kind sharing at least one day (both ends inclusive)."""
+    periods = BenefitPeriod.objects.filter(overlapping("start", "end", start, end)).filter(
+        client=client, kind=kind
+    )
+    if exclude_pk is not None:
+        periods = periods.exclude(pk=exclude_pk)
+    return periods.order_by("start", "pk").first()

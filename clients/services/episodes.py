@@ -8,8 +8,8 @@ from django.db import transaction
 from audit.history import one_history_row
 from audit.versioning import Change, EditConflictError, save_unless_changed
 from clients.models import BenefitPeriod, CaseEpisode, Client
+from clients.selectors import other_open_episode, overlapping_benefit
 from codelists.models import Code
-from core.periods import overlapping
 
 
 class EpisodeAlreadyOpenError(Exception):
@@ -31,13 +31,6 @@ class BenefitOverlapError(Exception):
 def _lock_client(client: Client) -> None:
     """Serialise the checks below per client, so two requests cannot both pass them."""
     Client.objects.select_for_update().filter(pk=client.pk).values_list("pk").get()
-
-
-def other_open_episode(client: Client, exclude_pk: int | None = None) -> CaseEpisode | None:
-    episodes = CaseEpisode.objects.filter(client=client, closed_on__isnull=True)
-    if exclude_pk is not None:
-        episodes = episodes.exclude(pk=exclude_pk)
-    return episodes.order_by("-opened_on", "-pk").first()
 
 
 @transaction.atomic
@@ -110,23 +103,6 @@ def episode_update(
         if {code.pk for code in wanted} != set(saved.reasons.values_list("pk", flat=True)):
             saved.reasons.set(wanted)
     return saved
-
-
-def overlapping_benefit(
-    *,
-    client: Client,
-    kind: Code,
-    start: datetime.date,
-    end: datetime.date | None,
-    exclude_pk: int | None = None,
-) -> BenefitPeriod | None:
-    """Another period of the same kind sharing at least one day (both ends inclusive)."""
-    periods = BenefitPeriod.objects.filter(overlapping("start", "end", start, end)).filter(
-        client=client, kind=kind
-    )
-    if exclude_pk is not None:
-        periods = periods.exclude(pk=exclude_pk)
-    return periods.order_by("start", "pk").first()
 
 
 @transaction.atomic
