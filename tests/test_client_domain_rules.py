@@ -7,8 +7,9 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from audit.history import acting_as, system_actor
-from clients import assessments, episodes, services
+from clients import assessments
 from clients.models import BenefitPeriod, CaseEpisode, Client
+from clients.services import episodes, registration
 from codelists.models import CodeList
 from organisation.models import Office, User
 from tests.dates import today
@@ -26,7 +27,7 @@ def person(heimdal: Office) -> Client:
 
 def test_the_register_service_refuses_a_birth_date_of_1800(heimdal: Office) -> None:
     with acting_as(system_actor("tests")), pytest.raises(ValidationError) as refused:
-        services.client_register(
+        registration.client_register(
             first_name="Ola",
             last_name="Test",
             office=heimdal,
