@@ -1,7 +1,5 @@
-"""Named people of the test suite: one user per role and office, their clients and families,
-a task worker."""
+"""Named people of the test suite: one user per role and office, their clients, a task worker."""
 
-import datetime
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,19 +10,9 @@ from django.utils import translation
 
 from clients.models import Client
 from codelists.loader import load_missing_codes
-from families.models import Family
 from organisation.models import Office, User
 from organisation.roles import Role
-from tests.factories import (
-    ChildFactory,
-    ClientFactory,
-    FamilyFactory,
-    MembershipFactory,
-    OfficeFactory,
-    ParentFactory,
-    UserFactory,
-    staff,
-)
+from tests.factories import ClientFactory, MembershipFactory, OfficeFactory, UserFactory, staff
 from tests.workers import start_db_worker
 
 
@@ -147,25 +135,6 @@ def client_heimdal(heimdal: Office) -> Client:
 @pytest.fixture
 def client_sagene(sagene: Office) -> Client:
     return ClientFactory(office=sagene, first_name="Ola", last_name="Prøvesen")
-
-
-@pytest.fixture
-def family(heimdal: Office, coordinator_heimdal: User) -> Family:
-    """Familien Ali of Heimdal, followed since 1 January 2023, with no members yet."""
-    return FamilyFactory(office=heimdal, name="Familien Ali", coordinator=coordinator_heimdal)
-
-
-@pytest.fixture
-def karimi_family(heimdal: Office, coordinator_heimdal: User) -> Family:
-    """Familien Karimi of Heimdal: two parents who are clients (Zahra, then Reza) and a child
-    who is not (Sina), all members since 1 January 2023."""
-    family = FamilyFactory(office=heimdal, name="Familien Karimi", coordinator=coordinator_heimdal)
-    for first_name in ("Zahra", "Reza"):
-        ParentFactory(family=family, client__first_name=first_name, client__last_name="Karimi")
-    ChildFactory(
-        family=family, first_name="Sina", last_name="Karimi", birth_date=datetime.date(2015, 1, 1)
-    )
-    return family
 
 
 @pytest.fixture(autouse=True)

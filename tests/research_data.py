@@ -9,33 +9,25 @@ import datetime
 from dataclasses import dataclass, field
 
 from audit.history import acting_as, system_actor
-from clients.models import Client
+from clients.models import Assessment, AssessmentItem, BenefitPeriod, CaseEpisode, Client
 from clients.national_id import synthetic_national_id
 from codelists.models import CodeList
-from families.models import Family
+from families.models import (
+    Family,
+    FamilyMember,
+    FamilyPlan,
+    FamilyService,
+    PlanGoal,
+    Review,
+    ReviewRating,
+    SchoolStatus,
+)
+from followup.models import Contact, Enrolment, Intervention, Programme
 from organisation.models import Office, User
 from research import services
 from research.models import Consent, ResearchProject, Table
 from tests.dates import today
-from tests.factories import (
-    AssessmentFactory,
-    BenefitPeriodFactory,
-    CaseEpisodeFactory,
-    ChildFactory,
-    ClientFactory,
-    ContactFactory,
-    EnrolmentFactory,
-    FamilyFactory,
-    FamilyPlanFactory,
-    FamilyServiceFactory,
-    InterventionFactory,
-    ParentFactory,
-    PlanGoalFactory,
-    ProgrammeFactory,
-    ReviewFactory,
-    SchoolStatusFactory,
-    code,
-)
+from tests.factories import code
 
 CANARY = "KANARIFUGL-7f3a91"
 
@@ -62,104 +54,122 @@ def _name(i: int) -> tuple[str, str]:
 def make_population(office: Office, author: User, *, size: int = 30, first: int = 0) -> Population:
     """Clients with episodes, benefits, assessments, contacts, interventions and programmes."""
     population = Population()
-    programme = ProgrammeFactory(
-        office=office,
-        name='=HYPERLINK("http://angrep.invalid")',  # a formula a spreadsheet would run
-        start=data_start(),
-    )
-    for i in range(first, first + size):
-        born = datetime.date(1960 + i % 40, 1 + i % 12, 1 + i % 27)
-        first_name, last_name = _name(i)
-        phone = f"9{i:07d}"
-        national_id = synthetic_national_id(born, i % 30)
-        client = ClientFactory(
+    with acting_as(system_actor("tests")):
+        programme, _ = Programme.objects.get_or_create(
             office=office,
-            first_name=first_name,
-            last_name=last_name,
-            national_id=national_id,
-            birth_date=born,
-            gender="F" if i % 2 else "M",
-            phone=phone,
-            email=f"{first_name.lower()}@example.invalid",
-            address=f"{CANARY} gate {i}",
-            country_of_birth=code(CodeList.COUNTRY, "SYR" if i % 3 else "NOR"),
-            refugee_background=bool(i % 3),
-            arrival_year=2015 + i % 5 if i % 3 else None,
-            caseworker=author,
+            name='=HYPERLINK("http://angrep.invalid")',  # a formula a spreadsheet would run
+            defaults={"start": data_start()},
         )
-        population.clients.append(client)
-        population.names += [first_name, last_name]
-        population.phones.append(phone)
-        population.national_ids.append(national_id)
-        opened = data_start() + datetime.timedelta(days=30 * (i % 20))
-        CaseEpisodeFactory(
-            client=client, opened_on=opened, reasons=[code(CodeList.CONTACT_REASON, "no_income")]
-        )
-        BenefitPeriodFactory(
-            client=client,
-            kind=code(CodeList.BENEFIT_KIND, "okonomisk_sosialhjelp_full"),
-            start=opened,
-            end=opened + datetime.timedelta(days=200),
-        )
-        AssessmentFactory(
-            client=client,
-            assessed_on=opened,
-            assessed_by=author,
-            items={"work": ("3", "some")},
-        )
-        for n in range(3):
-            ContactFactory(
-                client=client,
-                date=opened + datetime.timedelta(days=40 * n),
-                note=f"{CANARY} {first_name} {last_name} ringte fra {phone} ({national_id})",
-                agreed_actions=f"{CANARY} søke jobb",
-                recorded_by=author,
-                topics=[code(CodeList.LIFE_AREA, "work")],
+        for i in range(first, first + size):
+            born = datetime.date(1960 + i % 40, 1 + i % 12, 1 + i % 27)
+            first_name, last_name = _name(i)
+            phone = f"9{i:07d}"
+            national_id = synthetic_national_id(born, i % 30)
+            client = Client.objects.create(
+                office=office,
+                first_name=first_name,
+                last_name=last_name,
+                national_id=national_id,
+                birth_date=born,
+                gender="F" if i % 2 else "M",
+                phone=phone,
+                email=f"{first_name.lower()}@example.invalid",
+                address=f"{CANARY} gate {i}",
+                country_of_birth=code(CodeList.COUNTRY, "SYR" if i % 3 else "NOR"),
+                refugee_background=bool(i % 3),
+                arrival_year=2015 + i % 5 if i % 3 else None,
+                caseworker=author,
             )
-        InterventionFactory(
-            client=client,
-            provider=f"{CANARY} AS",
-            start=opened + datetime.timedelta(days=60),
-            end=opened + datetime.timedelta(days=150),
-            status="completed",
-            outcome=code(CodeList.INTERVENTION_OUTCOME, "into_work_full"),
-        )
-        EnrolmentFactory(client=client, programme=programme, enrolled_on=opened)
+            population.clients.append(client)
+            population.names += [first_name, last_name]
+            population.phones.append(phone)
+            population.national_ids.append(national_id)
+            opened = data_start() + datetime.timedelta(days=30 * (i % 20))
+            episode = CaseEpisode.objects.create(client=client, opened_on=opened)
+            episode.reasons.set([code(CodeList.CONTACT_REASON, "no_income")])
+            BenefitPeriod.objects.create(
+                client=client,
+                kind=code(CodeList.BENEFIT_KIND, "okonomisk_sosialhjelp_full"),
+                start=opened,
+                end=opened + datetime.timedelta(days=200),
+            )
+            assessment = Assessment.objects.create(
+                client=client, assessed_on=opened, assessed_by=author
+            )
+            AssessmentItem.objects.create(
+                assessment=assessment,
+                life_area=code(CodeList.LIFE_AREA, "work"),
+                status=code(CodeList.ASSESSMENT_STATUS, "3"),
+                need=code(CodeList.NEED_LEVEL, "some"),
+            )
+            for n in range(3):
+                contact = Contact.objects.create(
+                    client=client,
+                    date=opened + datetime.timedelta(days=40 * n),
+                    channel=code(CodeList.CONTACT_CHANNEL, "office_meeting"),
+                    note=f"{CANARY} {first_name} {last_name} ringte fra {phone} ({national_id})",
+                    agreed_actions=f"{CANARY} søke jobb",
+                    recorded_by=author,
+                )
+                contact.topics.set([code(CodeList.LIFE_AREA, "work")])
+            Intervention.objects.create(
+                client=client,
+                type=code(CodeList.INTERVENTION_TYPE, "work_training"),
+                provider=f"{CANARY} AS",
+                start=opened + datetime.timedelta(days=60),
+                end=opened + datetime.timedelta(days=150),
+                status="completed",
+                outcome=code(CodeList.INTERVENTION_OUTCOME, "into_work_full"),
+            )
+            Enrolment.objects.create(client=client, programme=programme, enrolled_on=opened)
     return population
 
 
 def make_family(office: Office, parent: Client) -> Family:
     """A family around one client: a child in upper secondary, a plan and a review."""
-    family = FamilyFactory(office=office, name=f"Familien {CANARY}", created_on=data_start())
-    ParentFactory(family=family, client=parent)
-    child = ChildFactory(
-        family=family,
-        first_name="Qyxbarn",
-        last_name=parent.last_name,
-        birth_date=datetime.date(today().year - 17, 5, 5),
-    )
-    SchoolStatusFactory(
-        member=child,
-        valid_from=data_start() + datetime.timedelta(days=100),
-        level="upper_secondary",
-        programme=f"{CANARY} linje",
-        year=11,
-        status="dropped_out",
-    )
-    FamilyServiceFactory(family=family, contact_name=f"{CANARY} lærer", contact_phone="22334455")
-    # The goal was set on the day the test runs, within the plan that followed the family.
-    PlanGoalFactory(
-        plan=FamilyPlanFactory(family=family),
-        text=f"{CANARY} større bolig",
-        created_on=today(),
-    )
-    ReviewFactory(
-        family=family,
-        reviewed_on=data_start() + datetime.timedelta(days=200),
-        by=User.objects.get(username="system:tests"),
-        works=f"{CANARY} fungerer",
-        ratings={"housing": 4},
-    )
+    with acting_as(system_actor("tests")):
+        family = Family.objects.create(
+            office=office, name=f"Familien {CANARY}", created_on=data_start()
+        )
+        FamilyMember.objects.create(
+            family=family, client=parent, role="parent", joined_on=data_start()
+        )
+        child = FamilyMember.objects.create(
+            family=family,
+            first_name="Qyxbarn",
+            last_name=parent.last_name,
+            birth_date=datetime.date(today().year - 17, 5, 5),
+            role="child",
+            joined_on=data_start(),
+        )
+        SchoolStatus.objects.create(
+            member=child,
+            valid_from=data_start() + datetime.timedelta(days=100),
+            level="upper_secondary",
+            programme=f"{CANARY} linje",
+            year=11,
+            status="dropped_out",
+        )
+        FamilyService.objects.create(
+            family=family,
+            service=code(CodeList.PARTICIPANT_SERVICE, "school"),
+            contact_name=f"{CANARY} lærer",
+            contact_phone="22334455",
+            since=data_start(),
+        )
+        plan = FamilyPlan.objects.create(family=family, created_on=data_start())
+        PlanGoal.objects.create(
+            plan=plan, life_area=code(CodeList.LIFE_AREA, "housing"), text=f"{CANARY} større bolig"
+        )
+        review = Review.objects.create(
+            family=family,
+            reviewed_on=data_start() + datetime.timedelta(days=200),
+            by=User.objects.get(username="system:tests"),
+            works=f"{CANARY} fungerer",
+        )
+        ReviewRating.objects.create(
+            review=review, life_area=code(CodeList.LIFE_AREA, "housing"), rating=4
+        )
     return family
 
 

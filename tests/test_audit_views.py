@@ -8,7 +8,7 @@ from django.test import Client as HttpClient
 from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, reverse
 
-from audit.history import acting_as
+from audit.history import acting_as, system_actor
 from audit.models import AccessLog
 from clients.models import Client
 from clients.services import merging
@@ -18,7 +18,7 @@ from organisation.models import Office, User
 from organisation.roles import Role
 from research.models import ExportEvent
 from tests.dates import days_ago
-from tests.factories import ClientFactory, FamilyFactory, MembershipFactory, ParentFactory
+from tests.factories import ClientFactory, MembershipFactory
 from tests.research_data import make_project
 
 D = datetime.date
@@ -40,8 +40,13 @@ def logged_read(
 
 @pytest.fixture
 def family(heimdal: Office, client_heimdal: Client) -> Family:
-    family = FamilyFactory(office=heimdal, name="Familien Berg", created_on=D(2024, 1, 1))
-    ParentFactory(family=family, client=client_heimdal)
+    with acting_as(system_actor("tests")):
+        family = Family.objects.create(
+            office=heimdal, name="Familien Berg", created_on=D(2024, 1, 1)
+        )
+        FamilyMember.objects.create(
+            family=family, client=client_heimdal, role="parent", joined_on=D(2024, 1, 1)
+        )
     return family
 
 

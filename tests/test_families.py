@@ -14,7 +14,7 @@ from codelists.models import CodeList
 from families.models import Family, FamilyMember, FamilyService
 from organisation.models import Office, User
 from tests.dates import days_ahead, today
-from tests.factories import ChildFactory, ClientFactory, FamilyFactory, ParentFactory, code
+from tests.factories import ClientFactory, code
 
 pytestmark = pytest.mark.usefixtures("codes")
 D = datetime.date
@@ -22,16 +22,36 @@ D = datetime.date
 
 @pytest.fixture
 def family(heimdal: Office, coordinator_heimdal: User) -> Family:
-    family = FamilyFactory(office=heimdal, name="Familien Tesfay", coordinator=coordinator_heimdal)
-    ParentFactory(family=family, client__last_name="Tesfay")
-    ChildFactory(family=family, first_name="Selam", last_name="Tesfay", birth_date=D(2010, 5, 1))
-    ChildFactory(
-        family=family,
-        first_name="Dawit",
-        last_name="Tesfay",
-        birth_date=D(2004, 2, 1),
-        left_on=D(2024, 8, 15),
-    )
+    with acting_as(system_actor("tests")):
+        family = Family.objects.create(
+            office=heimdal,
+            name="Familien Tesfay",
+            coordinator=coordinator_heimdal,
+            created_on=D(2023, 1, 1),
+        )
+        FamilyMember.objects.create(
+            family=family,
+            client=ClientFactory(office=heimdal, last_name="Tesfay"),
+            role="parent",
+            joined_on=D(2023, 1, 1),
+        )
+        FamilyMember.objects.create(
+            family=family,
+            first_name="Selam",
+            last_name="Tesfay",
+            birth_date=D(2010, 5, 1),
+            role="child",
+            joined_on=D(2023, 1, 1),
+        )
+        FamilyMember.objects.create(
+            family=family,
+            first_name="Dawit",
+            last_name="Tesfay",
+            birth_date=D(2004, 2, 1),
+            role="child",
+            joined_on=D(2023, 1, 1),
+            left_on=D(2024, 8, 15),
+        )
     return family
 
 

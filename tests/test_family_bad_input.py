@@ -7,7 +7,7 @@ import pytest
 from django.test import Client as HttpClient
 from django.urls import reverse
 
-from audit.history import acting_as
+from audit.history import acting_as, system_actor
 from codelists.models import CodeList
 from families import plans
 from families.models import (
@@ -26,7 +26,7 @@ from families.models import (
 from followup.models import Contact
 from organisation.models import Office, User
 from tests.dates import days_ahead
-from tests.factories import ChildFactory, FamilyFactory, ParentFactory, code
+from tests.factories import ClientFactory, code
 
 pytestmark = pytest.mark.usefixtures("codes")
 
@@ -81,9 +81,26 @@ FIELDS = [
 
 @pytest.fixture
 def family(heimdal: Office, coordinator_heimdal: User) -> Family:
-    family = FamilyFactory(office=heimdal, name="Familien Warsame", coordinator=coordinator_heimdal)
-    ParentFactory(family=family, client__birth_date=datetime.date(1985, 1, 1))
-    ChildFactory(family=family, first_name="Idil", birth_date=datetime.date(2012, 1, 1))
+    with acting_as(system_actor("tests")):
+        family = Family.objects.create(
+            office=heimdal,
+            name="Familien Warsame",
+            coordinator=coordinator_heimdal,
+            created_on=datetime.date(2023, 1, 1),
+        )
+        FamilyMember.objects.create(
+            family=family,
+            client=ClientFactory(office=heimdal, birth_date=datetime.date(1985, 1, 1)),
+            role="parent",
+            joined_on=datetime.date(2023, 1, 1),
+        )
+        FamilyMember.objects.create(
+            family=family,
+            first_name="Idil",
+            birth_date=datetime.date(2012, 1, 1),
+            role="child",
+            joined_on=datetime.date(2023, 1, 1),
+        )
     with acting_as(coordinator_heimdal):
         plan = plans.plan_for(family=family, by=coordinator_heimdal)
         plans.plan_revise(

@@ -11,7 +11,7 @@ from codelists.models import CodeList
 from families.models import Family, FamilyMember, Review, ReviewRating, SchoolStatus
 from families.selectors import upper_secondary_dropouts
 from organisation.models import Office, User
-from tests.factories import ChildFactory, FamilyFactory, ParentFactory, code
+from tests.factories import ClientFactory, code
 
 pytestmark = pytest.mark.usefixtures("codes")
 D = datetime.date
@@ -19,9 +19,27 @@ D = datetime.date
 
 @pytest.fixture
 def family(heimdal: Office, coordinator_heimdal: User) -> Family:
-    family = FamilyFactory(office=heimdal, name="Familien Hassan", coordinator=coordinator_heimdal)
-    ParentFactory(family=family, client__first_name="Fadumo", client__birth_date=D(1980, 1, 1))
-    ChildFactory(family=family, first_name="Abdi", last_name="Hassan", birth_date=D(2007, 5, 1))
+    with acting_as(system_actor("tests")):
+        family = Family.objects.create(
+            office=heimdal,
+            name="Familien Hassan",
+            coordinator=coordinator_heimdal,
+            created_on=D(2023, 1, 1),
+        )
+        FamilyMember.objects.create(
+            family=family,
+            client=ClientFactory(office=heimdal, first_name="Fadumo", birth_date=D(1980, 1, 1)),
+            role="parent",
+            joined_on=D(2023, 1, 1),
+        )
+        FamilyMember.objects.create(
+            family=family,
+            first_name="Abdi",
+            last_name="Hassan",
+            birth_date=D(2007, 5, 1),
+            role="child",
+            joined_on=D(2023, 1, 1),
+        )
     return family
 
 

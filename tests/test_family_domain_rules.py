@@ -27,7 +27,7 @@ from families.models import (
 from families.reviews import review_record
 from organisation.models import Office, User
 from tests.dates import today
-from tests.factories import ChildFactory, ClientFactory, FamilyFactory, code
+from tests.factories import ClientFactory, code
 
 pytestmark = pytest.mark.usefixtures("codes")
 D = datetime.date
@@ -35,12 +35,25 @@ D = datetime.date
 
 @pytest.fixture
 def family(heimdal: Office, coordinator_heimdal: User) -> Family:
-    return FamilyFactory(office=heimdal, name="Familien Ahmadi", coordinator=coordinator_heimdal)
+    with acting_as(system_actor("tests")):
+        return Family.objects.create(
+            office=heimdal,
+            name="Familien Ahmadi",
+            coordinator=coordinator_heimdal,
+            created_on=D(2023, 1, 1),
+        )
 
 
 @pytest.fixture
 def child(family: Family) -> FamilyMember:
-    return ChildFactory(family=family, first_name="Sara", birth_date=D(2012, 6, 1))
+    with acting_as(system_actor("tests")):
+        return FamilyMember.objects.create(
+            family=family,
+            first_name="Sara",
+            birth_date=D(2012, 6, 1),
+            role="child",
+            joined_on=D(2023, 1, 1),
+        )
 
 
 def years_ago(years: int, days: int = 0) -> D:

@@ -22,6 +22,17 @@ PICKER = {"picker": "client", "picker_id": "id_client"}
 
 
 @pytest.fixture
+def family(heimdal: Office, coordinator_heimdal: User) -> Family:
+    with acting_as(system_actor("tests")):
+        return Family.objects.create(
+            office=heimdal,
+            name="Familien Ali",
+            coordinator=coordinator_heimdal,
+            created_on=D(2023, 1, 1),
+        )
+
+
+@pytest.fixture
 def two_sahras(heimdal: Office) -> tuple[Client, Client]:
     return (
         ClientFactory(

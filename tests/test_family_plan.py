@@ -16,22 +16,31 @@ from codelists.models import CodeList
 from families import plans
 from families.models import (
     Family,
+    FamilyMember,
     FamilyPlan,
     PlanAction,
     PlanGoal,
     PlanRevision,
     RevisionSummary,
 )
-from organisation.models import User
-from tests.factories import ParentFactory, code
+from organisation.models import Office, User
+from tests.factories import ClientFactory, code
 
 pytestmark = pytest.mark.usefixtures("codes")
 
 
 @pytest.fixture
-def family(family: Family) -> Family:
-    """The shared Familien Ali, with one parent: Hodan, a member since 2024."""
-    ParentFactory(family=family, client__first_name="Hodan", joined_on=datetime.date(2024, 1, 1))
+def family(heimdal: Office, coordinator_heimdal: User) -> Family:
+    with acting_as(system_actor("tests")):
+        family = Family.objects.create(
+            office=heimdal, name="Familien Ali", coordinator=coordinator_heimdal
+        )
+        FamilyMember.objects.create(
+            family=family,
+            client=ClientFactory(office=heimdal, first_name="Hodan"),
+            role="parent",
+            joined_on=datetime.date(2024, 1, 1),
+        )
     return family
 
 

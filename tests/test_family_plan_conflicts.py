@@ -8,11 +8,12 @@ from django.db import connection
 from django.test import Client as HttpClient
 from django.urls import reverse
 
-from audit.history import acting_as
+from audit.history import acting_as, system_actor
 from codelists.models import CodeList
 from families import plans
 from families.models import (
     Family,
+    FamilyMember,
     FamilyPlan,
     PlanAction,
     PlanGoal,
@@ -20,15 +21,23 @@ from families.models import (
     RevisionSummary,
 )
 from organisation.models import Office, User
-from tests.factories import FamilyFactory, ParentFactory, code
+from tests.factories import ClientFactory, code
 
 pytestmark = pytest.mark.usefixtures("codes")
 
 
 @pytest.fixture
 def family(heimdal: Office, coordinator_heimdal: User) -> Family:
-    family = FamilyFactory(office=heimdal, name="Familien Noor", coordinator=coordinator_heimdal)
-    ParentFactory(family=family, joined_on=datetime.date(2024, 1, 1))
+    with acting_as(system_actor("tests")):
+        family = Family.objects.create(
+            office=heimdal, name="Familien Noor", coordinator=coordinator_heimdal
+        )
+        FamilyMember.objects.create(
+            family=family,
+            client=ClientFactory(office=heimdal),
+            role="parent",
+            joined_on=datetime.date(2024, 1, 1),
+        )
     return family
 
 

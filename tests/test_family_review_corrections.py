@@ -11,9 +11,9 @@ from django.urls import reverse
 from audit.history import acting_as, system_actor
 from codelists.models import CodeList
 from dashboards.figures import Scope, quality_of_life
-from families.models import Family, Review, ReviewRating
+from families.models import Family, FamilyMember, Review, ReviewRating
 from organisation.models import Office, User
-from tests.factories import FamilyFactory, ParentFactory, code
+from tests.factories import ClientFactory, code
 
 pytestmark = pytest.mark.usefixtures("codes")
 D = datetime.date
@@ -21,8 +21,19 @@ D = datetime.date
 
 @pytest.fixture
 def family(heimdal: Office, coordinator_heimdal: User) -> Family:
-    family = FamilyFactory(office=heimdal, name="Familien Noor", coordinator=coordinator_heimdal)
-    ParentFactory(family=family, client__birth_date=D(1985, 4, 1))
+    with acting_as(system_actor("tests")):
+        family = Family.objects.create(
+            office=heimdal,
+            name="Familien Noor",
+            coordinator=coordinator_heimdal,
+            created_on=D(2023, 1, 1),
+        )
+        FamilyMember.objects.create(
+            family=family,
+            client=ClientFactory(office=heimdal, birth_date=D(1985, 4, 1)),
+            role="parent",
+            joined_on=D(2023, 1, 1),
+        )
     return family
 
 

@@ -12,9 +12,20 @@ from django.utils import timezone
 
 from audit.history import acting_as, system_actor
 from families.models import Family, Review, ReviewRating
-from organisation.models import User
+from organisation.models import Office, User
 
 pytestmark = pytest.mark.usefixtures("codes")
+
+
+@pytest.fixture
+def family(heimdal: Office, coordinator_heimdal: User) -> Family:
+    with acting_as(system_actor("tests")):
+        return Family.objects.create(
+            office=heimdal,
+            name="Familien Khalil",
+            coordinator=coordinator_heimdal,
+            created_on=datetime.date(2023, 1, 1),
+        )
 
 
 def review(client: HttpClient, family: Family, date: str, **ratings: int) -> object:

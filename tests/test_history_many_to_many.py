@@ -1,5 +1,6 @@
 """Many-to-many changes in history: one row per save, read on the history page as "Tema: A → B"."""
 
+import datetime
 import html
 import re
 from typing import Any
@@ -14,7 +15,7 @@ from audit import bulk
 from audit.history import acting_as, one_history_row, system_actor
 from clients.models import Client
 from codelists.models import Code, CodeList
-from families.models import Family, FamilyContact
+from families.models import Family, FamilyContact, FamilyMember
 from followup.models import Contact
 from organisation.models import Office, User
 from tests.dates import today
@@ -199,6 +200,31 @@ def test_the_client_history_costs_the_same_however_many_contacts_and_links(
     assert count_queries(client, url) == few == BASE + 19
 
 
+@pytest.fixture
+def family(heimdal: Office, coordinator_heimdal: User) -> Family:
+    """Two parents who are clients and a child who is not."""
+    with acting_as(system_actor("tests")):
+        family = Family.objects.create(
+            office=heimdal, name="Familien Karimi", coordinator=coordinator_heimdal
+        )
+        for first in ("Zahra", "Reza"):
+            FamilyMember.objects.create(
+                family=family,
+                role="parent",
+                joined_on=datetime.date(2023, 1, 1),
+                client=ClientFactory(office=heimdal, first_name=first, last_name="Karimi"),
+            )
+        FamilyMember.objects.create(
+            family=family,
+            first_name="Sina",
+            last_name="Karimi",
+            role="child",
+            birth_date=datetime.date(2015, 1, 1),
+            joined_on=datetime.date(2023, 1, 1),
+        )
+    return family
+
+
 def log_family_contact(client: HttpClient, family: Family) -> None:
     response = client.post(
         reverse("families:contact_new", args=[family.pk]),
@@ -208,26 +234,26 @@ def log_family_contact(client: HttpClient, family: Family) -> None:
 
 
 def test_who_took_part_in_a_family_contact_is_in_its_one_history_row(
-    client: HttpClient, coordinator_heimdal: User, karimi_family: Family
+    client: HttpClient, coordinator_heimdal: User, family: Family
 ) -> None:
     client.force_login(coordinator_heimdal)
-    log_family_contact(client, karimi_family)
+    log_family_contact(client, family)
     assert FamilyContact.objects.get().history.count() == 1
-    page = client.get(reverse("families:history", args=[karimi_family.pk])).text
+    page = client.get(reverse("families:history", args=[family.pk])).text
     changes = [html.unescape(c) for f, c in CHANGE.findall(page) if f == "Hvem som deltok"]
     assert changes == ["Sina Karimi, Zahra Karimi, Reza Karimi"]
 
 
 def test_the_family_history_costs_the_same_however_many_contacts_and_participants(
-    client: HttpClient, coordinator_heimdal: User, karimi_family: Family
+    client: HttpClient, coordinator_heimdal: User, family: Family
 ) -> None:
-    url = reverse("families:history", args=[karimi_family.pk])
+    url = reverse("families:history", args=[family.pk])
     client.force_login(coordinator_heimdal)
-    log_family_contact(client, karimi_family)
+    log_family_contact(client, family)
     count_queries(client, url)  # warms the content-type cache
     few = count_queries(client, url)
     for _ in range(3):
-        log_family_contact(client, karimi_family)
+        log_family_contact(client, family)
     assert count_queries(client, url) == few
 
 
