@@ -8,8 +8,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit import bulk
-from clients.models import CaseEpisode, Client, ClientMerge
+from clients.models import Client, ClientMerge
 from clients.readonly import merge_writes
+from clients.selectors import other_open_episode
 from organisation.models import User
 
 # Blank fields of the kept record that the merged one may fill.
@@ -67,9 +68,7 @@ def _merge(*, keep: Client, merge: Client, by: User) -> ClientMerge:
         raise MergeError(_("One of the records is already merged."))
     if keep.national_id and merge.national_id and keep.national_id != merge.national_id:
         raise MergeError(_("The records have different national identity numbers."))
-    if all(
-        CaseEpisode.objects.filter(client=c, closed_on__isnull=True).exists() for c in rows.values()
-    ):
+    if all(other_open_episode(c) is not None for c in rows.values()):
         raise MergeError(_("Both records have an open case episode: close one of them first."))
 
     moved: dict[str, list[int]] = {}
