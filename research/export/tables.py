@@ -151,6 +151,7 @@ def _in_the_month(start: str, end: str) -> str:
 BENEFIT_IN_MONTH = _in_the_month("b.start", 'b."end"')
 INTERVENTION_IN_MONTH = _in_the_month("i.start", 'i."end"')
 ENROLMENT_IN_MONTH = _in_the_month("en.enrolled_on", "en.left_on")
+
 # Every case table read here is read in force only: a record entered in error is kept
 # (for history) but never exported. (t is each table's own row; joins say so themselves.)
 IN_FORCE = "NOT t.entered_in_error"
